@@ -1,0 +1,113 @@
+/**
+ * Public contract of the AT channel (src/at/channel.ts implements it).
+ * The modem drivers are written against this file; change it only with care.
+ */
+
+/** A dialect's single escaping function: escapes a value or throws AtArgumentError. */
+export interface AtDialect {
+  readonly name: 'quectel' | 'esp' | (string & {});
+  /** Applied to every `{{value}}` a command template renders. Throws AtArgumentError when the value cannot be carried. */
+  escape(value: string): string;
+  /** Line terminator the modem expects after a command: Quectel `\r`, ESP-AT `\r\n`. */
+  readonly terminator: '\r' | '\r\n';
+}
+
+export interface AtCommandOptions {
+  /** Mustache template, e.g. `AT+QMTOPEN={{idx}},"{{host}}",{{port}}`. Triple braces are refused. */
+  template: string;
+  /** Values for the template, each passed through the dialect's escape function. */
+  view?: Record<string, unknown>;
+  /** Time allowed until the final result (default 5000 ms). */
+  timeoutMs?: number;
+  /**
+   * Prefixes of information lines that belong to this command's response (e.g. `+CSQ:`).
+   * A line matching none of them goes to the URC dispatcher, even mid-response.
+   * A line that matches both a response prefix and a URC handler goes to both.
+   */
+  responsePrefixes?: string[];
+  /** Extra success finals besides `OK` (e.g. `SEND OK`, `+MQTTPUB:OK`). */
+  okFinals?: string[];
+  /** Extra failure finals besides `ERROR`, `+CME ERROR: n`, `+CMS ERROR: n` (e.g. `FAIL`, `+MQTTPUB:FAIL`). */
+  errorFinals?: string[];
+  /**
+   * Prompt commands: wait for `>` at the start of a line (no newline needed), then write
+   * exactly `data`, then wait for the final result.
+   */
+  prompt?: {
+    data: Buffer;
+    /** Quiet time between seeing `>` and writing (BC26 needs >= 4 ms). */
+    delayAfterPromptMs?: number;
+    /** ESP-AT MQTTPUBRAW / LONG* commands answer `OK` before `>`; that `OK` is then not final. */
+    okBeforePrompt?: boolean;
+  };
+  /**
+   * Two-phase commands (Quectel QMT*): after the success final, wait for a URC that
+   * matches `pattern` (e.g. /^\+QMTOPEN: 0,(-?\d+)/) for up to `timeoutMs`.
+   * The queue is released at the final, so unrelated commands run meanwhile.
+   * The matching line is consumed by this command (not dispatched to URC handlers).
+   */
+  awaitUrc?: { pattern: RegExp; timeoutMs: number };
+  /** Re-send after `busy p...` this many times, with backoff (default 0: fail with ModemBusyError). */
+  busyRetries?: number;
+}
+
+export interface AtResponse {
+  /** The command line as sent, with secrets redacted (for errors and traces). */
+  command: string;
+  /** Information lines that matched `responsePrefixes`, in order. */
+  lines: string[];
+  /** The final result line (e.g. `OK`). */
+  final: string;
+  /** For `awaitUrc`: the URC line and its match. */
+  urc?: string;
+  urcMatch?: RegExpMatchArray;
+}
+
+/** A handler for a raw (length-prefixed) read that follows a URC header. */
+export interface RawClaim {
+  /** Exactly this many bytes after the header belong to the handler, whatever they contain. */
+  length: number;
+  onRaw(payload: Buffer): void;
+}
+
+export interface UrcHandler {
+  /** For logs and removal. */
+  name: string;
+  /** Fast literal filter: the line (or partial line) must start with this. */
+  prefix: string;
+  /** Complete-line form: called for a whole line that starts with `prefix` and matches `line` (if given). */
+  line?: RegExp;
+  onLine?(line: string, match: RegExpMatchArray | null): void;
+  /**
+   * Partial-line form, for a header followed by raw bytes (`+QMTRECV: 0,1,"t",73,"`,
+   * `+MQTTSUBRECV:0,"t",12,`): tested against the bytes since the last line break while
+   * the line is still open. When it matches, `onPartial` returns how many raw bytes to claim.
+   * The bytes after the claimed payload up to the next line break (e.g. a closing `"`) are dropped.
+   */
+  partial?: RegExp;
+  onPartial?(match: RegExpMatchArray): RawClaim | undefined;
+}
+
+export interface AtChannelOptions {
+  dialect: AtDialect;
+  /** Lines that mean the modem restarted (`RDY`, `ready`, `POWERED DOWN`, `Leaving the BROM`...). */
+  bootBanners?: (string | RegExp)[];
+  /** Default per-command timeout (5000 ms). */
+  defaultTimeoutMs?: number;
+  /** Called for every line in (`<<`) and out (`>>`), secrets already replaced by `***`. */
+  trace?: (direction: '>>' | '<<', text: string) => void;
+  /** Quiet period that ends the drain phase of a resync (default 200 ms). */
+  resyncQuietMs?: number;
+}
+
+/*
+ * AtChannel (class in channel.ts), constructed as `new AtChannel(transport, options)`:
+ *   command(opts: AtCommandOptions): Promise<AtResponse>
+ *   addUrc(handler: UrcHandler): () => void          // returns a remover
+ *   addSecret(secret: string): void                   // redacted in traces and error messages
+ *   render(template, view): string                    // the escaped line, for tests and size checks
+ *   close(): Promise<void>                            // fails queued commands with AtClosedError
+ * Events: 'unsolicited' (line), 'reboot' (banner line), 'close' (reason?)
+ * Errors (errors.ts): AtTimeoutError, AtCommandError {command, final, cmeCode?, cmsCode?},
+ *   ModemRebootedError, ModemBusyError, AtArgumentError, AtClosedError
+ */
