@@ -1,0 +1,67 @@
+/**
+ * Quectel BC26 (NB-IoT). Differences from the EC20 (PROTOCOLS.md §2.2): sleep, PSM and eDRX
+ * off at init, no QIACT (the PDN comes with the attach), MQTT 3.1.1 set explicitly with a
+ * fallback to 3.1, publish form A (`>` then Ctrl-Z) which cannot carry 0x1A/0x1B/NUL/CR/LF,
+ * and `+QMTRECV` without a length field.
+ */
+import type { ModemProfile } from '../profile';
+import { Ec20Profile } from './ec20';
+
+export const Bc26Profile: ModemProfile = {
+  ...Ec20Profile,
+  name: 'bc26',
+  description: 'Quectel BC26 (NB-IoT), QMT* MQTT, publish form A (Ctrl-Z), JSON payloads',
+  bootBanners: ['Leaving the BROM', 'RDY'],
+  commands: {
+    ...Ec20Profile.commands,
+    sleepOff: 'AT+QSCLK=0',
+    psmOff: 'AT+CPSMS=0',
+    edrxOff: 'AT+CEDRXS=0',
+    apn: 'AT+QCGDEFCONT="IP","{{apn}}"',
+    attachQuery: 'AT+CGATT?',
+    ati: 'ATI',
+    mqttPublish: 'AT+QMTPUB={{idx}},{{mid}},{{qos}},0,"{{topic}}"',
+  },
+  urcs: {
+    ...Ec20Profile.urcs,
+    ip: '^\\+IP: *(.+)$',
+  },
+  limits: {
+    ...Ec20Profile.limits,
+    payloadBytes: 1024,
+  },
+  timeouts: {
+    ...Ec20Profile.timeouts,
+    mqttOpen: 75_000,
+    // pkt_timeout defaults to 10 s on BC2x; 10 s × 3 retries plus margin.
+    mqttPublish: 35_000,
+    attachQuery: 2000,
+    attach: 120_000,
+  },
+  init: [
+    { command: 'cmee' },
+    // The UART goes deaf in sleep, PSM or eDRX and downlinks are lost (P11): all three off.
+    { command: 'sleepOff' },
+    { command: 'psmOff', optional: true, note: 'AT+CPSMS=0 refused: PSM may stay on and downlinks may be lost' },
+    { command: 'edrxOff', optional: true, note: 'AT+CEDRXS=0 refused: eDRX may delay downlinks' },
+  ],
+  mqttConfig: [
+    {
+      command: 'cfgVersion',
+      fallback: 'cfgVersion31',
+      note: 'MQTT 3.1.1 refused by this firmware; using MQTT 3.1 (IoTDA accepts both)',
+    },
+    { command: 'cfgKeepalive' },
+    { command: 'cfgSession' },
+    { command: 'cfgTimeout', optional: true, note: 'QMTCFG "timeout" refused; modem defaults apply' },
+  ],
+  attach: {
+    kind: 'cellular-cgatt',
+    registration: ['cereg'],
+    noSignalCsq: [99, 0],
+    pollMs: 1000,
+  },
+  // Form A ends the payload at 0x1A and cancels at 0x1B; NUL, CR and LF are not reliably carried.
+  publish: { mode: 'ctrlz', refusedBytes: [0x00, 0x0a, 0x0d, 0x1a, 0x1b], delayAfterPromptMs: 5 },
+  recvHasLength: false,
+};
