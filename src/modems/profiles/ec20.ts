@@ -58,9 +58,10 @@ export const Ec20Profile: ModemProfile = {
     close: '^\\+QMTCLOSE: {{idx}},(-?\\d+)',
     connect: '^\\+QMTCONN: {{idx}},(\\d+)(?:,(\\d+))?',
     disconnect: '^\\+QMTDISC: {{idx}},(-?\\d+)',
-    subscribe: '^\\+QMTSUB: {{idx}},{{mid}},(\\d+)(?:,(\\d+))?',
-    unsubscribe: '^\\+QMTUNS: {{idx}},{{mid}},(\\d+)',
-    publish: '^\\+QMTPUB: {{idx}},{{mid}},(\\d+)(?:,(\\d+))?',
+    // Result 1 (retransmitting) is a progress report, not the outcome: wait for 0 or 2.
+    subscribe: '^\\+QMTSUB: {{idx}},{{mid}},([02])(?:,(\\d+))?',
+    unsubscribe: '^\\+QMTUNS: {{idx}},{{mid}},([02])',
+    publish: '^\\+QMTPUB: {{idx}},{{mid}},([02])(?:,(\\d+))?',
     status: '^\\+QMTSTAT: (\\d+),(\\d+)',
     recvWithLength: '^\\+QMTRECV: (\\d+),(\\d+),"([^"]*)",(\\d+),"$',
     recvLine: '^\\+QMTRECV: (\\d+),(\\d+),"([^"]*)",(.*)$',
