@@ -84,7 +84,12 @@ function parseField(field: Buffer): EspParam {
     }
     if (close < 0) return { kind: 'bad', raw, reason: 'unterminated quoted string' };
     if (close !== field.length - 1) return { kind: 'bad', raw, reason: 'unescaped \'"\' inside quoted string' };
-    return { kind: 'string', value: unescape(field.subarray(1, close)), raw };
+    const inner = field.subarray(1, close);
+    // CR, LF and NUL can never be part of a value: on the wire they end or corrupt the command (P12).
+    if (inner.includes(0x0d) || inner.includes(0x0a) || inner.includes(0x00)) {
+      return { kind: 'bad', raw, reason: 'CR, LF or NUL inside a quoted string' };
+    }
+    return { kind: 'string', value: unescape(inner), raw };
   }
   if (/^-?\d+$/.test(raw)) return { kind: 'int', value: Number(raw), raw };
   return { kind: 'bad', raw, reason: 'neither a quoted string nor an integer' };

@@ -291,9 +291,8 @@ export class Esp8266Engine {
     }
     this.executing = true;
     const gen = this.generation;
-    void this.run(body, gen).finally(() => {
-      if (gen === this.generation) this.executing = false;
-    });
+    // Every path of run() ends in sendFinal() (or a reboot), which clears `executing`.
+    void this.run(body, gen);
   }
 
   private async run(body: Buffer, gen: number): Promise<void> {
@@ -307,18 +306,18 @@ export class Esp8266Engine {
       await this.pause(gen);
       const lines = await this.dispatch(text, body, gen);
       if (gen !== this.generation) return;
-      if (lines !== null) this.send(lines.map((l) => l + CRLF).join('') + `${CRLF}OK${CRLF}`);
+      if (lines !== null) this.sendFinal(lines.map((l) => l + CRLF).join('') + `${CRLF}OK${CRLF}`);
     } catch (err) {
       if (gen !== this.generation || this.closed) return;
       if (!(err instanceof CommandFailure)) {
         this.host.log?.(`esp8266: internal error on ${printable(body)}: ${String(err)}`);
-        this.send(`${CRLF}ERROR${CRLF}`);
+        this.sendFinal(`${CRLF}ERROR${CRLF}`);
         return;
       }
       let out = err.lines.map((l) => l + CRLF).join('');
       if (this.sysLog) out += `ERR CODE:0x01${hex(err.category, 2)}${hex(err.code, 4)}${CRLF}`;
       out += `${CRLF}${err.final}${CRLF}`;
-      this.send(out);
+      this.sendFinal(out);
     }
   }
 
@@ -548,7 +547,7 @@ export class Esp8266Engine {
     const data = await this.prompt(len, gen);
     if (gen !== this.generation || !this.mqttCfg) return null;
     this.mqttCfg[this.fieldOf(name)] = data;
-    this.send(`${CRLF}OK${CRLF}`);
+    this.sendFinal(`${CRLF}OK${CRLF}`);
     return null;
   }
 
@@ -759,7 +758,7 @@ export class Esp8266Engine {
     if (gen !== this.generation) return null;
     await this.pause(gen);
     if (gen !== this.generation) return null;
-    this.send(`${CRLF}+MQTTPUB:${ok ? 'OK' : 'FAIL'}${CRLF}`);
+    this.sendFinal(`${CRLF}+MQTTPUB:${ok ? 'OK' : 'FAIL'}${CRLF}`);
     return null;
   }
 
@@ -803,6 +802,15 @@ export class Esp8266Engine {
       this.raw = { remaining: len, chunks: [], resolve };
       if (gen === this.generation) this.send(`${CRLF}OK${CRLF}>`);
     });
+  }
+
+  /**
+   * The command's last output: the modem is idle again before the host can see it, so a host
+   * that answers instantly (in-process, unpaced) is never told `busy p...`.
+   */
+  private sendFinal(text: string): void {
+    this.executing = false;
+    this.send(text);
   }
 
   private send(bytes: Buffer | string): void {
