@@ -1,0 +1,78 @@
+import type { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+
+export type EmulatedModel = 'ec20' | 'bc26' | 'esp8266';
+
+export interface EmulatedWifiNetwork {
+  ssid: string;
+  password: string;
+}
+
+export interface ModemEmulatorOptions {
+  model: EmulatedModel;
+  /** Pacing of modem->host bytes at 10 bits/byte; 0 = unpaced; default 115200. */
+  baudRate?: number;
+  /** Silence before boot URCs at power-on (default 50 ms). */
+  bootDelayMs?: number;
+  /** Record every non-well-formed command of the dialect as a violation. */
+  strict?: boolean;
+  /** Where the MQTT.js client really connects (default: the host and port named in the AT command). */
+  resolveBroker?: (host: string, port: number) => { host: string; port: number };
+  /** CA to trust for TLS (EC20 SSL); verified against this CA, no hostname check. */
+  tlsCa?: string | Buffer;
+  /** Latency range of result URCs after `OK`, in ms (default [5, 25]). */
+  urcLatencyMs?: [number, number];
+  // cellular
+  /** A SIM is inserted (default true). */
+  simPresent?: boolean;
+  /** Registration stat reported by +CREG/+CGREG/+CEREG (default 1 = home). */
+  registration?: 0 | 1 | 2 | 3 | 4 | 5;
+  /** Received signal strength 0-31, 99 unknown (default 24). */
+  csq?: number;
+  /** EC20 only: accept the inline publish form D (`...,"<topic>","<msg>"`) (default false). */
+  inlinePublish?: boolean;
+  /** BC26 only: default MQTT version before any QMTCFG "version" (3 = 3.1 by default, 4 = 3.1.1). */
+  defaultMqttVersion?: 3 | 4;
+  // wifi
+  /** ESP8266: known access points (absent: any SSID/password joins). */
+  wifiNetworks?: EmulatedWifiNetwork[];
+}
+
+export interface TranscriptEntry {
+  dir: 'in' | 'out';
+  /** ms since the emulator was created. */
+  t: number;
+  bytes: Buffer;
+}
+
+/** Faults every model supports. Models add their own (see each model's faults type). */
+export interface ModemFaults {
+  /** Boot banner mid-anything; all state lost (echo back on, MQTT gone). */
+  reboot(): void;
+  /** Broker link loss: `+QMTSTAT: <idx>,1` / `+MQTTDISCONNECTED:0`. */
+  dropLink(clientIndex?: number): void;
+  /** ESP: next N commands answer `busy p...`; Quectel: `+CME ERROR: 14` (SIM busy). */
+  busy(count: number): void;
+  /** The Nth command from now (1 = the next) answers ERROR. */
+  errorOnCommand(n: number): void;
+  /** Extra latency before each answer. */
+  delay(ms: number): void;
+  /** Inject garbage bytes now. */
+  noise(bytes: Buffer): void;
+  /** The stream ends (unplug). */
+  closePort(): void;
+}
+
+export interface ModemEmulator<F extends ModemFaults = ModemFaults> extends EventEmitter {
+  readonly model: EmulatedModel;
+  /** Speak the dialect over any byte stream (modem side). */
+  attach(stream: Duplex): void;
+  /** In-process duplex pair; returns the HOST side (what a driver writes/reads). */
+  createHostStream(): Duplex;
+  /** TCP listener (one host connection at a time); resolves with the bound port. */
+  listenTcp(port?: number, host?: string): Promise<number>;
+  readonly violations: string[];
+  readonly transcript: TranscriptEntry[];
+  readonly faults: F;
+  close(): Promise<void>;
+}
