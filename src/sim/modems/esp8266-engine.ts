@@ -37,6 +37,15 @@ export interface EspEngineHost {
   violation(text: string): void;
   /** Free-form diagnostics (downlink arrived, MQTT error...). */
   log?(text: string): void;
+  /**
+   * Generic per-command faults owned by the emulator core (busy / ERROR on the Nth command);
+   * consulted once per command line, after the engine's own counters.
+   */
+  takeCommandFault?(): 'busy' | 'error' | null;
+  /** Extra latency set by the core's delay fault. */
+  answerDelayMs?(): number;
+  /** The modem rebooted by itself (AT+RST): the core announces it. */
+  rebooted?(): void;
 }
 
 /** ERR CODE categories (the xx of 0x01xxyyyy). */
@@ -182,16 +191,17 @@ export class Esp8266Engine {
 
   /** Reboot: every setting and the MQTT link are lost; the boot output follows. */
   reboot(bootDelayMs = 20): void {
-    this.resetState();
+    this.reset();
     this.powerOn(bootDelayMs);
   }
 
   close(): void {
     this.closed = true;
-    this.resetState();
+    this.reset();
   }
 
-  private resetState(): void {
+  /** Forget everything volatile, silently (no URC): echo on, Wi-Fi and MQTT gone, timers cancelled. */
+  reset(): void {
     this.generation++;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -284,25 +294,34 @@ export class Esp8266Engine {
       this.send(`busy p...${CRLF}`);
       return;
     }
-    if (this.busyCount > 0) {
-      this.busyCount--;
+    const fault = this.takeFault();
+    if (fault === 'busy') {
       this.send(`busy p...${CRLF}`);
       return;
     }
     this.executing = true;
     const gen = this.generation;
     // Every path of run() ends in sendFinal() (or a reboot), which clears `executing`.
-    void this.run(body, gen);
+    void this.run(body, gen, fault === 'error');
   }
 
-  private async run(body: Buffer, gen: number): Promise<void> {
+  private takeFault(): 'busy' | 'error' | null {
+    if (this.busyCount > 0) {
+      this.busyCount--;
+      return 'busy';
+    }
+    if (this.errorCountdown > 0 && --this.errorCountdown === 0) return 'error';
+    return this.host.takeCommandFault?.() ?? null;
+  }
+
+  private async run(body: Buffer, gen: number, injectedError: boolean): Promise<void> {
     const text = body.toString('latin1');
     try {
       if (body.length + 2 >= LINE_LIMIT) {
         this.violate(`command line of ${body.length + 2} bytes (limit < ${LINE_LIMIT}): ${printable(body.subarray(0, 40))}...`);
         throw new CommandFailure(ERR.lengthMismatch);
       }
-      if (this.errorCountdown > 0 && --this.errorCountdown === 0) throw new CommandFailure(ERR.execFailed);
+      if (injectedError) throw new CommandFailure(ERR.execFailed);
       await this.pause(gen);
       const lines = await this.dispatch(text, body, gen);
       if (gen !== this.generation) return;
@@ -362,6 +381,7 @@ export class Esp8266Engine {
       case 'RST':
         this.send(`${CRLF}OK${CRLF}`);
         this.reboot(30);
+        this.host.rebooted?.();
         return null;
       case 'GMR':
         return [...this.traits.gmr];
@@ -824,7 +844,7 @@ export class Esp8266Engine {
 
   private latency(factor = 1): number {
     const [lo, hi] = this.opts.latencyMs ?? [5, 25];
-    return (lo + Math.random() * (hi - lo)) * factor + this.extraDelayMs;
+    return (lo + Math.random() * (hi - lo)) * factor + this.extraDelayMs + (this.host.answerDelayMs?.() ?? 0);
   }
 
   /** Wait a realistic moment before answering (cancelled by reboot/close: the promise never settles). */

@@ -1,0 +1,82 @@
+/**
+ * ESP8266 with ESP-AT (>= 2.2 by default) as a modem emulator: the dialect engine
+ * (esp8266-engine.ts) plugged into the emulator core, which owns the stream, pacing,
+ * transcript and generic faults.
+ */
+import { ModemEmulatorBase } from './emulator-base';
+import { Esp8266Engine } from './esp8266-engine';
+import type { EspFirmware } from './esp8266-firmware';
+import type { ModemEmulatorOptions, ModemFaults } from './types';
+
+export interface Esp8266EmulatorOptions extends ModemEmulatorOptions {
+  /** Firmware generation to pretend to be (default 2.2.0.0; 1.7.4.0 has no MQTT commands). */
+  espFirmware?: EspFirmware;
+}
+
+export interface Esp8266Faults extends ModemFaults {
+  /** The next AT+CWJAP fails with `+CWJAP:<code>`: 1 timeout, 2 wrong password, 3 AP not found, 4 failed. */
+  wifiJoinFailure(code: 1 | 2 | 3 | 4): void;
+  /** The access point goes away: `WIFI DISCONNECT`, and `+MQTTDISCONNECTED:0` if MQTT was up. */
+  wifiLost(): void;
+  /** The broker refuses the next AT+MQTTCONN with a non-zero CONNACK: `+MQTTDISCONNECTED:0`, `ERROR`. */
+  connectRefused(): void;
+}
+
+export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
+  private readonly engine: Esp8266Engine;
+
+  constructor(options: Esp8266EmulatorOptions) {
+    super('esp8266', { ...options, model: 'esp8266' });
+    this.engine = new Esp8266Engine(
+      {
+        send: (bytes) => this.send(bytes),
+        violation: (text) => this.violation(text),
+        log: (text) => this.log(text),
+        takeCommandFault: () => this.takeCommandFault(),
+        answerDelayMs: () => this.answerDelayMs,
+        rebooted: () => this.emit('boot'),
+      },
+      {
+        firmware: options.espFirmware,
+        wifiNetworks: options.wifiNetworks,
+        strict: this.options.strict,
+        latencyMs: this.options.urcLatencyMs,
+        resolveBroker: options.resolveBroker,
+      },
+    );
+  }
+
+  protected override extraFaults(): Partial<Esp8266Faults> {
+    // Called from the base constructor, before `engine` exists: resolve it lazily.
+    return {
+      wifiJoinFailure: (code) => this.engine.faultWifiJoin(code),
+      wifiLost: () => this.engine.faultWifiLost(),
+      connectRefused: () => this.engine.faultConnectRefused(),
+    };
+  }
+
+  protected receive(chunk: Buffer): void {
+    this.engine.input(chunk);
+  }
+
+  protected powerOn(): void {
+    this.engine.powerOn(this.options.bootDelayMs);
+  }
+
+  protected resetState(): void {
+    // The base calls this from close() and reboot(); the engine may not exist yet only in theory.
+    this.engine?.reset();
+  }
+
+  protected dropLink(): void {
+    this.engine.faultDropLink();
+  }
+
+  protected override async shutdown(): Promise<void> {
+    this.engine.close();
+  }
+}
+
+export function createEsp8266Emulator(options: Esp8266EmulatorOptions): Esp8266Emulator {
+  return new Esp8266Emulator(options);
+}

@@ -1,0 +1,240 @@
+/**
+ * The ESP8266 emulator through the public API: createModemEmulator({ model: 'esp8266' }), a
+ * scripted host writing raw bytes over createHostStream() or TCP, a real aedes broker.
+ */
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { once } from 'node:events';
+import { Aedes } from 'aedes';
+import { createModemEmulator, type ModemEmulator, type ModemEmulatorOptions } from '../../dist/sim/modems/index';
+import type { Esp8266Faults } from '../../dist/sim/modems/esp8266';
+
+/** Reads a host stream back in exact pieces. */
+class HostReader {
+  private buf = Buffer.alloc(0);
+  private wake: (() => void) | null = null;
+  ended = false;
+
+  constructor(readonly stream: Duplex) {
+    stream.on('data', (chunk: Buffer) => {
+      this.buf = Buffer.concat([this.buf, chunk]);
+      this.wake?.();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      this.wake?.();
+    });
+    stream.on('error', () => undefined);
+  }
+
+  private async until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; unread: ${JSON.stringify(this.buf.toString('latin1'))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left); // safety net only
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  async read(expected: string | Buffer): Promise<void> {
+    const want = Buffer.isBuffer(expected) ? expected : Buffer.from(expected, 'latin1');
+    await this.until(() => this.buf.length >= want.length, JSON.stringify(want.toString('latin1')));
+    assert.equal(this.buf.subarray(0, want.length).toString('latin1'), want.toString('latin1'));
+    this.buf = this.buf.subarray(want.length);
+  }
+
+  async skipPast(marker: string): Promise<Buffer> {
+    await this.until(() => this.buf.includes(marker), JSON.stringify(marker));
+    const at = this.buf.indexOf(marker);
+    const skipped = this.buf.subarray(0, at);
+    this.buf = this.buf.subarray(at + marker.length);
+    return skipped;
+  }
+
+  async waitEnd(): Promise<void> {
+    await this.until(() => this.ended, 'end of stream');
+  }
+
+  write(text: string | Buffer): void {
+    this.stream.write(text);
+  }
+
+  async cmd(line: string, answer: string): Promise<void> {
+    this.write(`${line}\r\n`);
+    await this.read(answer);
+  }
+}
+
+let broker: Aedes;
+let server: net.Server;
+let brokerPort = 0;
+
+before(async () => {
+  broker = await Aedes.createBroker();
+  server = net.createServer(broker.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  brokerPort = (server.address() as net.AddressInfo).port;
+});
+
+after(async () => {
+  await new Promise<void>((resolve) => broker.close(() => resolve()));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+let emu: ModemEmulator<Esp8266Faults>;
+const streams: Duplex[] = [];
+
+function make(opts: Partial<ModemEmulatorOptions> & Record<string, unknown> = {}): ModemEmulator<Esp8266Faults> {
+  emu = createModemEmulator({
+    model: 'esp8266',
+    bootDelayMs: 5,
+    baudRate: 0,
+    urcLatencyMs: [1, 3],
+    resolveBroker: () => ({ host: '127.0.0.1', port: brokerPort }),
+    ...opts,
+  } as ModemEmulatorOptions) as ModemEmulator<Esp8266Faults>;
+  return emu;
+}
+
+afterEach(async () => {
+  await emu?.close();
+  for (const s of streams.splice(0)) s.destroy();
+});
+
+async function bootedHost(): Promise<HostReader> {
+  const stream = emu.createHostStream();
+  streams.push(stream);
+  const host = new HostReader(stream);
+  await host.skipPast('\r\nready\r\n');
+  return host;
+}
+
+describe('esp8266 emulator over createHostStream()', () => {
+  it('boots, echoes, and runs a whole IoTDA-style session against the broker', async () => {
+    make({ strict: true });
+    const host = await bootedHost();
+    await host.cmd('AT', 'AT\r\n\r\nOK\r\n');
+    await host.cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
+    await host.cmd('AT+CWMODE=1', '\r\nOK\r\n');
+    await host.cmd('AT+CWJAP="lab","pw"', 'WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n');
+    await host.cmd('AT+MQTTUSERCFG=0,1,"d1_0_0_2025041401","d1","c75150e6",0,0,""', '\r\nOK\r\n');
+    await host.cmd('AT+MQTTCONNCFG=0,120,0,"","",0,0', '\r\nOK\r\n');
+    await host.cmd('AT+MQTTCONN=0,"x.iotda.example",1883,0', '+MQTTCONNECTED:0,1,"x.iotda.example","1883","",0\r\n\r\nOK\r\n');
+    await host.cmd('AT+MQTTSUB=0,"$oc/devices/d1/sys/messages/down",1', '\r\nOK\r\n');
+
+    const body = '{"services":[{"service_id":"T","properties":{"v":57}}]}';
+    const uplink = new Promise<string>((resolve) => {
+      const on = (p: { topic: string; payload: Buffer | string }, c: unknown) => {
+        if (c && p.topic === '$oc/devices/d1/sys/properties/report') {
+          broker.removeListener('publish', on);
+          resolve(p.payload.toString());
+        }
+      };
+      broker.on('publish', on);
+    });
+    host.write(`AT+MQTTPUBRAW=0,"$oc/devices/d1/sys/properties/report",${body.length},1,0\r\n`);
+    await host.read('\r\nOK\r\n>');
+    host.write(body);
+    await host.read('\r\n+MQTTPUB:OK\r\n');
+    assert.equal(await uplink, body);
+
+    const down = '{"content":"say \\"hi\\",\r\nbye"}';
+    broker.publish({ cmd: 'publish', topic: '$oc/devices/d1/sys/messages/down', payload: Buffer.from(down), qos: 1, retain: false, dup: false }, () => undefined);
+    await host.read(`+MQTTSUBRECV:0,"$oc/devices/d1/sys/messages/down",${Buffer.byteLength(down)},${down}\r\n`);
+
+    assert.deepEqual(emu.violations, []);
+    assert.ok(emu.transcript.some((e) => e.dir === 'in' && e.bytes.includes('AT+MQTTPUBRAW')));
+    assert.ok(emu.transcript.some((e) => e.dir === 'out' && e.bytes.includes('+MQTTPUB:OK')));
+  });
+
+  it('faults.dropLink() gives +MQTTDISCONNECTED:0; faults.reboot() brings ready and echo back', async () => {
+    make();
+    const host = await bootedHost();
+    await host.cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
+    await host.cmd('AT+CWJAP="lab","pw"', 'WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n');
+    await host.cmd('AT+MQTTUSERCFG=0,1,"c","u","p",0,0,""', '\r\nOK\r\n');
+    await host.cmd('AT+MQTTCONN=0,"h",1883,0', '+MQTTCONNECTED:0,1,"h","1883","",0\r\n\r\nOK\r\n');
+    emu.faults.dropLink();
+    await host.read('+MQTTDISCONNECTED:0\r\n');
+    const booted = once(emu, 'boot');
+    emu.faults.reboot();
+    await booted;
+    await host.skipPast('\r\nready\r\n');
+    await host.cmd('AT', 'AT\r\n\r\nOK\r\n');
+    await host.cmd('AT+MQTTCONN?', 'AT+MQTTCONN?\r\n+MQTTCONN:0,0,0,"","","",0\r\n\r\nOK\r\n');
+  });
+
+  it('generic faults from the core: busy, errorOnCommand, noise, closePort', async () => {
+    make();
+    const host = await bootedHost();
+    await host.cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
+    emu.faults.busy(1);
+    await host.cmd('AT', 'busy p...\r\n');
+    emu.faults.errorOnCommand(1);
+    await host.cmd('AT', '\r\nERROR\r\n');
+    await host.cmd('AT', '\r\nOK\r\n');
+    emu.faults.noise(Buffer.from([0x00, 0xff, 0x7e]));
+    await host.read(Buffer.from([0x00, 0xff, 0x7e]));
+    emu.faults.closePort();
+    await host.waitEnd();
+  });
+
+  it('model faults: wifiJoinFailure(2) and connectRefused()', async () => {
+    make();
+    const host = await bootedHost();
+    await host.cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
+    emu.faults.wifiJoinFailure(2);
+    await host.cmd('AT+CWJAP="lab","pw"', '+CWJAP:2\r\n\r\nERROR\r\n');
+    await host.cmd('AT+CWJAP="lab","pw"', 'WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n');
+    await host.cmd('AT+MQTTUSERCFG=0,1,"c","u","p",0,0,""', '\r\nOK\r\n');
+    emu.faults.connectRefused();
+    await host.cmd('AT+MQTTCONN=0,"h",1883,0', '+MQTTDISCONNECTED:0\r\n\r\nERROR\r\n');
+    await host.cmd('AT+MQTTCONN=0,"h",1883,0', '+MQTTCONNECTED:0,1,"h","1883","",0\r\n\r\nOK\r\n');
+  });
+
+  it('v1.x firmware option: AT+GMR says 1.7.4.0 and MQTT commands answer ERROR', async () => {
+    make({ espFirmware: '1.7.4.0' });
+    const host = await bootedHost();
+    await host.cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
+    host.write('AT+GMR\r\n');
+    await host.read('AT version:1.7.4.0(');
+    await host.skipPast('\r\nOK\r\n');
+    await host.cmd('AT+MQTTUSERCFG=0,1,"c","u","p",0,0,""', '\r\nERROR\r\n');
+  });
+
+  it('output is paced at the baud rate (9600 baud: ~1 ms per byte)', async () => {
+    make({ baudRate: 9600 });
+    const host = await bootedHost();
+    await host.cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
+    const started = performance.now();
+    host.write('AT+GMR\r\n');
+    const gmr = await host.skipPast('\r\n\r\nOK\r\n');
+    const bytes = gmr.length + 8;
+    const elapsed = performance.now() - started;
+    // 10 bits per byte: the answer cannot arrive faster than the wire allows.
+    assert.ok(elapsed >= (bytes * 10 * 1000) / 9600 * 0.8, `${bytes} bytes in ${elapsed.toFixed(1)} ms`);
+  });
+});
+
+describe('esp8266 emulator over TCP', () => {
+  it('listenTcp(): a raw socket host gets ready, echo and OK', async () => {
+    make();
+    const port = await emu.listenTcp(0, '127.0.0.1');
+    const socket = net.connect(port, '127.0.0.1');
+    streams.push(socket);
+    await once(socket, 'connect');
+    const host = new HostReader(socket);
+    await host.skipPast('\r\nready\r\n');
+    await host.cmd('AT+CIPMQTTCONN=0', 'AT+CIPMQTTCONN=0\r\n\r\nERROR\r\n');
+    await host.cmd('AT', 'AT\r\n\r\nOK\r\n');
+  });
+});
