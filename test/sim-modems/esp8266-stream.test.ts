@@ -173,6 +173,19 @@ describe('esp8266 emulator over createHostStream()', () => {
     await host.cmd('AT+MQTTCONN?', 'AT+MQTTCONN?\r\n+MQTTCONN:0,0,0,"","","",0\r\n\r\nOK\r\n');
   });
 
+  it('reconnect=1: after a drop the modem reconnects by itself and says +MQTTCONNECTED', async () => {
+    make();
+    const host = await bootedHost();
+    await host.cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
+    await host.cmd('AT+CWJAP="lab","pw"', 'WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n');
+    await host.cmd('AT+MQTTUSERCFG=0,1,"c","u","p",0,0,""', '\r\nOK\r\n');
+    await host.cmd('AT+MQTTCONN=0,"h",1883,1', '+MQTTCONNECTED:0,1,"h","1883","",1\r\n\r\nOK\r\n');
+    emu.faults.dropLink();
+    await host.read('+MQTTDISCONNECTED:0\r\n');
+    await host.read('+MQTTCONNECTED:0,1,"h","1883","",1\r\n');
+    await host.cmd('AT+MQTTCONN?', '+MQTTCONN:0,4,1,"h","1883","",1\r\n\r\nOK\r\n');
+  });
+
   it('generic faults from the core: busy, errorOnCommand, noise, closePort', async () => {
     make();
     const host = await bootedHost();

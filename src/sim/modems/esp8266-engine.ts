@@ -117,6 +117,7 @@ interface MqttConfig {
 const CRLF = '\r\n';
 const LINE_LIMIT = 256; // a command line, terminator included, must stay under this
 const MAX_SUBSCRIPTIONS = 10;
+const AUTO_RECONNECT_MS = 1000;
 const HOST_LIMIT = 128;
 const STA_MAC = '18:fe:34:a1:b2:c3';
 const AP_BSSID = 'c8:3a:35:0e:22:f1';
@@ -404,6 +405,16 @@ export class Esp8266Engine {
       }
       case 'CWJAP=':
         return this.cwjap(args(), gen);
+      case 'CWAUTOCONN=': {
+        const [v] = this.shaped(args(), ['int']);
+        this.needRange(v, 0, 1);
+        return [];
+      }
+      case 'RESTORE':
+        this.send(`${CRLF}OK${CRLF}`);
+        this.reboot(30);
+        this.host.rebooted?.();
+        return null;
       case 'CWJAP?':
         if (!this.wifi) return ['No AP'];
         return [`+CWJAP:"${this.wifi.ssid}","${AP_BSSID}",6,${this.wifi.rssi},0,1,3,0,1`];
@@ -712,13 +723,40 @@ export class Esp8266Engine {
     });
   }
 
-  /** The broker link is gone: URC, state 3. Reconnect=1 is not emulated (drivers must use 0). */
+  /**
+   * The broker link is gone: URC, state 3. With reconnect=1 the firmware retries on its own with
+   * the OLD credentials (which is why drivers use 0, PROTOCOLS.md P14) and announces success with
+   * an unsolicited +MQTTCONNECTED.
+   */
   private linkLost(): void {
     if (!this.mqtt) return;
     this.dropMqttClient();
     this.mqttState = MqttState.Disconnected;
     this.subs.clear();
     this.send(`+MQTTDISCONNECTED:0${CRLF}`);
+    if (this.mqttTarget?.reconnect === 1) this.scheduleAutoReconnect(this.generation);
+  }
+
+  private scheduleAutoReconnect(gen: number): void {
+    this.after(AUTO_RECONNECT_MS, () => {
+      const cfg = this.mqttCfg;
+      const target = this.mqttTarget;
+      if (gen !== this.generation || !cfg || !target || this.mqtt || !this.wifi) return;
+      void this.openMqtt(cfg, target.host, target.port, false).then((client) => {
+        if (!client) {
+          if (gen === this.generation && this.mqttTarget === target) this.scheduleAutoReconnect(gen);
+          return;
+        }
+        if (gen !== this.generation || this.mqttTarget !== target || this.mqtt) {
+          client.end(true);
+          return;
+        }
+        this.mqtt = client;
+        this.mqttState = MqttState.Connected;
+        this.watchMqtt(client, gen);
+        this.send(`+MQTTCONNECTED:0,${cfg.scheme},"${target.host}","${target.port}","${cfg.path.toString('latin1')}",1${CRLF}`);
+      });
+    });
   }
 
   private dropMqttClient(): void {
