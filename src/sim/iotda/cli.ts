@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * iotda-sim --devices devices.json --mqtt 1883 --http 8080 [--tls 8883] [--host 127.0.0.1]
+ *           [--command-timeout 20000]
+ * Loopback by default: the emulator accepts any client that knows a device secret, so
+ * exposing it beyond this host is an explicit choice (--host 0.0.0.0).
+ */
+import { parseArgs } from 'node:util';
+import { startIotdaEmulator } from './index';
+
+const USAGE = 'usage: iotda-sim [--devices devices.json] [--mqtt 1883] [--http 8080] [--tls 8883] [--host 127.0.0.1] [--command-timeout ms]';
+
+function port(name: string, v: string | undefined, fallback: number | undefined): number | undefined {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port number 0-65535, got ${v}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: 'string' },
+      mqtt: { type: 'string' },
+      http: { type: 'string' },
+      tls: { type: 'string' },
+      host: { type: 'string' },
+      'command-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const emu = await startIotdaEmulator({
+    host: values.host ?? '127.0.0.1',
+    mqttPort: port('mqtt', values.mqtt, 1883),
+    httpPort: port('http', values.http, 8080),
+    tlsPort: port('tls', values.tls, undefined),
+    devicesFile: values.devices,
+    commandTimeoutMs: values['command-timeout'] ? Number(values['command-timeout']) : undefined,
+    log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+  });
+  console.log(`iotda-sim: ${emu.listDevices().length} device(s); console ${emu.url}`);
+  if (emu.caCertPath) console.log(`iotda-sim: trust the CA certificate at ${emu.caCertPath} (also served at ${emu.url}api/ca.pem)`);
+  const stop = () => {
+    emu.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`iotda-sim: ${(err as Error).message}\n${USAGE}`);
+  process.exit(1);
+});

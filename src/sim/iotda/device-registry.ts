@@ -1,0 +1,177 @@
+/**
+ * The emulator's device registry: what IoTDA's console calls "devices", with the latest
+ * reported properties and a short history per device. Plain data, no MQTT.
+ */
+import * as fs from 'node:fs';
+import { validateDeviceId } from '../../iotda/credentials';
+
+export interface DeviceSpec {
+  deviceId: string;
+  secret: string;
+  productId?: string;
+  /** Declared service ids (informational; the emulator accepts any service, as a product without a model does). */
+  services?: string[];
+  /** A frozen device is refused with CONNACK 5. */
+  frozen?: boolean;
+}
+
+export interface HistoryEntry {
+  time: string;
+  direction: 'up' | 'down';
+  kind: string;
+  topic: string;
+  payload: unknown;
+}
+
+export interface ServiceState {
+  properties: Record<string, unknown>;
+  event_time: string;
+}
+
+export interface DeviceView {
+  deviceId: string;
+  productId?: string;
+  services?: string[];
+  frozen: boolean;
+  online: boolean;
+  lastOnline?: string;
+  lastOffline?: string;
+  properties: Record<string, ServiceState>;
+  history?: HistoryEntry[];
+}
+
+interface DeviceRecord extends DeviceSpec {
+  online: boolean;
+  lastOnline?: string;
+  lastOffline?: string;
+  properties: Record<string, ServiceState>;
+  history: HistoryEntry[];
+}
+
+/** Enough to follow a session in the console without growing without bound. */
+const HISTORY_LIMIT = 100;
+
+export class DeviceRegistry {
+  private readonly devices = new Map<string, DeviceRecord>();
+
+  constructor(private readonly file?: string) {}
+
+  /** Reads `[{deviceId, secret, ...}]` or `{devices: [...]}` from the devices file. */
+  load(): void {
+    if (!this.file || !fs.existsSync(this.file)) return;
+    const parsed = JSON.parse(fs.readFileSync(this.file, 'utf8')) as DeviceSpec[] | { devices: DeviceSpec[] };
+    const list = Array.isArray(parsed) ? parsed : parsed.devices;
+    if (!Array.isArray(list)) throw new Error(`${this.file}: expected an array of devices or {"devices": [...]}`);
+    for (const d of list) this.add(d, false);
+  }
+
+  private save(): void {
+    if (!this.file) return;
+    const specs = [...this.devices.values()].map(({ deviceId, secret, productId, services, frozen }) => ({
+      deviceId,
+      secret,
+      productId,
+      services,
+      frozen,
+    }));
+    fs.writeFileSync(this.file, JSON.stringify({ devices: specs }, null, 2));
+  }
+
+  add(spec: DeviceSpec, persist = true): DeviceView {
+    validateDeviceId(spec.deviceId);
+    if (typeof spec.secret !== 'string' || spec.secret.length === 0) {
+      throw new Error(`device ${spec.deviceId}: secret is required`);
+    }
+    const existing = this.devices.get(spec.deviceId);
+    const record: DeviceRecord = {
+      ...spec,
+      online: existing?.online ?? false,
+      properties: existing?.properties ?? {},
+      history: existing?.history ?? [],
+    };
+    this.devices.set(spec.deviceId, record);
+    if (persist) this.save();
+    return this.view(record, false);
+  }
+
+  remove(deviceId: string): boolean {
+    const ok = this.devices.delete(deviceId);
+    if (ok) this.save();
+    return ok;
+  }
+
+  secretOf(deviceId: string): string | undefined {
+    return this.devices.get(deviceId)?.secret;
+  }
+
+  isFrozen(deviceId: string): boolean {
+    return this.devices.get(deviceId)?.frozen === true;
+  }
+
+  setFrozen(deviceId: string, frozen: boolean): void {
+    const d = this.must(deviceId);
+    d.frozen = frozen;
+    this.save();
+  }
+
+  has(deviceId: string): boolean {
+    return this.devices.has(deviceId);
+  }
+
+  setOnline(deviceId: string, online: boolean): void {
+    const d = this.devices.get(deviceId);
+    if (!d) return;
+    d.online = online;
+    if (online) d.lastOnline = new Date().toISOString();
+    else d.lastOffline = new Date().toISOString();
+  }
+
+  /** Merges reported properties into the latest state of the service. */
+  updateProperties(deviceId: string, serviceId: string, properties: Record<string, unknown>, eventTime?: string): void {
+    const d = this.devices.get(deviceId);
+    if (!d) return;
+    const prev = d.properties[serviceId]?.properties ?? {};
+    d.properties[serviceId] = { properties: { ...prev, ...properties }, event_time: eventTime ?? formatNow() };
+  }
+
+  record(deviceId: string, entry: Omit<HistoryEntry, 'time'>): void {
+    const d = this.devices.get(deviceId);
+    if (!d) return;
+    d.history.push({ time: new Date().toISOString(), ...entry });
+    if (d.history.length > HISTORY_LIMIT) d.history.splice(0, d.history.length - HISTORY_LIMIT);
+  }
+
+  list(): DeviceView[] {
+    return [...this.devices.values()].map((d) => this.view(d, false));
+  }
+
+  get(deviceId: string): DeviceView | undefined {
+    const d = this.devices.get(deviceId);
+    return d ? this.view(d, true) : undefined;
+  }
+
+  private must(deviceId: string): DeviceRecord {
+    const d = this.devices.get(deviceId);
+    if (!d) throw new Error(`unknown device ${deviceId}`);
+    return d;
+  }
+
+  private view(d: DeviceRecord, withHistory: boolean): DeviceView {
+    const v: DeviceView = {
+      deviceId: d.deviceId,
+      productId: d.productId,
+      services: d.services,
+      frozen: d.frozen === true,
+      online: d.online,
+      lastOnline: d.lastOnline,
+      lastOffline: d.lastOffline,
+      properties: structuredClone(d.properties),
+    };
+    if (withHistory) v.history = structuredClone(d.history);
+    return v;
+  }
+}
+
+function formatNow(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+}

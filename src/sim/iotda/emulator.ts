@@ -1,0 +1,535 @@
+/**
+ * The local Huawei IoTDA emulator: a real aedes broker with the platform's device rules and
+ * an application side (registry, downlinks, synchronous commands and property requests).
+ *
+ * Behaviour follows PROTOCOLS.md Part 1. Where Huawei's behaviour is UNCONFIRMED the emulator
+ * picks one outcome and says so here:
+ * - unknown device, username ≠ device id, sign-type-1 clock skew → CONNACK 0x04;
+ *   frozen device → 0x05; CONNECT with a will → 0x05 (will is "not supported").
+ * - sign type 1 tolerance ±1 h (configurable); sign type 0 accepts any 10-digit timestamp, hour 24 too.
+ * - QoS 2 subscriptions are granted QoS 1; subscriptions outside the device's own
+ *   `$oc/devices/{id}/` namespace, or beyond 50 per connection, get SUBACK 0x80.
+ * - a PUBLISH outside the namespace or with the retain flag is acknowledged, then dropped and logged.
+ * - a PUBLISH over 1 MB closes the connection.
+ * - sessions are always treated as clean; request ids are v4 UUIDs; commands and property
+ *   requests time out after 20 s (configurable) and late replies are logged and dropped.
+ * - messages to an offline device are cached (20 per device) and delivered on its next connect.
+ * Not emulated: the 50 msg/s uplink limit, QoS 1 downlink resends, OTA, MQTT 5.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { IotdaTopics, parseUplinkTopic, type UplinkKind } from '../../iotda/topics';
+import { formatEventTime } from '../../iotda/payloads';
+import { parseClientId } from '../../iotda/credentials';
+import { DeviceRegistry, type DeviceSpec, type DeviceView } from './device-registry';
+import { decideConnect } from './connect-rules';
+import { topicMatchesFilter } from './topic-filter';
+import { generateTestCertificates } from './test-certificates';
+
+export interface IotdaEmulatorOptions {
+  host?: string;
+  mqttPort?: number;
+  /** HTTP API and console; 0 = random port. */
+  httpPort?: number;
+  /** MQTTS listener with a generated CA; undefined = no TLS. */
+  tlsPort?: number;
+  devices?: DeviceSpec[];
+  devicesFile?: string;
+  commandTimeoutMs?: number;
+  signType1ToleranceMs?: number;
+  log?: (line: string) => void;
+}
+
+export type RequestStatus = 'ok' | 'timeout' | 'offline';
+
+export interface RequestResult<T = unknown> {
+  requestId: string;
+  status: RequestStatus;
+  response?: T;
+  durationMs: number;
+}
+
+export interface CommandRequestBody {
+  service_id?: string;
+  command_name?: string;
+  paras: Record<string, unknown>;
+}
+
+export interface EmulatorEvent {
+  type: string;
+  deviceId?: string;
+  time: string;
+  [key: string]: unknown;
+}
+
+type PendingKind = 'command-response' | 'property-set-response' | 'property-get-response';
+
+interface Pending {
+  deviceId: string;
+  kind: PendingKind;
+  started: number;
+  timer: NodeJS.Timeout;
+  resolve: (r: RequestResult) => void;
+}
+
+const DROP_PREFIX = '$iotda-emulator/dropped/';
+const MAX_PUBLISH_BYTES = 1024 * 1024;
+const MAX_SUBSCRIPTIONS = 50;
+const MAX_CACHED_MESSAGES = 20;
+
+export class IotdaEmulator extends EventEmitter {
+  mqttPort = 0;
+  httpPort = 0;
+  tlsPort: number | undefined;
+  caCertPem: string | undefined;
+  caCertPath: string | undefined;
+  /** URL of the HTTP API and console (set once the HTTP server listens). */
+  url = '';
+  mqttUrl = '';
+
+  readonly registry: DeviceRegistry;
+  readonly host: string;
+  readonly commandTimeoutMs: number;
+  private readonly signType1ToleranceMs: number;
+  private readonly logLine: (line: string) => void;
+  private broker!: Aedes;
+  private readonly servers: net.Server[] = [];
+  private readonly sockets = new Set<net.Socket>();
+  private readonly connectPackets = new WeakMap<Client, { keepalive: number; hasWill: boolean }>();
+  private readonly deviceOfClient = new WeakMap<Client, string>();
+  private readonly clientOfDevice = new Map<string, Client>();
+  private readonly subscriptions = new WeakMap<Client, Map<string, number>>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly cachedMessages = new Map<string, Buffer[]>();
+  private shadowVersion = 0;
+
+  constructor(private readonly opts: IotdaEmulatorOptions = {}) {
+    super();
+    this.host = opts.host ?? '127.0.0.1';
+    this.commandTimeoutMs = opts.commandTimeoutMs ?? 20_000;
+    this.signType1ToleranceMs = opts.signType1ToleranceMs ?? 3_600_000;
+    this.logLine = opts.log ?? (() => undefined);
+    this.registry = new DeviceRegistry(opts.devicesFile);
+  }
+
+  /** Starts the broker and listeners; called by startIotdaEmulator. */
+  async start(): Promise<this> {
+    this.registry.load();
+    for (const d of this.opts.devices ?? []) this.registry.add(d, false);
+    this.broker = await Aedes.createBroker({
+      // MQTT 3.1 (BC26) caps ClientIds at 23 chars by default; IoTDA allows 256.
+      maxClientsIdLength: 256,
+      // §1.8: CONNECT must follow the TCP open within seconds (emu: 10 s).
+      connectTimeout: 10_000,
+      preConnect: (client, packet, cb) => {
+        this.connectPackets.set(client, { keepalive: packet.keepalive ?? 0, hasWill: Boolean(packet.will) });
+        cb(null, true);
+      },
+      authenticate: (client, username, password, cb) => this.authenticate(client, username, password, cb),
+      authorizePublish: (client, packet, cb) => this.authorizePublish(client, packet, cb),
+      authorizeSubscribe: (client, sub, cb) => this.authorizeSubscribe(client, sub, cb),
+    });
+    this.broker.on('clientReady', (c) => this.onClientReady(c));
+    this.broker.on('clientDisconnect', (c) => this.onClientGone(c));
+    this.broker.on('unsubscribe', (topics, c) => topics.forEach((t) => this.subscriptions.get(c)?.delete(t)));
+    this.broker.on('publish', (packet, c) => {
+      if (c && !packet.topic.startsWith(DROP_PREFIX)) this.onUplink(c, packet);
+    });
+
+    const mqttServer = net.createServer((s) => this.broker.handle(s));
+    this.mqttPort = await this.listen(mqttServer, this.opts.mqttPort ?? 0);
+    this.mqttUrl = `mqtt://${this.host}:${this.mqttPort}`;
+    if (this.opts.tlsPort !== undefined) {
+      const certs = await generateTestCertificates(this.host);
+      this.caCertPem = certs.caCertPem;
+      this.caCertPath = certs.caCertPath;
+      const tlsServer = tls.createServer({ key: certs.serverKeyPem, cert: certs.serverCertPem }, (s) => this.broker.handle(s));
+      this.tlsPort = await this.listen(tlsServer, this.opts.tlsPort);
+      this.log(`TLS on ${this.host}:${this.tlsPort}, CA certificate at ${certs.caCertPath}`);
+    }
+    this.log(`MQTT on ${this.mqttUrl}`);
+    return this;
+  }
+
+  /** Binds a server and tracks its sockets so close() never waits for idle clients. */
+  async listen(server: net.Server, port: number): Promise<number> {
+    server.on('connection', (s: net.Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('secureConnection', (s: net.Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.servers.push(server);
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  log(line: string): void {
+    this.logLine(line);
+  }
+
+  private emitEvent(type: string, deviceId: string | undefined, data: Record<string, unknown> = {}): void {
+    const event: EmulatorEvent = { type, deviceId, time: new Date().toISOString(), ...data };
+    this.emit(type, event);
+    this.emit('event', event);
+  }
+
+  /** Subscribes to every emulator event; returns the unsubscribe function. */
+  onEvent(listener: (e: EmulatorEvent) => void): () => void {
+    this.on('event', listener);
+    return () => this.off('event', listener);
+  }
+
+  // ---- MQTT side -----------------------------------------------------------------------
+
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    cb: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
+  ): void {
+    const facts = this.connectPackets.get(client) ?? { keepalive: 0, hasWill: false };
+    const decision = decideConnect(
+      { clientId: client.id, username, password, ...facts },
+      {
+        secretOf: (id) => this.registry.secretOf(id),
+        isFrozen: (id) => this.registry.isFrozen(id),
+        now: Date.now(),
+        signType1ToleranceMs: this.signType1ToleranceMs,
+      },
+    );
+    if (decision.returnCode === 0) {
+      this.deviceOfClient.set(client, decision.deviceId!);
+      cb(null, true);
+      return;
+    }
+    this.log(`CONNECT ${client.id} refused with ${decision.returnCode}: ${decision.reason}`);
+    this.emitEvent('connect-refused', decision.deviceId, { returnCode: decision.returnCode, reason: decision.reason });
+    const err = Object.assign(new Error(decision.reason), { returnCode: decision.returnCode });
+    cb(err, null);
+  }
+
+  private authorizePublish(client: Client | null, packet: PublishPacket, cb: (err?: Error | null) => void): void {
+    if (!client) return cb(null);
+    const deviceId = this.deviceOfClient.get(client);
+    const size = packet.payload ? Buffer.byteLength(packet.payload as Buffer | string) : 0;
+    if (size > MAX_PUBLISH_BYTES) {
+      this.log(`${deviceId}: PUBLISH of ${size} bytes exceeds 1 MB, closing`);
+      return cb(new Error('publish too large'));
+    }
+    const own = deviceId !== undefined && packet.topic.startsWith(IotdaTopics.namespace(deviceId));
+    if (!own || packet.retain) {
+      const reason = packet.retain ? 'retain is not supported' : 'topic outside the device namespace';
+      this.log(`${deviceId}: PUBLISH to ${packet.topic} acknowledged and dropped (${reason})`);
+      this.emitEvent('dropped', deviceId, { topic: packet.topic, reason });
+      // Rerouting to a topic nobody can subscribe to keeps aedes' PUBACK and drops the data.
+      packet.topic = DROP_PREFIX + (deviceId ?? 'unknown');
+      packet.retain = false;
+    }
+    cb(null);
+  }
+
+  private authorizeSubscribe(client: Client, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
+    const deviceId = this.deviceOfClient.get(client);
+    const subs = this.subscriptions.get(client) ?? new Map<string, number>();
+    this.subscriptions.set(client, subs);
+    const own = deviceId !== undefined && sub.topic.startsWith(IotdaTopics.namespace(deviceId));
+    if (!own || (!subs.has(sub.topic) && subs.size >= MAX_SUBSCRIPTIONS)) {
+      this.log(`${deviceId}: SUBSCRIBE ${sub.topic} refused (0x80)`);
+      this.emitEvent('subscribe-refused', deviceId, { topic: sub.topic });
+      return cb(null, null);
+    }
+    const qos = Math.min(sub.qos, 1) as 0 | 1;
+    subs.set(sub.topic, qos);
+    cb(null, { ...sub, qos });
+  }
+
+  private onClientReady(client: Client): void {
+    const deviceId = this.deviceOfClient.get(client) ?? parseClientId(client.id)?.deviceId;
+    if (!deviceId) return;
+    const older = this.clientOfDevice.get(deviceId);
+    this.clientOfDevice.set(deviceId, client);
+    if (older && older !== client) {
+      // §1.8: the newest connection wins; ClientIds differ per hour, so aedes' own takeover misses this.
+      this.log(`${deviceId}: new connection ${client.id} replaces ${older.id}`);
+      this.emitEvent('kicked', deviceId, { clientId: older.id });
+      older.close();
+    }
+    this.registry.setOnline(deviceId, true);
+    this.log(`${deviceId}: online as ${client.id}`);
+    this.emitEvent('online', deviceId, { clientId: client.id });
+    const cached = this.cachedMessages.get(deviceId);
+    if (cached) {
+      this.cachedMessages.delete(deviceId);
+      for (const payload of cached) this.deliver(deviceId, IotdaTopics.messagesDown(deviceId), payload);
+    }
+  }
+
+  private onClientGone(client: Client): void {
+    const deviceId = this.deviceOfClient.get(client);
+    if (!deviceId || this.clientOfDevice.get(deviceId) !== client) return;
+    this.clientOfDevice.delete(deviceId);
+    this.registry.setOnline(deviceId, false);
+    this.log(`${deviceId}: offline`);
+    this.emitEvent('offline', deviceId, { clientId: client.id });
+  }
+
+  /**
+   * §1.5: devices get system downlinks without subscribing, at QoS 0; a matching explicit
+   * subscription gets the single delivery through the broker at min(granted, 1).
+   */
+  private deliver(deviceId: string, topic: string, payload: Buffer): boolean {
+    const client = this.clientOfDevice.get(deviceId);
+    if (!client) return false;
+    const subs = this.subscriptions.get(client);
+    const subscribed = subs !== undefined && [...subs.keys()].some((f) => topicMatchesFilter(f, topic));
+    const packet = { cmd: 'publish' as const, topic, payload, qos: (subscribed ? 1 : 0) as 0 | 1, retain: false, dup: false };
+    if (subscribed) this.broker.publish(packet, () => undefined);
+    else client.publish(packet, () => undefined);
+    return true;
+  }
+
+  private onUplink(client: Client, packet: PublishPacket): void {
+    const deviceId = this.deviceOfClient.get(client);
+    if (!deviceId) return;
+    const recvTime = Date.now();
+    const topic = parseUplinkTopic(packet.topic);
+    const raw = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
+    const text = raw.toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    this.registry.record(deviceId, { direction: 'up', kind: topic.kind, topic: packet.topic, payload: body ?? text });
+    const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+    const needJson = (): boolean => {
+      if (isObj(body)) return true;
+      this.log(`${deviceId}: ${topic.kind} payload is not a JSON object, dropped: ${text.slice(0, 80)}`);
+      this.emitEvent('bad-payload', deviceId, { topic: packet.topic });
+      return false;
+    };
+    switch (topic.kind as UplinkKind) {
+      case 'properties-report': {
+        if (!needJson()) return;
+        const services = (body as { services?: unknown }).services;
+        if (!Array.isArray(services)) return void this.log(`${deviceId}: report without services dropped`);
+        for (const s of services) {
+          if (isObj(s) && typeof s.service_id === 'string' && isObj(s.properties)) {
+            this.registry.updateProperties(deviceId, s.service_id, s.properties, typeof s.event_time === 'string' ? s.event_time : undefined);
+          }
+        }
+        this.emitEvent('report', deviceId, { services });
+        return;
+      }
+      case 'gateway-report': {
+        if (!needJson()) return;
+        const devices = (body as { devices?: unknown }).devices;
+        for (const d of Array.isArray(devices) ? devices : []) {
+          if (!isObj(d) || typeof d.device_id !== 'string' || !Array.isArray(d.services)) continue;
+          for (const s of d.services) {
+            if (isObj(s) && typeof s.service_id === 'string' && isObj(s.properties)) {
+              this.registry.updateProperties(d.device_id, s.service_id, s.properties);
+            }
+          }
+        }
+        this.emitEvent('report', deviceId, { gateway: true, devices });
+        return;
+      }
+      case 'message-up':
+        this.emitEvent('message-up', deviceId, { payload: body ?? text });
+        return;
+      case 'command-response':
+      case 'property-set-response':
+      case 'property-get-response':
+        this.settle(deviceId, topic.kind as PendingKind, topic.requestId!, body ?? text);
+        return;
+      case 'shadow-get':
+        if (!needJson()) return;
+        this.answerShadow(deviceId, topic.requestId!, body as Record<string, unknown>);
+        return;
+      case 'event-up':
+        if (!needJson()) return;
+        this.onEventUp(deviceId, body as Record<string, unknown>, recvTime);
+        return;
+      case 'custom':
+        this.emitEvent('custom-up', deviceId, { topic: packet.topic, payload: body ?? text });
+        return;
+      default:
+        this.log(`${deviceId}: PUBLISH to unknown system topic ${packet.topic} ignored`);
+    }
+  }
+
+  private settle(deviceId: string, kind: PendingKind, requestId: string, response: unknown): void {
+    const p = this.pending.get(requestId);
+    if (!p || p.deviceId !== deviceId || p.kind !== kind) {
+      this.log(`${deviceId}: late or unknown ${kind} for request ${requestId} logged and dropped`);
+      this.emitEvent('late-reply', deviceId, { kind, requestId, response });
+      return;
+    }
+    this.pending.delete(requestId);
+    clearTimeout(p.timer);
+    this.emitEvent(kind, deviceId, { requestId, response });
+    p.resolve({ requestId, status: 'ok', response, durationMs: Date.now() - p.started });
+  }
+
+  private answerShadow(deviceId: string, requestId: string, req: Record<string, unknown>): void {
+    const device = this.registry.get(deviceId);
+    const wanted = typeof req.service_id === 'string' ? req.service_id : undefined;
+    const shadow = Object.entries(device?.properties ?? {})
+      .filter(([sid]) => !wanted || sid === wanted)
+      .map(([sid, st]) => ({
+        service_id: sid,
+        desired: { properties: {}, event_time: st.event_time },
+        reported: { properties: st.properties, event_time: st.event_time },
+        version: ++this.shadowVersion,
+      }));
+    this.send(deviceId, IotdaTopics.shadowGetResponse(deviceId, requestId), 'shadow-response', { object_device_id: deviceId, shadow });
+  }
+
+  private onEventUp(deviceId: string, body: Record<string, unknown>, recvTime: number): void {
+    const services = Array.isArray(body.services) ? (body.services as Record<string, unknown>[]) : [];
+    this.emitEvent('event-up', deviceId, { services });
+    for (const s of services) {
+      const paras = (s.paras ?? {}) as Record<string, unknown>;
+      if (s.service_id === '$time_sync' && s.event_type === 'time_sync_request') {
+        this.sendEvent(deviceId, [
+          {
+            service_id: '$time_sync',
+            event_type: 'time_sync_response',
+            event_time: formatEventTime(new Date()),
+            paras: { device_send_time: paras.device_send_time, server_recv_time: recvTime, server_send_time: Date.now() },
+          },
+        ]);
+      } else if (s.service_id === '$sub_device_manager' && s.event_type === 'sub_device_update_status') {
+        // The response body is UNCONFIRMED; emulator form per PROTOCOLS.md §1.6.
+        const statuses = Array.isArray(paras.device_statuses) ? (paras.device_statuses as { device_id: string }[]) : [];
+        this.sendEvent(deviceId, [
+          {
+            service_id: '$sub_device_manager',
+            event_type: 'sub_device_update_status_response',
+            paras: { successful_devices: statuses.map((d) => ({ device_id: d.device_id })), failed_devices: [] },
+          },
+        ]);
+      }
+    }
+  }
+
+  private send(deviceId: string, topic: string, kind: string, body: unknown): boolean {
+    const payload = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const delivered = this.deliver(deviceId, topic, payload);
+    if (delivered) this.registry.record(deviceId, { direction: 'down', kind, topic, payload: body });
+    return delivered;
+  }
+
+  private request(deviceId: string, kind: PendingKind, topicOf: (id: string) => string, body: unknown, timeoutMs?: number): Promise<RequestResult> {
+    this.mustKnow(deviceId);
+    const requestId = randomUUID();
+    const started = Date.now();
+    if (!this.clientOfDevice.has(deviceId)) {
+      return Promise.resolve({ requestId, status: 'offline', durationMs: 0 });
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        this.log(`${deviceId}: ${kind} for ${requestId} timed out`);
+        this.emitEvent('timeout', deviceId, { kind, requestId });
+        resolve({ requestId, status: 'timeout', durationMs: Date.now() - started });
+      }, timeoutMs ?? this.commandTimeoutMs);
+      this.pending.set(requestId, { deviceId, kind, started, timer, resolve });
+      this.send(deviceId, topicOf(requestId), kind.replace('-response', ''), body);
+    });
+  }
+
+  private mustKnow(deviceId: string): void {
+    if (!this.registry.has(deviceId)) throw new Error(`unknown device ${deviceId}`);
+  }
+
+  // ---- application side ---------------------------------------------------------------
+
+  addDevice(spec: DeviceSpec): DeviceView {
+    const view = this.registry.add(spec);
+    this.emitEvent('device-added', spec.deviceId);
+    return view;
+  }
+
+  listDevices(): DeviceView[] {
+    return this.registry.list();
+  }
+
+  getDevice(deviceId: string): DeviceView | undefined {
+    return this.registry.get(deviceId);
+  }
+
+  /** Freezing also drops the live connection, as a console freeze does. */
+  freezeDevice(deviceId: string, frozen = true): void {
+    this.registry.setFrozen(deviceId, frozen);
+    if (frozen) this.clientOfDevice.get(deviceId)?.close();
+  }
+
+  /** T2; the standard form wraps the content. Cached (20) while the device is offline. */
+  sendMessage(deviceId: string, content: unknown, opts: { raw?: boolean; name?: string } = {}): { id: string; delivered: boolean } {
+    this.mustKnow(deviceId);
+    const id = randomUUID();
+    const body = opts.raw ? content : { object_device_id: deviceId, name: opts.name ?? null, id, content };
+    const delivered = this.send(deviceId, IotdaTopics.messagesDown(deviceId), 'message', body);
+    if (!delivered) {
+      const queue = this.cachedMessages.get(deviceId) ?? [];
+      queue.push(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+      if (queue.length > MAX_CACHED_MESSAGES) queue.shift();
+      this.cachedMessages.set(deviceId, queue);
+    }
+    this.emitEvent('message-down', deviceId, { id, delivered });
+    return { id, delivered };
+  }
+
+  sendCommand(deviceId: string, command: CommandRequestBody, opts: { timeoutMs?: number } = {}): Promise<RequestResult> {
+    const body = { object_device_id: deviceId, ...command, paras: command.paras ?? {} };
+    return this.request(deviceId, 'command-response', (r) => IotdaTopics.command(deviceId, r), body, opts.timeoutMs);
+  }
+
+  setProperties(
+    deviceId: string,
+    services: { service_id: string; properties: Record<string, unknown> }[],
+    opts: { timeoutMs?: number } = {},
+  ): Promise<RequestResult> {
+    const body = { object_device_id: deviceId, services };
+    return this.request(deviceId, 'property-set-response', (r) => IotdaTopics.propertiesSet(deviceId, r), body, opts.timeoutMs);
+  }
+
+  getProperties(deviceId: string, serviceId?: string, opts: { timeoutMs?: number } = {}): Promise<RequestResult> {
+    const body: Record<string, unknown> = { object_device_id: deviceId };
+    if (serviceId) body.service_id = serviceId;
+    return this.request(deviceId, 'property-get-response', (r) => IotdaTopics.propertiesGet(deviceId, r), body, opts.timeoutMs);
+  }
+
+  /** T14 event envelope (OTA etc.). */
+  sendEvent(deviceId: string, services: Record<string, unknown>[]): boolean {
+    return this.send(deviceId, IotdaTopics.eventsDown(deviceId), 'event', { object_device_id: deviceId, services });
+  }
+
+  /** Closes listeners, live connections, the broker and pending requests (resolved as timeouts). */
+  async close(): Promise<void> {
+    for (const [requestId, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve({ requestId, status: 'timeout', durationMs: Date.now() - p.started });
+    }
+    this.pending.clear();
+    const closing = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+    for (const s of this.sockets) s.destroy();
+    if (this.broker) await new Promise<void>((r) => this.broker.close(() => r()));
+    await Promise.all(closing);
+  }
+}
