@@ -1,0 +1,248 @@
+import { describe, it, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { LinkSupervisor, type LinkState, type LinkStatus, type DownlinkMessage } from '../../dist/link/link-supervisor';
+import { ModemSupervisor } from '../../dist/link/modem-supervisor';
+import type { ModemDriver } from '../../dist/modems/driver';
+import { FakeDriver } from './fake-driver';
+
+const DEVICE = 'prod_dev01';
+const SYS = `$oc/devices/${DEVICE}/sys`;
+
+interface Rig {
+  drivers: FakeDriver[];
+  modem: ModemSupervisor;
+  link: LinkSupervisor;
+  states: LinkState[];
+  statuses: LinkStatus[];
+}
+
+const rigs: Rig[] = [];
+afterEach(async () => {
+  for (const r of rigs.splice(0)) {
+    await r.link.dispose();
+    await r.modem.close();
+  }
+});
+
+function rig(opts: { floor?: number; ceiling?: number } = {}): Rig {
+  const drivers: FakeDriver[] = [];
+  const modem = new ModemSupervisor({
+    createDriver: () => {
+      const d = new FakeDriver();
+      drivers.push(d);
+      return d as unknown as ModemDriver;
+    },
+  });
+  const link = new LinkSupervisor({
+    modem,
+    host: '127.0.0.1',
+    port: 1883,
+    deviceId: DEVICE,
+    secret: 'top-secret',
+    reconnectFloorMs: opts.floor ?? 5,
+    reconnectCeilingMs: opts.ceiling ?? 20,
+    probeIntervalMs: 0,
+  });
+  const states: LinkState[] = [];
+  const statuses: LinkStatus[] = [];
+  link.on('status', (s: LinkStatus) => {
+    statuses.push(s);
+    if (states[states.length - 1] !== s.state) states.push(s.state);
+  });
+  const r = { drivers, modem, link, states, statuses };
+  rigs.push(r);
+  return r;
+}
+
+/** Resolves when the link reaches `state` (checked on every status event). */
+function reach(link: LinkSupervisor, state: LinkState, timeoutMs = 5000): Promise<LinkStatus> {
+  if (link.state === state) return Promise.resolve(link.status);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      link.off('status', on);
+      reject(new Error(`link never reached ${state} (now ${link.state})`));
+    }, timeoutMs);
+    const on = (s: LinkStatus) => {
+      if (s.state !== state) return;
+      clearTimeout(timer);
+      link.off('status', on);
+      resolve(s);
+    };
+    link.on('status', on);
+  });
+}
+
+describe('LinkSupervisor', () => {
+  it('walks every state to online, subscribes the system topics and raw filters, connect is idempotent', async () => {
+    const r = rig();
+    await r.link.subscribe(`$oc/devices/${DEVICE}/user/down`, 1);
+    r.link.connect();
+    r.link.connect();
+    const online = await reach(r.link, 'online');
+    r.link.connect();
+    assert.deepEqual(r.states, ['opening-port', 'init', 'attaching', 'opening-mqtt', 'connecting', 'subscribing', 'online']);
+    assert.equal(online.queued, 0);
+    assert.equal(r.drivers.length, 1);
+    const s = r.drivers[0].sessions.get(0)!;
+    assert.equal(s.calls.filter((c) => c.startsWith('open')).length, 1);
+    const subs = s.calls.filter((c) => c.startsWith('sub ')).map((c) => c.slice(4));
+    assert.equal(subs.length, 7);
+    assert.ok(subs.includes(`${SYS}/commands/#`));
+    assert.ok(subs.includes(`$oc/devices/${DEVICE}/user/down`));
+    // The secret and the HMAC password are redacted in the AT trace.
+    assert.ok(r.drivers[0].channel.secrets.includes('top-secret'));
+    assert.ok(r.drivers[0].channel.secrets.includes(s.connects[0].password));
+    // Step names reach the status for the SIM and network phases.
+    assert.ok(r.statuses.some((x) => x.state === 'attaching' && x.step === 'network'));
+  });
+
+  it('reconnects after a link drop with fresh credentials and resubscribes, backing off between floor and ceiling', async () => {
+    const r = rig({ floor: 5, ceiling: 20 });
+    r.link.connect();
+    await reach(r.link, 'online');
+    const d = r.drivers[0];
+    const session = d.sessions.get(0)!;
+    // Fail the next three opens so the delays climb: 5, 10, 20, 20.
+    d.failures.set('open', [new Error('open failed'), new Error('open failed'), new Error('open failed')]);
+    session.emit('linkDown', '+QMTSTAT: 0,1 (peer closed)');
+    await reach(r.link, 'online');
+    const delays = r.statuses.filter((x) => x.state === 'backoff').map((x) => x.retryInMs);
+    assert.deepEqual(delays, [5, 10, 20, 20]);
+    assert.equal(session.connects.length, 2);
+    assert.ok(r.statuses.some((x) => x.reason === '+QMTSTAT: 0,1 (peer closed)'));
+    const subs = session.calls.filter((c) => c.startsWith('sub ')).length;
+    assert.equal(subs, 12, 'system subscriptions sent once per connect');
+    // The modem was not re-initialised for an MQTT-only drop.
+    assert.equal(d.inits, 1);
+  });
+
+  it('stops retrying on CONNACK 4 until reconnect() and says why', async () => {
+    const r = rig();
+    r.link.connect();
+    await reach(r.link, 'online');
+    const d = r.drivers[0];
+    d.failures.set('connect', [new Error('AT+QMTCONN=0,"x","x","***": +QMTCONN: 0,0,4 (CONNACK 4: bad user name or password)')]);
+    d.sessions.get(0)!.emit('linkDown', 'kicked');
+    const halted = await new Promise<LinkStatus>((resolve) => {
+      const on = (s: LinkStatus) => s.halted && (r.link.off('status', on), resolve(s));
+      r.link.on('status', on);
+    });
+    assert.equal(halted.state, 'backoff');
+    assert.equal(halted.retryInMs, undefined);
+    assert.match(halted.reason ?? '', /CONNACK 4/);
+    r.link.connect(); // not a config change: stays halted
+    assert.equal(r.link.state, 'backoff');
+    r.link.reconnect();
+    await reach(r.link, 'online');
+  });
+});
+
+describe('LinkSupervisor offline queue', () => {
+  it('queues while offline and flushes in order once online', async () => {
+    const r = rig();
+    const sent = ['a', 'b', 'c'].map((p) => r.link.publish(`${SYS}/messages/up`, Buffer.from(p), 1, { owner: 'n1' }));
+    assert.equal(r.link.status.queued, 3);
+    r.link.connect();
+    const ids = await Promise.all(sent);
+    assert.deepEqual(ids, [1, 2, 3]);
+    const published = r.drivers[0].sessions.get(0)!.published.map((p) => p.payload);
+    assert.deepEqual(published, ['a', 'b', 'c']);
+    assert.equal(r.link.status.queued, 0);
+  });
+
+  it('drops the oldest of an owner when its limit is reached, and fails fast with queueSize 0', async () => {
+    const r = rig();
+    const first = r.link.publish(`${SYS}/messages/up`, Buffer.from('1'), 1, { owner: 'n1', queueSize: 2 });
+    const other = r.link.publish(`${SYS}/messages/up`, Buffer.from('x'), 1, { owner: 'n2', queueSize: 2 });
+    const second = r.link.publish(`${SYS}/messages/up`, Buffer.from('2'), 1, { owner: 'n1', queueSize: 2 });
+    const third = r.link.publish(`${SYS}/messages/up`, Buffer.from('3'), 1, { owner: 'n1', queueSize: 2 });
+    await assert.rejects(first, { name: 'LinkError', code: 'queue-full' });
+    await assert.rejects(r.link.publish(`${SYS}/messages/up`, Buffer.from('z'), 1, { owner: 'n3', queueSize: 0 }), {
+      code: 'queue-disabled',
+    });
+    r.link.connect();
+    await Promise.all([other, second, third]);
+    assert.deepEqual(r.drivers[0].sessions.get(0)!.published.map((p) => p.payload), ['x', '2', '3']);
+  });
+
+  it('keeps a publish interrupted by a link loss and sends it after the reconnect', async () => {
+    const r = rig();
+    r.link.connect();
+    await reach(r.link, 'online');
+    const d = r.drivers[0];
+    let release!: () => void;
+    d.holds.set('publish', new Promise<void>((res) => (release = res)));
+    d.failures.set('publish', [new Error('+QMTPUB: 0,1,2 (failed)')]);
+    const p = r.link.publish(`${SYS}/messages/up`, Buffer.from('kept'), 1);
+    d.sessions.get(0)!.emit('linkDown', 'dropped');
+    d.holds.delete('publish');
+    release();
+    await p;
+    assert.deepEqual(d.sessions.get(0)!.published.map((x) => x.payload), ['kept']);
+  });
+
+  it('stop() fails queued publishes with a closed error and ends stopped', async () => {
+    const r = rig();
+    const p = r.link.publish(`${SYS}/messages/up`, Buffer.from('late'), 1);
+    await r.link.stop();
+    await assert.rejects(p, { code: 'closed' });
+    assert.equal(r.link.state, 'stopped');
+  });
+
+  it('stop() during connect is bounded and leaves no timer behind', async () => {
+    const r = rig();
+    const d = new Promise<void>(() => undefined); // the connect never answers
+    r.link.connect();
+    await reach(r.link, 'opening-port');
+    r.drivers[0]?.holds.set('connect', d);
+    await reach(r.link, 'connecting');
+    await r.link.stop();
+    assert.equal(r.link.state, 'stopped');
+    assert.ok(r.drivers[0].sessions.get(0)!.calls.includes('close'));
+  });
+});
+
+describe('LinkSupervisor downlinks', () => {
+  it('re-sends the stored answer to a duplicate command and never re-emits it; de-dups messages by id', async () => {
+    const r = rig();
+    r.link.connect();
+    await reach(r.link, 'online');
+    const session = r.drivers[0].sessions.get(0)!;
+    const got: DownlinkMessage[] = [];
+    r.link.on('message', (m: DownlinkMessage) => got.push(m));
+    const cmdTopic = `${SYS}/commands/request_id=42`;
+    const body = Buffer.from('{"service_id":"s","command_name":"LED","paras":{"on":1}}');
+    session.emit('message', cmdTopic, body);
+    session.emit('message', cmdTopic, body); // duplicate before the answer: dropped
+    assert.equal(got.length, 1);
+    assert.equal(got[0].requestId, '42');
+    assert.equal(got[0].kind, 'command');
+    await r.link.publish(`${SYS}/commands/response/request_id=42`, Buffer.from('{"result_code":0}'), 1);
+    const resent = once(r.link, 'status');
+    session.emit('message', cmdTopic, body); // duplicate after the answer: answer again
+    await resent;
+    while (session.published.length < 2) await once(r.link, 'status');
+    assert.equal(got.length, 1);
+    assert.deepEqual(session.published.map((p) => p.topic), [
+      `${SYS}/commands/response/request_id=42`,
+      `${SYS}/commands/response/request_id=42`,
+    ]);
+    session.emit('message', `${SYS}/messages/down`, Buffer.from('{"id":"m1","content":1}'));
+    session.emit('message', `${SYS}/messages/down`, Buffer.from('{"id":"m1","content":1}'));
+    session.emit('message', `${SYS}/messages/down`, Buffer.from('plain text'));
+    assert.deepEqual(got.map((m) => m.kind), ['command', 'message', 'message']);
+  });
+
+  it('re-initialises the modem after a reboot', async () => {
+    const r = rig();
+    r.link.connect();
+    await reach(r.link, 'online');
+    r.drivers[0].emit('reboot');
+    await reach(r.link, 'backoff');
+    await reach(r.link, 'online');
+    assert.equal(r.drivers.length, 2, 'a fresh transport and driver after the reboot');
+    assert.equal(r.drivers[0].closed, true);
+    assert.equal(r.drivers[1].inits, 1);
+  });
+});
