@@ -49,8 +49,11 @@ export function checkPublish(profile: ModemProfile, topic: string, payload: Buff
   if (payload.length > max) {
     throw new PayloadRejectedError('publish', `payload is ${payload.length} bytes; ${profile.name} carries at most ${max} bytes${profile.limits.mqttBufferBytes ? ' with this topic' : ''}`);
   }
-  for (const b of profile.publish.refusedBytes) {
-    const at = payload.indexOf(b);
+  const refused = new Set(profile.publish.refusedBytes);
+  if (refused.size > 0) {
+    // Report the first offending byte in the payload, which is where a user will look.
+    const at = payload.findIndex((byte) => refused.has(byte));
+    const b = payload[at];
     if (at >= 0) {
       throw new PayloadRejectedError(
         'publish',

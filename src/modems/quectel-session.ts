@@ -137,6 +137,8 @@ export class QuectelSession extends EventEmitter implements MqttSession {
       this.connected = true;
       return;
     }
+    // The server closes TCP after a refusal; the +QMTSTAT that may follow is not a separate link loss.
+    this.opened = false;
     if (result === 0 && ret !== undefined) {
       throw new ModemError(res.command, `+QMTCONN: ${idx},0,${ret}`, `CONNACK ${ret}: ${meaningOf(this.profile, 'connack', ret)}`);
     }

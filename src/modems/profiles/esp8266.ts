@@ -81,7 +81,8 @@ export const Esp8266Profile: ModemProfile = {
     wifiJoinCode: '^\\+CWJAP:(\\d+)$',
     firmware: '^AT version:(\\d+)\\.(\\d+)',
     errCode: '^ERR CODE:0x01([0-9a-fA-F]{2})([0-9a-fA-F]{4})',
-    rssi: '^\\+CWJAP:".*",(-?\\d+)(?:,\\d+)*$',
+    // `+CWJAP:"<ssid>","<bssid>",<channel>,<rssi>,...`: the SSID is not escaped, so anchor on the BSSID.
+    rssi: '^\\+CWJAP:".*","[0-9a-fA-F:]*",\\d+,(-?\\d+)',
   },
   results: {
     cwjap: CWJAP_CODES,
