@@ -1,30 +1,35 @@
 /**
  * Modem emulators (EC20, BC26, ESP8266): the AT dialect in, a real MQTT.js connection out.
  * A product feature (flows run before hardware arrives) and the test oracle of the driver.
+ * Nothing here imports src/at or src/modems: the emulators follow the manuals, not the driver.
  */
+import { Bc26Emulator } from './bc26';
+import { Ec20Emulator } from './ec20';
+import { Esp8266Emulator, type Esp8266EmulatorOptions } from './esp8266';
 import type { ModemEmulator, ModemEmulatorOptions } from './types';
 
 export * from './types';
 export { createDuplexPair } from './duplex-pair';
 export { ModemEmulatorBase } from './emulator-base';
+export { Ec20Emulator, createEc20Emulator } from './ec20';
+export { Bc26Emulator, createBc26Emulator } from './bc26';
+export type { QuectelFaults } from './quectel-emulator';
+export { Esp8266Emulator, createEsp8266Emulator } from './esp8266';
+export type { Esp8266EmulatorOptions, Esp8266Faults } from './esp8266';
 
-type EmulatorFactory = (opts: ModemEmulatorOptions) => ModemEmulator;
-
-/**
- * Each model module is loaded on first use, so a flow that emulates one modem does not load the
- * other dialects. The ESP8266 module is `./esp8266`, exporting `createEsp8266Emulator(opts)`.
- */
-const factories: Record<ModemEmulatorOptions['model'], () => EmulatorFactory> = {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  ec20: () => (require('./ec20') as { createEc20Emulator: EmulatorFactory }).createEc20Emulator,
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  bc26: () => (require('./bc26') as { createBc26Emulator: EmulatorFactory }).createBc26Emulator,
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  esp8266: () => (require('./esp8266') as { createEsp8266Emulator: EmulatorFactory }).createEsp8266Emulator,
-};
-
+export function createModemEmulator(opts: ModemEmulatorOptions & { model: 'ec20' }): Ec20Emulator;
+export function createModemEmulator(opts: ModemEmulatorOptions & { model: 'bc26' }): Bc26Emulator;
+export function createModemEmulator(opts: Esp8266EmulatorOptions & { model: 'esp8266' }): Esp8266Emulator;
+export function createModemEmulator(opts: ModemEmulatorOptions): ModemEmulator;
 export function createModemEmulator(opts: ModemEmulatorOptions): ModemEmulator {
-  const factory = factories[opts.model];
-  if (!factory) throw new Error(`unknown emulated modem model: ${String(opts.model)}`);
-  return factory()(opts);
+  switch (opts.model) {
+    case 'ec20':
+      return new Ec20Emulator(opts);
+    case 'bc26':
+      return new Bc26Emulator(opts);
+    case 'esp8266':
+      return new Esp8266Emulator(opts);
+    default:
+      throw new Error(`unknown emulated modem model: ${String((opts as { model: unknown }).model)}`);
+  }
 }
