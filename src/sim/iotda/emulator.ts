@@ -103,6 +103,13 @@ export class IotdaEmulator extends EventEmitter {
   private readonly clientOfDevice = new Map<string, Client>();
   private readonly subscriptions = new WeakMap<Client, Map<string, number>>();
   private readonly pending = new Map<string, Pending>();
+  /** Clients whose CONNACK 0 is written: only these may receive a PUBLISH. */
+  private readonly acknowledged = new WeakSet<Client>();
+  /**
+   * Downlinks for a registered client whose CONNACK is not yet written: aedes reports
+   * 'connackSent' only after the write completes, which can be after the device has read it.
+   */
+  private readonly awaitingConnack = new WeakMap<Client, (() => void)[]>();
   private readonly cachedMessages = new Map<string, Buffer[]>();
   private shadowVersion = 0;
 
@@ -132,26 +139,51 @@ export class IotdaEmulator extends EventEmitter {
       authorizePublish: (client, packet, cb) => this.authorizePublish(client, packet, cb),
       authorizeSubscribe: (client, sub, cb) => this.authorizeSubscribe(client, sub, cb),
     });
-    this.broker.on('clientReady', (c) => this.onClientReady(c));
+    // 'client' fires before the CONNACK is written, so the device is online (and the older link
+    // gone) by the time the device can act on its CONNACK; cached messages wait for 'clientReady'.
+    this.broker.on('client', (c) => this.onClientRegistered(c));
+    this.broker.on('connackSent', (packet, c) => {
+      if (packet.returnCode === 0) {
+        this.acknowledged.add(c);
+        for (const send of this.awaitingConnack.get(c) ?? []) send();
+        this.awaitingConnack.delete(c);
+        this.flushCachedMessages(c);
+      }
+    });
     this.broker.on('clientDisconnect', (c) => this.onClientGone(c));
     this.broker.on('unsubscribe', (topics, c) => topics.forEach((t) => this.subscriptions.get(c)?.delete(t)));
     this.broker.on('publish', (packet, c) => {
       if (c && !packet.topic.startsWith(DROP_PREFIX)) this.onUplink(c, packet);
     });
 
-    const mqttServer = net.createServer((s) => this.broker.handle(s));
+    const mqttServer = net.createServer((s) => this.handle(s));
     this.mqttPort = await this.listen(mqttServer, this.opts.mqttPort ?? 0);
     this.mqttUrl = `mqtt://${this.host}:${this.mqttPort}`;
     if (this.opts.tlsPort !== undefined) {
       const certs = await generateTestCertificates(this.host);
       this.caCertPem = certs.caCertPem;
       this.caCertPath = certs.caCertPath;
-      const tlsServer = tls.createServer({ key: certs.serverKeyPem, cert: certs.serverCertPem }, (s) => this.broker.handle(s));
+      const tlsServer = tls.createServer({ key: certs.serverKeyPem, cert: certs.serverCertPem }, (s) => this.handle(s));
       this.tlsPort = await this.listen(tlsServer, this.opts.tlsPort);
       this.log(`TLS on ${this.host}:${this.tlsPort}, CA certificate at ${certs.caCertPath}`);
     }
     this.log(`MQTT on ${this.mqttUrl}`);
     return this;
+  }
+
+  /**
+   * Hands a connection to aedes. aedes fixes the granted QoS from the SUBSCRIBE packet before
+   * authorizeSubscribe runs, so the QoS 2 → 1 downgrade (§1.5) rewrites the packet as parsed.
+   * `_parser` is aedes-internal (lib/client.js); checked here so an aedes change fails loudly.
+   */
+  private handle(stream: net.Socket): void {
+    const client = this.broker.handle(stream) as Client & { _parser?: EventEmitter };
+    if (!client._parser) throw new Error('aedes internals changed: client._parser missing');
+    client._parser.prependListener('packet', (packet: { cmd: string; subscriptions?: { qos: number }[] }) => {
+      if (packet.cmd === 'subscribe') {
+        for (const sub of packet.subscriptions ?? []) sub.qos = Math.min(sub.qos, 1);
+      }
+    });
   }
 
   /** Binds a server and tracks its sockets so close() never waits for idle clients. */
@@ -255,7 +287,7 @@ export class IotdaEmulator extends EventEmitter {
     cb(null, { ...sub, qos });
   }
 
-  private onClientReady(client: Client): void {
+  private onClientRegistered(client: Client): void {
     const deviceId = this.deviceOfClient.get(client) ?? parseClientId(client.id)?.deviceId;
     if (!deviceId) return;
     const older = this.clientOfDevice.get(deviceId);
@@ -269,6 +301,11 @@ export class IotdaEmulator extends EventEmitter {
     this.registry.setOnline(deviceId, true);
     this.log(`${deviceId}: online as ${client.id}`);
     this.emitEvent('online', deviceId, { clientId: client.id });
+  }
+
+  private flushCachedMessages(client: Client): void {
+    const deviceId = this.deviceOfClient.get(client);
+    if (!deviceId || this.clientOfDevice.get(deviceId) !== client) return;
     const cached = this.cachedMessages.get(deviceId);
     if (cached) {
       this.cachedMessages.delete(deviceId);
@@ -292,6 +329,13 @@ export class IotdaEmulator extends EventEmitter {
   private deliver(deviceId: string, topic: string, payload: Buffer): boolean {
     const client = this.clientOfDevice.get(deviceId);
     if (!client) return false;
+    if (!this.acknowledged.has(client)) {
+      // A PUBLISH must never overtake the CONNACK.
+      const queue = this.awaitingConnack.get(client) ?? [];
+      queue.push(() => this.deliver(deviceId, topic, payload));
+      this.awaitingConnack.set(client, queue);
+      return true;
+    }
     const subs = this.subscriptions.get(client);
     const subscribed = subs !== undefined && [...subs.keys()].some((f) => topicMatchesFilter(f, topic));
     const packet = { cmd: 'publish' as const, topic, payload, qos: (subscribed ? 1 : 0) as 0 | 1, retain: false, dup: false };
@@ -438,7 +482,7 @@ export class IotdaEmulator extends EventEmitter {
     this.mustKnow(deviceId);
     const requestId = randomUUID();
     const started = Date.now();
-    if (!this.clientOfDevice.has(deviceId)) {
+    if (!this.isReachable(deviceId)) {
       return Promise.resolve({ requestId, status: 'offline', durationMs: 0 });
     }
     return new Promise((resolve) => {
@@ -451,6 +495,10 @@ export class IotdaEmulator extends EventEmitter {
       this.pending.set(requestId, { deviceId, kind, started, timer, resolve });
       this.send(deviceId, topicOf(requestId), kind.replace('-response', ''), body);
     });
+  }
+
+  private isReachable(deviceId: string): boolean {
+    return this.clientOfDevice.has(deviceId);
   }
 
   private mustKnow(deviceId: string): void {
