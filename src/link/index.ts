@@ -5,3 +5,4 @@ export * from './offline-queue';
 export * from './downlink-dedup';
 export * from './modem-supervisor';
 export * from './link-supervisor';
+export * from './topic-match';

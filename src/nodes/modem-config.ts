@@ -1,0 +1,134 @@
+/**
+ * `modem-config`: one modem on one port, shared by every IoTDA connection that names it.
+ * It owns the ModemSupervisor (transport + driver + init + network attach) and the claim on
+ * the port path; connections register their links so that on close they can say goodbye to
+ * the broker (bounded) before the port closes under them.
+ */
+import type { ModemDriver } from '../modems/driver';
+import { ModemSupervisor } from '../link/modem-supervisor';
+import type { LinkSupervisor } from '../link/link-supervisor';
+import { openModemTransport, parsePort } from './modem-port';
+import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
+import { claimPort, releasePort, resolvePortPath } from './port-registry';
+
+export const MODEM_MODELS = ['ec20', 'bc26', 'esp8266'] as const;
+
+export interface ModemConfigDef {
+  id: string;
+  name?: string;
+  port: string;
+  baudRate?: number | string;
+  model: string;
+  apn?: string;
+  apnUser?: string;
+  wifiSsid?: string;
+  trace?: boolean;
+}
+
+export interface ModemConfigNode extends RedNode {
+  model: string;
+  portName: string;
+  /** Set when the configuration cannot work; users show it as their status. */
+  invalid?: string;
+  modem?: ModemSupervisor;
+  addLink(link: LinkSupervisor): void;
+  removeLink(link: LinkSupervisor): void;
+}
+
+const CLOSE_LIMIT_MS = 12000;
+
+function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(() => undefined, () => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export function registerModemConfig(RED: RedAPI): void {
+  function ModemConfig(this: ModemConfigNode, config: ModemConfigDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    node.model = String(config.model ?? '').toLowerCase();
+    node.portName = String(config.port ?? '').trim();
+    const links = new Set<LinkSupervisor>();
+    node.addLink = (l) => links.add(l);
+    node.removeLink = (l) => links.delete(l);
+
+    const baudRate = Number(config.baudRate ?? 115200) || 115200;
+    const parsed = parsePort(node.portName);
+    let claimed: string | undefined;
+    if (!parsed) {
+      node.invalid = RED._('iotda-at.errors.invalidPort', { port: node.portName });
+    } else if (!(MODEM_MODELS as readonly string[]).includes(node.model)) {
+      node.invalid = RED._('iotda-at.errors.invalidModel', { model: node.model });
+    } else if (parsed.kind === 'sim' && parsed.model !== node.model) {
+      node.invalid = RED._('iotda-at.errors.invalidModel', { model: `${node.model} (${node.portName})` });
+    } else {
+      const path = resolvePortPath(node.portName);
+      const other = claimPort(path, node.id);
+      if (other) {
+        node.invalid = RED._('iotda-at.errors.portInUse', { port: node.portName, other });
+      } else {
+        claimed = path;
+      }
+    }
+    if (node.invalid) {
+      node.error(node.invalid);
+    } else {
+      const creds = node.credentials ?? {};
+      const secrets = [creds.wifiPassword, creds.apnPassword].filter((s): s is string => !!s);
+      const trace = config.trace
+        ? (dir: string, text: string) => node.log(`${node.portName} ${dir} ${text}`)
+        : undefined;
+      const portNameForLogs = node.portName;
+      node.modem = new ModemSupervisor({
+        createDriver: async (): Promise<ModemDriver> => {
+          // Lazily loaded: the modem layer pulls in the AT channel and profiles.
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { createModemDriver } = require('../modems') as typeof import('../modems');
+          const transport = await openModemTransport(node.portName, { baudRate, ownerId: node.id });
+          return createModemDriver(transport, node.model, { trace, secrets });
+        },
+        attach: {
+          apn: config.apn || undefined,
+          apnUser: config.apnUser || undefined,
+          apnPassword: creds.apnPassword || undefined,
+          wifiSsid: config.wifiSsid || undefined,
+          wifiPassword: creds.wifiPassword || undefined,
+        },
+        secrets,
+        log: (level, text) => (level === 'warn' ? node.warn(`${portNameForLogs}: ${text}`) : node.log(`${portNameForLogs}: ${text}`)),
+      });
+    }
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      void removed;
+      // Links first (their DISCONNECT needs the port), then the modem, all within Node-RED's 15 s.
+      const byeAll = Promise.all([...links].map((l) => l.stop()));
+      bounded(byeAll, CLOSE_LIMIT_MS - 2000)
+        .then(() => (node.modem ? bounded(node.modem.close(), 2000) : undefined))
+        .then(async () => {
+          const { closeSimPort } = await import('./modem-port');
+          await bounded(closeSimPort(node.id), 1000);
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          if (claimed) releasePort(claimed, node.id);
+          done();
+        });
+    });
+  }
+
+  RED.nodes.registerType('modem-config', ModemConfig, {
+    credentials: { wifiPassword: { type: 'password' }, apnPassword: { type: 'password' } },
+  });
+}
+
+/** Used by flow nodes to report config problems through Catch. */
+export function reportInvalid(node: RedNode, text: string, msg?: NodeMessage): void {
+  node.status({ fill: 'red', shape: 'ring', text });
+  if (msg) node.error(text, msg);
+}

@@ -1,0 +1,225 @@
+/**
+ * `mqtt-at-connect`: one IoTDA device session over a modem, shared by every at-publish and
+ * at-subscribe that names it (NODERED.md §7). Users register by node id; the first one starts
+ * the LinkSupervisor, the last one leaving with `removed` stops it, and the user's close `done`
+ * waits for that stop so a restarted user cannot meet a half-closed link (node-red#3927).
+ */
+import { validateDeviceId } from '../iotda/credentials';
+import { LinkSupervisor, type DownlinkMessage, type LinkStatus } from '../link/link-supervisor';
+import { topicMatches } from '../link/topic-match';
+import type { ModemConfigNode } from './modem-config';
+import type { NodeStatus, RedAPI, RedNode } from './node-red-api';
+import { linkStatusView } from './status-view';
+
+export interface ConnectDef {
+  id: string;
+  name?: string;
+  modem: string;
+  host: string;
+  port?: number | string;
+  tls?: boolean;
+  deviceId: string;
+  signType?: number | string;
+  keepalive?: number | string;
+  clientIndex?: number | string;
+}
+
+/** What a flow node gives the connection when it registers. */
+export interface LinkUser {
+  node: RedNode;
+  /** Publishers: own queue length shown as `queued N`. */
+  queued?: () => number;
+  /** Subscribers: downlinks of interest. */
+  accepts?: (m: DownlinkMessage) => boolean;
+  deliver?: (m: DownlinkMessage) => void;
+  /** Raw subscribers: filter added to the link's subscription table. */
+  filter?: string;
+}
+
+export interface ConnectNode extends RedNode {
+  invalid?: string;
+  link?: LinkSupervisor;
+  deviceId: string;
+  modemNode?: ModemConfigNode;
+  register(user: LinkUser): void;
+  deregister(user: LinkUser, done: () => void, removed: boolean): void;
+  /** Re-renders a user's status (after its queue changed). */
+  refresh(user: LinkUser): void;
+}
+
+const STOP_LIMIT_MS = 12000;
+
+function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(() => undefined, () => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function intOr(v: unknown, dflt: number): number {
+  if (v === undefined || v === null || v === '') return dflt;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : NaN;
+}
+
+export function registerMqttAtConnect(RED: RedAPI): void {
+  const _ = (key: string, params?: Record<string, unknown>) => RED._(key, params);
+
+  function MqttAtConnect(this: ConnectNode, config: ConnectDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const users = new Map<string, LinkUser>();
+    let closing = false;
+    let lastLogged = '';
+
+    node.deviceId = String(config.deviceId ?? '').trim();
+    const modemNode = RED.nodes.getNode(config.modem) as ModemConfigNode | null;
+    node.modemNode = modemNode ?? undefined;
+    const host = String(config.host ?? '').trim();
+    const port = intOr(config.port, 1883);
+    const keepalive = intOr(config.keepalive, 120);
+    const clientIndex = intOr(config.clientIndex, 0);
+    const signType = intOr(config.signType, 0);
+    const secret = node.credentials?.secret ?? '';
+
+    if (!modemNode) node.invalid = _('iotda-at.errors.noModem');
+    else if (modemNode.invalid) node.invalid = modemNode.invalid;
+    else if (!host || /[\s/]/.test(host)) node.invalid = _('iotda-at.errors.linkFailed', { reason: `invalid host "${host}"` });
+    else if (!Number.isInteger(port) || port < 1 || port > 65535) node.invalid = _('iotda-at.errors.linkFailed', { reason: `invalid port ${String(config.port)}` });
+    else if (!Number.isInteger(keepalive) || keepalive < 30 || keepalive > 1200) node.invalid = _('iotda-at.errors.invalidKeepalive', { value: String(config.keepalive) });
+    else if (!Number.isInteger(clientIndex) || clientIndex < 0 || clientIndex > 5) node.invalid = _('iotda-at.errors.invalidClientIndex', { value: String(config.clientIndex) });
+    else if (signType !== 0 && signType !== 1) node.invalid = _('iotda-at.errors.linkFailed', { reason: `sign type must be 0 or 1` });
+    else if (!secret) node.invalid = _('iotda-at.errors.missingSecret');
+    else {
+      try {
+        validateDeviceId(node.deviceId);
+      } catch (err) {
+        node.invalid = _('iotda-at.errors.invalidDeviceId', { reason: (err as Error).message });
+      }
+    }
+
+    const view = (u: LinkUser): NodeStatus => {
+      if (node.invalid) return { fill: 'red', shape: 'ring', text: node.invalid };
+      const s: LinkStatus = node.link ? node.link.status : { state: 'idle', queued: 0 };
+      if (s.state === 'backoff' && s.halted) {
+        return { fill: 'red', shape: 'ring', text: _('iotda-at.status.error', { reason: shortReason(s.reason ?? '') }) };
+      }
+      return linkStatusView(s, _, u.queued?.() ?? 0);
+    };
+    node.refresh = (u) => u.node.status(view(u));
+
+    if (node.invalid) {
+      node.error(node.invalid);
+    } else {
+      const floor = Number(RED.settings.mqttAtConnectReconnectTime ?? 5000) || 5000;
+      const link = new LinkSupervisor({
+        modem: modemNode!.modem!,
+        host,
+        port,
+        tls: !!config.tls,
+        deviceId: node.deviceId,
+        secret,
+        signType: signType as 0 | 1,
+        keepalive,
+        clientIndex,
+        reconnectFloorMs: floor,
+        reconnectCeilingMs: Math.max(floor, 60000),
+        log: (level, text) => {
+          // A retrying link repeats itself every backoff: log each distinct reason once.
+          if (level === 'warn') {
+            const key = text.replace(/retrying in [\d.]+ s/, '');
+            if (key === lastLogged) return;
+            lastLogged = key;
+            node.warn(`${node.deviceId}: ${text}`);
+          } else {
+            lastLogged = '';
+            node.log(`${node.deviceId}: ${text}`);
+          }
+        },
+      });
+      node.link = link;
+      modemNode!.addLink(link);
+      link.on('status', () => {
+        for (const u of users.values()) u.node.status(view(u));
+      });
+      link.on('message', (m: DownlinkMessage) => {
+        for (const u of users.values()) {
+          if (!u.deliver || !u.accepts?.(m)) continue;
+          try {
+            u.deliver(m);
+          } catch (err) {
+            u.node.error(String((err as Error)?.message ?? err));
+          }
+        }
+      });
+    }
+
+    node.register = (user) => {
+      users.set(user.node.id, user);
+      user.node.status(view(user));
+      if (!node.link || closing) return;
+      if (user.filter) node.link.subscribe(user.filter, 1).catch((err) => user.node.warn(String((err as Error).message)));
+      node.link.connect();
+    };
+
+    node.deregister = (user, done, removed) => {
+      users.delete(user.node.id);
+      user.node.status({});
+      const link = node.link;
+      if (!link) return done();
+      if (user.filter && ![...users.values()].some((u) => u.filter === user.filter)) {
+        link.unsubscribe(user.filter).catch(() => undefined);
+      }
+      // Rule 2: disconnect only when removed and nobody is left; `done` after the disconnect.
+      if (removed && users.size === 0 && !closing) {
+        bounded(link.stop(), STOP_LIMIT_MS).finally(done);
+        return;
+      }
+      done();
+    };
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      void removed;
+      closing = true;
+      const link = node.link;
+      if (!link) return done();
+      bounded(link.dispose(), STOP_LIMIT_MS).finally(() => {
+        modemNode?.removeLink(link);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('mqtt-at-connect', MqttAtConnect, {
+    credentials: { secret: { type: 'password' } },
+    settings: { mqttAtConnectReconnectTime: { value: 5000, exportable: true } },
+  });
+}
+
+function shortReason(reason: string): string {
+  const m = /CONNACK (\d)/.exec(reason);
+  return m ? `CONNACK ${m[1]}` : reason;
+}
+
+/** Which downlinks an at-subscribe kind receives. */
+export function downlinkFilter(kind: string, filter?: string): (m: DownlinkMessage) => boolean {
+  switch (kind) {
+    case 'messages':
+      return (m) => m.kind === 'message';
+    case 'commands':
+      return (m) => m.kind === 'command';
+    case 'property-set':
+      return (m) => m.kind === 'property-set';
+    case 'property-get':
+      return (m) => m.kind === 'property-get';
+    case 'events':
+      return (m) => m.kind === 'event';
+    case 'raw':
+      return (m) => !!filter && topicMatches(filter, m.topic);
+    default:
+      return () => false;
+  }
+}
