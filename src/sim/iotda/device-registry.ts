@@ -172,6 +172,7 @@ export class DeviceRegistry {
   }
 }
 
+/** Platform time for reports without event_time, in the report format (yyyy-MM-ddTHH:mm:ss.SSSZ). */
 function formatNow(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date().toISOString();
 }

@@ -100,6 +100,8 @@ export class IotdaEmulator extends EventEmitter {
   private readonly sockets = new Set<net.Socket>();
   private readonly connectPackets = new WeakMap<Client, { keepalive: number; hasWill: boolean }>();
   private readonly deviceOfClient = new WeakMap<Client, string>();
+  /** `$oc/devices/{id}/` per client, computed once: the ACL check runs on every PUBLISH. */
+  private readonly namespaceOfClient = new WeakMap<Client, string>();
   private readonly clientOfDevice = new Map<string, Client>();
   private readonly subscriptions = new WeakMap<Client, Map<string, number>>();
   private readonly pending = new Map<string, Pending>();
@@ -243,6 +245,7 @@ export class IotdaEmulator extends EventEmitter {
     );
     if (decision.returnCode === 0) {
       this.deviceOfClient.set(client, decision.deviceId!);
+      this.namespaceOfClient.set(client, IotdaTopics.namespace(decision.deviceId!));
       cb(null, true);
       return;
     }
@@ -255,12 +258,14 @@ export class IotdaEmulator extends EventEmitter {
   private authorizePublish(client: Client | null, packet: PublishPacket, cb: (err?: Error | null) => void): void {
     if (!client) return cb(null);
     const deviceId = this.deviceOfClient.get(client);
-    const size = packet.payload ? Buffer.byteLength(packet.payload as Buffer | string) : 0;
+    const payload = packet.payload as Buffer | string | undefined;
+    const size = payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     if (size > MAX_PUBLISH_BYTES) {
       this.log(`${deviceId}: PUBLISH of ${size} bytes exceeds 1 MB, closing`);
       return cb(new Error('publish too large'));
     }
-    const own = deviceId !== undefined && packet.topic.startsWith(IotdaTopics.namespace(deviceId));
+    const namespace = this.namespaceOfClient.get(client);
+    const own = namespace !== undefined && packet.topic.startsWith(namespace);
     if (!own || packet.retain) {
       const reason = packet.retain ? 'retain is not supported' : 'topic outside the device namespace';
       this.log(`${deviceId}: PUBLISH to ${packet.topic} acknowledged and dropped (${reason})`);
@@ -276,7 +281,8 @@ export class IotdaEmulator extends EventEmitter {
     const deviceId = this.deviceOfClient.get(client);
     const subs = this.subscriptions.get(client) ?? new Map<string, number>();
     this.subscriptions.set(client, subs);
-    const own = deviceId !== undefined && sub.topic.startsWith(IotdaTopics.namespace(deviceId));
+    const namespace = this.namespaceOfClient.get(client);
+    const own = namespace !== undefined && sub.topic.startsWith(namespace);
     if (!own || (!subs.has(sub.topic) && subs.size >= MAX_SUBSCRIPTIONS)) {
       this.log(`${deviceId}: SUBSCRIBE ${sub.topic} refused (0x80)`);
       this.emitEvent('subscribe-refused', deviceId, { topic: sub.topic });
