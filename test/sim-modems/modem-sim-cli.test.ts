@@ -1,0 +1,112 @@
+/** iotda-modem-sim: argument table, and the real CLI process serving an EC20 over TCP and a pty. */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, closeSync, readSync, writeSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { once } from 'node:events';
+import { parseModemSimArgs } from '../../dist/sim/modems/cli-args';
+import { QuectelHost } from './quectel-host';
+
+const CLI = path.resolve(__dirname, '../../dist/sim/modems/cli.js');
+const children: ChildProcess[] = [];
+
+after(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+});
+
+describe('iotda-modem-sim arguments', () => {
+  const good: [string[], Record<string, unknown>][] = [
+    [['ec20', '--tcp', '7001'], { model: 'ec20', tcpPort: 7001, baudRate: 115200, strict: false }],
+    [['bc26', '--pty', '/tmp/ttyBC26', '--baud', '9600', '--strict'], { model: 'bc26', ptyPath: '/tmp/ttyBC26', baudRate: 9600, strict: true }],
+    [['esp8266', '--tcp', '0', '--broker', 'localhost:1883'], { model: 'esp8266', tcpPort: 0, baudRate: 115200, strict: false, broker: { host: 'localhost', port: 1883 } }],
+  ];
+  for (const [argv, want] of good) {
+    it(`parses ${argv.join(' ')}`, () => assert.deepEqual(parseModemSimArgs(argv), want));
+  }
+  const bad: string[][] = [['bg96', '--tcp', '1'], ['ec20'], ['ec20', '--tcp', 'x'], ['ec20', '--tcp', '1', '--bogus'], ['ec20', '--broker', 'nohost']];
+  for (const argv of bad) {
+    it(`rejects ${argv.join(' ')}`, () => assert.throws(() => parseModemSimArgs(argv)));
+  }
+});
+
+async function startCli(args: string[]): Promise<{ child: ChildProcess; lines: string[] }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const lines: string[] = [];
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    lines.push(...parts);
+    child.emit('line');
+  });
+  child.stderr!.resume();
+  return { child, lines };
+}
+
+async function waitLine(cli: { child: ChildProcess; lines: string[] }, re: RegExp): Promise<RegExpExecArray> {
+  for (;;) {
+    for (const l of cli.lines) {
+      const m = re.exec(l);
+      if (m) return m;
+    }
+    await once(cli.child, 'line');
+  }
+}
+
+describe('iotda-modem-sim process', () => {
+  it('serves an EC20 on --tcp and stops on SIGTERM', async () => {
+    const cli = await startCli(['ec20', '--tcp', '0', '--baud', '0', '--boot-delay', '5']);
+    const m = await waitLine(cli, /listening on tcp:\/\/127\.0\.0\.1:(\d+)/);
+    const socket = net.connect(Number(m[1]), '127.0.0.1');
+    const host = new QuectelHost(socket);
+    await host.skipPast('\r\nRDY\r\n');
+    await host.skipPast('+QIND: PB DONE\r\n');
+    await host.cmd('AT', 'AT\r\r\nOK\r\n');
+    socket.destroy();
+    cli.child.kill('SIGTERM');
+    const [code] = (await once(cli.child, 'exit')) as [number | null];
+    assert.equal(code, 0);
+  });
+
+  it('creates a pty with socat that answers like a serial port', { skip: !existsSync('/usr/bin/socat') && 'socat not installed' }, async () => {
+    const link = `/tmp/iotda-modem-sim-test-${process.pid}`;
+    const cli = await startCli(['bc26', '--pty', link, '--baud', '0', '--boot-delay', '300']);
+    await waitLine(cli, /emulator on /);
+    // socat creates the link asynchronously; poll briefly (bounded).
+    const deadline = Date.now() + 5000;
+    while (!existsSync(link)) {
+      if (Date.now() > deadline) throw new Error('pty link did not appear');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const fd = openSync(link, 'r+');
+    try {
+      const read = async (want: string): Promise<string> => {
+        let got = '';
+        const buf = Buffer.alloc(4096);
+        const until = Date.now() + 5000;
+        while (!got.includes(want)) {
+          if (Date.now() > until) throw new Error(`pty: no ${JSON.stringify(want)} in ${JSON.stringify(got)}`);
+          try {
+            const n = readSync(fd, buf, 0, buf.length, null);
+            got += buf.subarray(0, n).toString('latin1');
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        }
+        return got;
+      };
+      await read('+CPIN: READY\r\n');
+      writeSync(fd, 'AT+CEREG?\r');
+      assert.match(await read('OK\r\n'), /\+CEREG: 0,1\r\n\r\nOK\r\n/);
+    } finally {
+      closeSync(fd);
+    }
+    cli.child.kill('SIGTERM');
+    await once(cli.child, 'exit');
+  });
+});
