@@ -1,0 +1,598 @@
+/**
+ * AtChannel: one AT command in flight over a Transport (contract in ./types.ts).
+ *
+ * Line routing, in order (PROTOCOLS.md P1-P9, Zephyr modem_chat's three tables):
+ *   echo of the last command line -> dropped
+ *   final of the command in flight (OK / ERROR / +CME / +CMS / per-command finals)
+ *   `busy p...` / `busy s...` -> retry with backoff or ModemBusyError
+ *   response line (matches the command's responsePrefixes; also offered to URC handlers)
+ *   boot banner -> `reboot`, fails the command in flight and pending URC waits
+ *   result URC of a two-phase command (awaitUrc) -> consumed by that command
+ *   URC handler table -> handlers; nothing took it -> `unsolicited`
+ *
+ * Nothing thrown by a handler, a listener or the transport escapes a data or timer callback.
+ */
+import { EventEmitter } from 'node:events';
+import type { Transport } from '../transport/transport';
+import { renderAtCommand } from './command-template';
+import { AtClosedError, AtCommandError, AtTimeoutError, ModemBusyError, ModemRebootedError } from './errors';
+import { LineFramer } from './line-framer';
+import { SecretRedactor } from './secret-redactor';
+import type { AtChannelOptions, AtCommandOptions, AtResponse, RawClaim, UrcHandler } from './types';
+import { UrcTable } from './urc-table';
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_RESYNC_QUIET_MS = 200;
+const DEFAULT_BUSY_BACKOFF_MS = 200;
+const MAX_BUSY_BACKOFF_MS = 5000;
+const RESYNC_ATTEMPTS = 3;
+
+/** Options this implementation adds to the contract (all optional). */
+export interface AtChannelExtraOptions {
+  /** First backoff after `busy p...`; doubles per retry (default 200 ms). */
+  busyBackoffMs?: number;
+}
+
+interface QueuedCommand {
+  opts: AtCommandOptions;
+  /** The rendered line, unredacted: what is written and what the echo equals. */
+  line: string;
+  /** The line with secrets replaced, for errors and traces. */
+  shown: string;
+  timeoutMs: number;
+  /** Internal commands (the resync `AT`) do not trigger another resync when they time out. */
+  internal: boolean;
+  resolve(r: AtResponse): void;
+  reject(e: Error): void;
+}
+
+interface ActiveCommand extends QueuedCommand {
+  phase: 'waiting' | 'backoff';
+  sends: number;
+  lines: string[];
+  okSeen: boolean;
+  promptSeen: boolean;
+  earlyUrc?: { line: string; match: RegExpMatchArray };
+  timer?: NodeJS.Timeout;
+}
+
+interface UrcWaiter {
+  command: QueuedCommand;
+  pattern: RegExp;
+  response: AtResponse;
+  timer: NodeJS.Timeout;
+}
+
+/** Strips spaces, control characters and NULs at both ends (modems pad lines, boot garbage has NULs). */
+function trimLine(line: string): string {
+  const n = line.length;
+  if (n === 0) return line;
+  if (line.charCodeAt(0) > 0x20 && line.charCodeAt(n - 1) > 0x20) return line;
+  let s = 0;
+  let e = n;
+  while (s < e && line.charCodeAt(s) <= 0x20) s++;
+  while (e > s && line.charCodeAt(e - 1) <= 0x20) e--;
+  return line.slice(s, e);
+}
+
+function errorCode(text: string): number | string {
+  const v = text.trim();
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
+export class AtChannel extends EventEmitter {
+  private readonly opts: AtChannelOptions & AtChannelExtraOptions;
+  private readonly framer: LineFramer;
+  private readonly urcs: UrcTable;
+  private readonly secrets = new SecretRedactor();
+  private readonly bannerSet = new Set<string>();
+  private readonly bannerPatterns: RegExp[] = [];
+  private readonly queue: QueuedCommand[] = [];
+  private current: ActiveCommand | undefined;
+  private waiters: UrcWaiter[] = [];
+  private lastSent: string | undefined;
+  private needResync = false;
+  private resyncing = false;
+  private pumpScheduled = false;
+  private closed = false;
+  private lastRxAt = 0;
+  private readonly onData = (chunk: Buffer) => this.receive(chunk);
+  private readonly onTransportClose = (reason?: Error) => this.shutdown(reason instanceof Error ? reason : undefined);
+  private readonly onTransportError = (err: Error) => this.traceNote(`transport error: ${err?.message ?? err}`);
+
+  constructor(
+    readonly transport: Transport,
+    options: AtChannelOptions & AtChannelExtraOptions,
+  ) {
+    super();
+    this.opts = options;
+    for (const b of options.bootBanners ?? []) {
+      if (typeof b === 'string') this.bannerSet.add(b.trim());
+      else this.bannerPatterns.push(b);
+    }
+    this.urcs = new UrcTable((h, err) => this.traceNote(`URC handler ${h.name} threw: ${this.errorText(err)}`));
+    this.framer = new LineFramer({
+      onLine: (line) => this.onLine(line),
+      wantsPrompt: () => this.wantsPrompt(),
+      onPrompt: () => this.onPrompt(),
+      claimRaw: (text) => this.urcs.claimRaw(text),
+      onRaw: (claim, payload) => this.onRaw(claim, payload),
+    });
+    transport.on('data', this.onData);
+    transport.on('close', this.onTransportClose);
+    transport.on('error', this.onTransportError);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Renders the escaped command line, without sending it (for tests and size checks). */
+  render(template: string, view: Record<string, unknown> = {}): string {
+    return renderAtCommand(this.opts.dialect, template, view);
+  }
+
+  addSecret(secret: string): void {
+    if (!secret) return;
+    let escaped: string | undefined;
+    try {
+      escaped = this.opts.dialect.escape(secret);
+    } catch {
+      escaped = undefined;
+    }
+    this.secrets.add(secret, escaped);
+  }
+
+  /** `text` with every registered secret replaced by `***`. */
+  redact(text: string): string {
+    return this.secrets.redact(text);
+  }
+
+  addUrc(handler: UrcHandler): () => void {
+    const remove = this.urcs.add(handler);
+    this.framer.setPartialPrefixes(this.urcs.partialPrefixes());
+    return () => {
+      remove();
+      this.framer.setPartialPrefixes(this.urcs.partialPrefixes());
+    };
+  }
+
+  command(opts: AtCommandOptions): Promise<AtResponse> {
+    let line: string;
+    try {
+      line = this.render(opts.template, opts.view ?? {});
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const shown = this.redact(line);
+    if (this.closed) return Promise.reject(new AtClosedError(shown));
+    return new Promise<AtResponse>((resolve, reject) => {
+      this.queue.push({
+        opts,
+        line,
+        shown,
+        timeoutMs: opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+        internal: false,
+        resolve,
+        reject,
+      });
+      this.pump();
+    });
+  }
+
+  /** Fails everything queued or waiting with AtClosedError and detaches from the transport (which stays open). */
+  async close(): Promise<void> {
+    this.shutdown(undefined);
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private pump(): void {
+    if (this.closed || this.current !== undefined || this.resyncing) return;
+    if (this.needResync) {
+      this.needResync = false;
+      void this.resync();
+      return;
+    }
+    const next = this.queue.shift();
+    if (next !== undefined) this.start(next);
+  }
+
+  /**
+   * After a final, the next command starts only once the rest of the current chunk has been
+   * routed: lines that arrived before a command was written can never be its answer.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private start(cmd: QueuedCommand): void {
+    const active: ActiveCommand = { ...cmd, phase: 'waiting', sends: 0, lines: [], okSeen: false, promptSeen: false };
+    this.current = active;
+    this.send(active);
+  }
+
+  private send(cmd: ActiveCommand): void {
+    cmd.sends++;
+    cmd.phase = 'waiting';
+    cmd.okSeen = false;
+    cmd.promptSeen = false;
+    cmd.lines = [];
+    this.lastSent = cmd.line;
+    this.trace('>>', cmd.shown);
+    cmd.timer = setTimeout(() => this.onTimeout(cmd), cmd.timeoutMs);
+    this.write(Buffer.from(cmd.line + this.opts.dialect.terminator, 'utf8'), cmd);
+  }
+
+  private write(data: Buffer, cmd: ActiveCommand): void {
+    let p: Promise<void>;
+    try {
+      p = this.transport.write(data);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.catch((err: unknown) => {
+      if (this.current !== cmd) return;
+      this.finish(cmd);
+      cmd.reject(new AtClosedError(cmd.shown, err instanceof Error ? err : new Error(String(err))));
+      this.schedulePump();
+    });
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  private receive(chunk: Buffer): void {
+    this.lastRxAt = Date.now();
+    if (this.closed) return;
+    try {
+      this.framer.push(chunk);
+    } catch (err) {
+      // A bug here must not take down Node-RED; the framer state is reset to resynchronise.
+      this.traceNote(`framing failed: ${this.errorText(err)}`);
+      this.framer.reset();
+    }
+  }
+
+  private onLine(raw: string): void {
+    if (this.opts.trace) this.trace('<<', raw);
+    const t = trimLine(raw);
+    if (t.length === 0) return;
+    if (t === this.lastSent) return; // echo, whether or not echo is on
+
+    const cur = this.current;
+    let isResponse = false;
+    if (cur !== undefined && cur.phase === 'waiting') {
+      if (this.tryFinal(cur, t)) return;
+      if (t.startsWith('busy p') || t.startsWith('busy s')) {
+        this.onBusy(cur, t);
+        return;
+      }
+      const prefixes = cur.opts.responsePrefixes;
+      if (prefixes !== undefined) {
+        for (const p of prefixes) {
+          if (t.startsWith(p)) {
+            cur.lines.push(t);
+            isResponse = true;
+            break;
+          }
+        }
+      }
+      const awaited = cur.opts.awaitUrc;
+      if (!isResponse && awaited !== undefined && cur.earlyUrc === undefined) {
+        awaited.pattern.lastIndex = 0;
+        const m = awaited.pattern.exec(t);
+        if (m !== null) {
+          cur.earlyUrc = { line: t, match: m };
+          return;
+        }
+      }
+    }
+    if (!isResponse && this.isBanner(t)) {
+      this.onReboot(t);
+      return;
+    }
+    if (!isResponse && this.waiters.length > 0 && this.tryWaiters(t)) return;
+    const handled = this.urcs.dispatch(raw);
+    if (!handled && !isResponse) this.safeEmit('unsolicited', raw);
+  }
+
+  private tryFinal(cur: ActiveCommand, t: string): boolean {
+    const o = cur.opts;
+    if (t === 'OK' || (o.okFinals !== undefined && o.okFinals.includes(t))) {
+      if (o.prompt !== undefined && !cur.promptSeen) {
+        if (o.prompt.okBeforePrompt && t === 'OK' && !cur.okSeen) {
+          cur.okSeen = true;
+          return true;
+        }
+        // Success without the prompt means the payload was never sent: not a success.
+        this.fail(cur, new AtCommandError(cur.shown, `${t} (without the ">" prompt; the data was not sent)`));
+        return true;
+      }
+      this.succeed(cur, t);
+      return true;
+    }
+    const c0 = t.charCodeAt(0);
+    if (c0 === 0x2b /* + */) {
+      if (t.startsWith('+CME ERROR:')) {
+        this.fail(cur, new AtCommandError(cur.shown, t, { cmeCode: errorCode(t.slice(11)) }));
+        return true;
+      }
+      if (t.startsWith('+CMS ERROR:')) {
+        this.fail(cur, new AtCommandError(cur.shown, t, { cmsCode: errorCode(t.slice(11)) }));
+        return true;
+      }
+    }
+    if (t === 'ERROR' || (o.errorFinals !== undefined && o.errorFinals.includes(t))) {
+      this.fail(cur, new AtCommandError(cur.shown, t));
+      return true;
+    }
+    return false;
+  }
+
+  private tryWaiters(t: string): boolean {
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i];
+      w.pattern.lastIndex = 0;
+      const m = w.pattern.exec(t);
+      if (m === null) continue;
+      this.waiters.splice(i, 1);
+      clearTimeout(w.timer);
+      w.command.resolve({ ...w.response, urc: t, urcMatch: m });
+      return true;
+    }
+    return false;
+  }
+
+  private isBanner(t: string): boolean {
+    if (this.bannerSet.has(t)) return true;
+    for (const re of this.bannerPatterns) {
+      re.lastIndex = 0;
+      if (re.test(t)) return true;
+    }
+    return false;
+  }
+
+  private wantsPrompt(): boolean {
+    const cur = this.current;
+    if (cur === undefined || cur.phase !== 'waiting' || cur.promptSeen) return false;
+    const p = cur.opts.prompt;
+    return p !== undefined && (!p.okBeforePrompt || cur.okSeen);
+  }
+
+  private onPrompt(): void {
+    const cur = this.current!;
+    cur.promptSeen = true;
+    if (this.opts.trace) this.trace('<<', '>');
+    const prompt = cur.opts.prompt!;
+    const writeData = () => {
+      if (this.current !== cur || this.closed) return;
+      if (this.opts.trace) this.trace('>>', `[${prompt.data.length} bytes] ${prompt.data.toString('utf8')}`);
+      this.write(prompt.data, cur);
+    };
+    if (prompt.delayAfterPromptMs && prompt.delayAfterPromptMs > 0) setTimeout(writeData, prompt.delayAfterPromptMs);
+    else writeData();
+  }
+
+  private onRaw(claim: RawClaim, payload: Buffer): void {
+    if (this.opts.trace) this.trace('<<', `[raw ${payload.length} bytes] ${payload.toString('utf8')}`);
+    try {
+      claim.onRaw(payload);
+    } catch (err) {
+      this.traceNote(`raw read handler threw: ${this.errorText(err)}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- outcomes
+
+  /** Clears the command's timer and releases the queue slot. */
+  private finish(cmd: ActiveCommand): void {
+    if (cmd.timer !== undefined) clearTimeout(cmd.timer);
+    cmd.timer = undefined;
+    if (this.current === cmd) this.current = undefined;
+  }
+
+  private succeed(cmd: ActiveCommand, final: string): void {
+    this.finish(cmd);
+    const response: AtResponse = { command: cmd.shown, lines: cmd.lines, final };
+    const awaited = cmd.opts.awaitUrc;
+    if (awaited === undefined) {
+      cmd.resolve(response);
+    } else if (cmd.earlyUrc !== undefined) {
+      cmd.resolve({ ...response, urc: cmd.earlyUrc.line, urcMatch: cmd.earlyUrc.match });
+    } else {
+      const waiter: UrcWaiter = {
+        command: cmd,
+        pattern: awaited.pattern,
+        response,
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i < 0) return;
+          this.waiters.splice(i, 1);
+          cmd.reject(new AtTimeoutError(cmd.shown, awaited.timeoutMs, 'urc'));
+        }, awaited.timeoutMs),
+      };
+      this.waiters.push(waiter);
+    }
+    this.schedulePump();
+  }
+
+  private fail(cmd: ActiveCommand, err: Error): void {
+    this.finish(cmd);
+    cmd.reject(err);
+    this.schedulePump();
+  }
+
+  private onTimeout(cmd: ActiveCommand): void {
+    if (this.current !== cmd) return;
+    const phase = cmd.opts.prompt !== undefined && !cmd.promptSeen ? 'prompt' : 'final';
+    this.traceNote(`timeout after ${cmd.timeoutMs} ms: ${cmd.shown}`);
+    this.finish(cmd);
+    // A late reply must never become the next command's answer: drain and re-sync first.
+    if (!cmd.internal) this.needResync = true;
+    cmd.reject(new AtTimeoutError(cmd.shown, cmd.timeoutMs, phase));
+    this.pump();
+  }
+
+  private onBusy(cmd: ActiveCommand, line: string): void {
+    const retries = cmd.opts.busyRetries ?? 0;
+    if (cmd.sends > retries) {
+      this.finish(cmd);
+      // The refused command may still answer later (P9): re-sync before the next one.
+      if (!cmd.internal) this.needResync = true;
+      cmd.reject(new ModemBusyError(cmd.shown, line, cmd.sends));
+      this.schedulePump();
+      return;
+    }
+    if (cmd.timer !== undefined) clearTimeout(cmd.timer);
+    cmd.timer = undefined;
+    cmd.phase = 'backoff';
+    const base = this.opts.busyBackoffMs ?? DEFAULT_BUSY_BACKOFF_MS;
+    const delay = Math.min(base * 2 ** (cmd.sends - 1), MAX_BUSY_BACKOFF_MS);
+    this.traceNote(`modem busy, retrying in ${delay} ms: ${cmd.shown}`);
+    cmd.timer = setTimeout(() => {
+      cmd.timer = undefined;
+      if (this.current !== cmd || this.closed) return;
+      this.send(cmd);
+    }, delay);
+  }
+
+  private onReboot(banner: string): void {
+    this.safeEmit('reboot', banner);
+    const cur = this.current;
+    if (cur !== undefined) {
+      this.finish(cur);
+      cur.reject(new ModemRebootedError(cur.shown, banner));
+    }
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      clearTimeout(w.timer);
+      w.command.reject(new ModemRebootedError(w.command.shown, banner));
+    }
+    this.schedulePump();
+  }
+
+  // ---------------------------------------------------------------- resync
+
+  private async resync(): Promise<void> {
+    this.resyncing = true;
+    try {
+      for (let attempt = 1; attempt <= RESYNC_ATTEMPTS && !this.closed; attempt++) {
+        await this.waitQuiet();
+        if (this.closed) return;
+        if (await this.sendInternal('AT')) {
+          // A second OK (the late reply's and ours) lands here as unsolicited, not in the next command.
+          await this.waitQuiet();
+          return;
+        }
+      }
+      this.traceNote('resync: the modem did not answer AT with OK; continuing');
+    } catch (err) {
+      this.traceNote(`resync failed: ${this.errorText(err)}`);
+    } finally {
+      this.resyncing = false;
+      this.pump();
+    }
+  }
+
+  /** Resolves after resyncQuietMs without received bytes (bounded, so a chatty modem cannot stall the queue). */
+  private waitQuiet(): Promise<void> {
+    const quiet = this.opts.resyncQuietMs ?? DEFAULT_RESYNC_QUIET_MS;
+    const deadline = Date.now() + Math.max(2000, quiet * 10);
+    return new Promise((resolve) => {
+      const check = () => {
+        const now = Date.now();
+        const idleFor = now - this.lastRxAt;
+        if (this.closed || idleFor >= quiet || now >= deadline) {
+          this.resyncTimer = undefined;
+          resolve();
+          return;
+        }
+        this.resyncTimer = setTimeout(check, Math.min(quiet - idleFor, deadline - now) + 1);
+      };
+      this.resyncWake = () => {
+        if (this.resyncTimer !== undefined) clearTimeout(this.resyncTimer);
+        this.resyncTimer = undefined;
+        resolve();
+      };
+      this.resyncTimer = setTimeout(check, quiet);
+    });
+  }
+
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private resyncWake: (() => void) | undefined;
+
+  private sendInternal(template: string): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timeoutMs = Math.min(this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, 2000);
+      this.start({
+        opts: { template },
+        line: template,
+        shown: template,
+        timeoutMs,
+        internal: true,
+        resolve: () => resolve(true),
+        reject: () => resolve(false),
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  private shutdown(reason: Error | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.transport.off('data', this.onData);
+    this.transport.off('close', this.onTransportClose);
+    // Keep an 'error' listener: a transport without any would crash the process on error.
+    this.resyncWake?.();
+    const cur = this.current;
+    if (cur !== undefined) {
+      this.finish(cur);
+      cur.reject(new AtClosedError(cur.shown, reason));
+    }
+    for (const q of this.queue.splice(0)) q.reject(new AtClosedError(q.shown, reason));
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      clearTimeout(w.timer);
+      w.command.reject(new AtClosedError(w.command.shown, reason));
+    }
+    this.framer.reset();
+    this.safeEmit('close', reason);
+  }
+
+  // ---------------------------------------------------------------- trace and events
+
+  private trace(direction: '>>' | '<<', text: string): void {
+    const fn = this.opts.trace;
+    if (!fn) return;
+    try {
+      fn(direction, this.secrets.redact(text));
+    } catch {
+      // A failing logger must not break the modem link.
+    }
+  }
+
+  /** Channel notes go to the trace as incoming-side comments, so they keep their place in the log. */
+  private traceNote(text: string): void {
+    this.trace('<<', `-- ${text}`);
+  }
+
+  private errorText(err: unknown): string {
+    return this.secrets.redact(err instanceof Error ? err.message : String(err));
+  }
+
+  private safeEmit(event: string, arg: unknown): void {
+    try {
+      this.emit(event, arg);
+    } catch (err) {
+      this.traceNote(`a '${event}' listener threw: ${this.errorText(err)}`);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Splits the modem's byte stream into AT lines (PROTOCOLS.md P3, P6, P13):
+ * - any run of CR and LF is one line break (CR LF, LF CR, lone CR, lone LF); blank lines vanish;
+ * - a `>` at the start of a line is the data prompt, with or without a trailing space and
+ *   without any newline, but only while the sink says a prompt is expected;
+ * - a line starting with a registered partial prefix is offered to the sink while still open;
+ *   when the sink claims it, exactly N raw bytes after the header are handed over whatever
+ *   they contain, and the rest of that line (e.g. a closing `"`) is dropped.
+ *
+ * Hot path: Buffer.indexOf for CR/LF, one utf8 decode per line, no regex and no per-byte
+ * loop except over the break bytes themselves.
+ */
+import type { RawClaim } from './types';
+
+export interface LineFramerSink {
+  onLine(line: string): void;
+  wantsPrompt(): boolean;
+  onPrompt(): void;
+  /** `text` is the open line from its start (maybe longer than the header); returns the claim and the header's byte length. */
+  claimRaw(text: string): { headerBytes: number; claim: RawClaim } | undefined;
+  onRaw(claim: RawClaim, payload: Buffer): void;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const PROMPT = 0x3e; // '>'
+const SPACE = 0x20;
+
+/** An open line longer than this without a break is flushed as a line, so garbage cannot grow memory. */
+const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+
+export class LineFramer {
+  /** Bytes of the open (unterminated) line carried over from the previous chunk. */
+  private pending: Buffer | null = null;
+  /** First bytes of registered partial prefixes: a cheap gate before any decode or regex. */
+  private partialFirst = new Uint8Array(256);
+  private partialPrefixes: string[] = [];
+  private raw: { claim: RawClaim; remaining: number; parts: Buffer[] } | null = null;
+  /** After a raw payload: drop bytes up to the next line break. */
+  private dropRest = false;
+  /** A prompt `>` ended a chunk; its optional space may open the next one. */
+  private skipPromptSpace = false;
+
+  constructor(
+    private readonly sink: LineFramerSink,
+    private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+  ) {}
+
+  setPartialPrefixes(prefixes: string[]): void {
+    this.partialPrefixes = [...new Set(prefixes)];
+    this.partialFirst = new Uint8Array(256);
+    for (const p of this.partialPrefixes) {
+      if (p.length > 0) this.partialFirst[Buffer.from(p, 'utf8')[0]] = 1;
+    }
+  }
+
+  /** True while bytes of an unfinished line, raw payload or dropped tail are outstanding. */
+  get midLine(): boolean {
+    return this.pending !== null || this.raw !== null || this.dropRest;
+  }
+
+  /** Forget any partial state (after the port reopens). */
+  reset(): void {
+    this.pending = null;
+    this.raw = null;
+    this.dropRest = false;
+    this.skipPromptSpace = false;
+  }
+
+  push(chunk: Buffer): void {
+    let buf = chunk;
+    if (this.pending !== null) {
+      buf = Buffer.concat([this.pending, chunk]);
+      this.pending = null;
+    }
+    const len = buf.length;
+    let pos = 0;
+    // Cached positions of the next CR and LF at or after `pos` (-1: none in this buffer).
+    let nextCr = -2;
+    let nextLf = -2;
+
+    while (pos < len) {
+      if (this.raw !== null) {
+        const raw = this.raw;
+        const take = Math.min(raw.remaining, len - pos);
+        // Copy: the transport may reuse its chunk buffers.
+        raw.parts.push(Buffer.from(buf.subarray(pos, pos + take)));
+        raw.remaining -= take;
+        pos += take;
+        if (raw.remaining === 0) {
+          this.raw = null;
+          this.dropRest = true;
+          this.sink.onRaw(raw.claim, raw.parts.length === 1 ? raw.parts[0] : Buffer.concat(raw.parts));
+        }
+        continue;
+      }
+
+      if (nextCr !== -1 && nextCr < pos) nextCr = buf.indexOf(CR, pos);
+      if (nextLf !== -1 && nextLf < pos) nextLf = buf.indexOf(LF, pos);
+      const brk = nextCr === -1 ? nextLf : nextLf === -1 ? nextCr : nextCr < nextLf ? nextCr : nextLf;
+
+      if (this.dropRest) {
+        if (brk === -1) return;
+        this.dropRest = false;
+        pos = brk;
+        continue;
+      }
+
+      const c = buf[pos];
+      if (c === CR || c === LF) {
+        pos++;
+        continue;
+      }
+      if (this.skipPromptSpace) {
+        this.skipPromptSpace = false;
+        if (c === SPACE) {
+          pos++;
+          continue;
+        }
+      }
+      if (c === PROMPT && this.sink.wantsPrompt()) {
+        pos++;
+        if (pos === len) this.skipPromptSpace = true;
+        else if (buf[pos] === SPACE) pos++;
+        this.sink.onPrompt();
+        continue;
+      }
+
+      const end = brk === -1 ? len : brk;
+      let text: string | undefined;
+      if (this.partialFirst[c] === 1) {
+        text = buf.toString('utf8', pos, end);
+        const claimed = this.startsWithPartialPrefix(text) ? this.sink.claimRaw(text) : undefined;
+        if (claimed !== undefined) {
+          pos += claimed.headerBytes;
+          if (claimed.claim.length <= 0) {
+            this.dropRest = true;
+            this.sink.onRaw(claimed.claim, Buffer.alloc(0));
+          } else {
+            this.raw = { claim: claimed.claim, remaining: claimed.claim.length, parts: [] };
+          }
+          continue;
+        }
+      }
+      if (brk === -1) {
+        if (len - pos > this.maxLineBytes) {
+          this.sink.onLine(text ?? buf.toString('utf8', pos, len));
+          return;
+        }
+        // Keep the open line for the next chunk; copy so the caller's buffer can be reused.
+        this.pending = Buffer.from(buf.subarray(pos, len));
+        return;
+      }
+      this.sink.onLine(text ?? buf.toString('utf8', pos, brk));
+      pos = brk + 1;
+    }
+  }
+
+  private startsWithPartialPrefix(text: string): boolean {
+    for (const p of this.partialPrefixes) if (text.startsWith(p)) return true;
+    return false;
+  }
+}
