@@ -1,0 +1,53 @@
+/** The `iotda-sim` command as a user runs it: a child process on loopback with a devices file. */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const CLI = path.resolve(__dirname, '../../dist/sim/iotda/cli.js');
+
+describe('iotda-sim CLI', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-cli-test-'));
+  let child: ChildProcess | undefined;
+  after(() => {
+    if (child && child.exitCode === null) child.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts with the first line as a node shebang', () => {
+    assert.equal(fs.readFileSync(CLI, 'utf8').split('\n')[0], '#!/usr/bin/env node');
+  });
+
+  it('serves the devices of the file on loopback and stops on SIGTERM', async () => {
+    const devices = path.join(dir, 'devices.json');
+    fs.writeFileSync(devices, JSON.stringify({ devices: [{ deviceId: 'cli_dev', secret: 's' }] }));
+    child = spawn(process.execPath, [CLI, '--devices', devices, '--mqtt', '0', '--http', '0', '--tls', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const consoleUrl = await new Promise<string>((resolve, reject) => {
+      child!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /console (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m && out.includes('trust the CA certificate')) resolve(m[1]);
+      });
+      child!.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    assert.match(out, /1 device\(s\)/);
+    assert.match(out, /MQTT on mqtt:\/\/127\.0\.0\.1:\d+/);
+    const list = (await (await fetch(new URL('api/devices', consoleUrl))).json()) as { deviceId: string }[];
+    assert.deepEqual(list.map((d) => d.deviceId), ['cli_dev']);
+    const caPath = /CA certificate at (\S+)/.exec(out)![1];
+    assert.match(fs.readFileSync(caPath, 'utf8'), /BEGIN CERTIFICATE/);
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
+
+  it('rejects a bad port with the usage line', () => {
+    const r = spawnSync(process.execPath, [CLI, '--mqtt', 'abc'], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--mqtt must be a port number/);
+    assert.match(r.stderr, /usage: iotda-sim/);
+  });
+});
