@@ -44,7 +44,10 @@ async function plainAedes(): Promise<Target> {
 }
 
 async function emulator(ids: string[]): Promise<Target> {
-  const emu = await startIotdaEmulator({ devices: ids.map((deviceId) => ({ deviceId, secret: `s-${deviceId}` })) });
+  const emu = await startIotdaEmulator({
+    // The limits stay active (their bookkeeping is part of the cost) but high enough not to drop.
+    uplinkMessagesPerSecond: 1_000_000,
+    devices: ids.map((deviceId) => ({ deviceId, secret: `s-${deviceId}` })) });
   let seen = 0;
   let waiter: { count: number; resolve: () => void } | undefined;
   emu.on('report', () => {

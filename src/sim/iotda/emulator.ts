@@ -14,7 +14,11 @@
  * - sessions are always treated as clean; request ids are v4 UUIDs; commands and property
  *   requests time out after 20 s (configurable) and late replies are logged and dropped.
  * - messages to an offline device are cached (20 per device) and delivered on its next connect.
- * Not emulated: the 50 msg/s uplink limit, QoS 1 downlink resends, OTA, MQTT 5.
+ * - uplinks beyond 50 messages or 1 MB per second and connection are logged and dropped
+ *   (the platform's reaction is UNCONFIRMED); configurable, 0 turns the limit off.
+ * - the device shows offline at once after a drop (the real console lags about a minute).
+ * - a device PUBLISH at QoS 2 is handled by aedes as QoS 2 (the platform's answer is UNCONFIRMED).
+ * Not emulated: QoS 1 downlink resends, OTA downloads, MQTT 5, persistent sessions.
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +44,10 @@ export interface IotdaEmulatorOptions {
   devicesFile?: string;
   commandTimeoutMs?: number;
   signType1ToleranceMs?: number;
+  /** Uplink messages per second and connection before drops (§1.3; default 50, 0 = no limit). */
+  uplinkMessagesPerSecond?: number;
+  /** Uplink bytes per second and connection before drops (default 1 MB, 0 = no limit). */
+  uplinkBytesPerSecond?: number;
   log?: (line: string) => void;
 }
 
@@ -105,6 +113,10 @@ export class IotdaEmulator extends EventEmitter {
   private readonly clientOfDevice = new Map<string, Client>();
   private readonly subscriptions = new WeakMap<Client, Map<string, number>>();
   private readonly pending = new Map<string, Pending>();
+  private readonly uplinkWindow = new WeakMap<Client, { start: number; messages: number; bytes: number; warned: boolean }>();
+  private readonly uplinkMessagesPerSecond: number;
+  private readonly uplinkBytesPerSecond: number;
+  private connectFaults: { returnCode: 3 | 5; remaining: number } | undefined;
   /** Clients whose CONNACK 0 is written: only these may receive a PUBLISH. */
   private readonly acknowledged = new WeakSet<Client>();
   /**
@@ -120,6 +132,8 @@ export class IotdaEmulator extends EventEmitter {
     this.host = opts.host ?? '127.0.0.1';
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 20_000;
     this.signType1ToleranceMs = opts.signType1ToleranceMs ?? 3_600_000;
+    this.uplinkMessagesPerSecond = opts.uplinkMessagesPerSecond ?? 50;
+    this.uplinkBytesPerSecond = opts.uplinkBytesPerSecond ?? MAX_PUBLISH_BYTES;
     this.logLine = opts.log ?? (() => undefined);
     this.registry = new DeviceRegistry(opts.devicesFile);
   }
@@ -234,6 +248,14 @@ export class IotdaEmulator extends EventEmitter {
     cb: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
   ): void {
     const facts = this.connectPackets.get(client) ?? { keepalive: 0, hasWill: false };
+    if (this.connectFaults && this.connectFaults.remaining > 0) {
+      this.connectFaults.remaining--;
+      const returnCode = this.connectFaults.returnCode;
+      this.log(`CONNECT ${client.id} refused with ${returnCode}: injected fault`);
+      this.emitEvent('connect-refused', parseClientId(client.id)?.deviceId, { returnCode, reason: 'injected fault' });
+      cb(Object.assign(new Error('injected fault'), { returnCode }), null);
+      return;
+    }
     const decision = decideConnect(
       { clientId: client.id, username, password, ...facts },
       {
@@ -266,15 +288,39 @@ export class IotdaEmulator extends EventEmitter {
     }
     const namespace = this.namespaceOfClient.get(client);
     const own = namespace !== undefined && packet.topic.startsWith(namespace);
-    if (!own || packet.retain) {
-      const reason = packet.retain ? 'retain is not supported' : 'topic outside the device namespace';
-      this.log(`${deviceId}: PUBLISH to ${packet.topic} acknowledged and dropped (${reason})`);
-      this.emitEvent('dropped', deviceId, { topic: packet.topic, reason });
+    const overLimit = this.overUplinkLimit(client, size);
+    if (!own || packet.retain || overLimit) {
+      const reason = packet.retain ? 'retain is not supported' : !own ? 'topic outside the device namespace' : 'uplink rate limit exceeded';
+      const window = this.uplinkWindow.get(client);
+      // A flood would otherwise log every message; rate drops are reported once per window.
+      const quiet = own && !packet.retain && window !== undefined && window.warned;
+      if (window && reason === 'uplink rate limit exceeded') window.warned = true;
+      if (!quiet) {
+        this.log(`${deviceId}: PUBLISH to ${packet.topic} acknowledged and dropped (${reason})`);
+        this.emitEvent('dropped', deviceId, { topic: packet.topic, reason });
+      }
       // Rerouting to a topic nobody can subscribe to keeps aedes' PUBACK and drops the data.
       packet.topic = DROP_PREFIX + (deviceId ?? 'unknown');
       packet.retain = false;
     }
     cb(null);
+  }
+
+  /** Fixed one-second windows per connection; the first drop in a window is reported. */
+  private overUplinkLimit(client: Client, size: number): boolean {
+    if (this.uplinkMessagesPerSecond <= 0 && this.uplinkBytesPerSecond <= 0) return false;
+    const now = Date.now();
+    let w = this.uplinkWindow.get(client);
+    if (!w || now - w.start >= 1000) {
+      w = { start: now, messages: 0, bytes: 0, warned: false };
+      this.uplinkWindow.set(client, w);
+    }
+    w.messages++;
+    w.bytes += size;
+    return (
+      (this.uplinkMessagesPerSecond > 0 && w.messages > this.uplinkMessagesPerSecond) ||
+      (this.uplinkBytesPerSecond > 0 && w.bytes > this.uplinkBytesPerSecond)
+    );
   }
 
   private authorizeSubscribe(client: Client, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
@@ -512,6 +558,11 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   // ---- application side ---------------------------------------------------------------
+
+  /** Refuses the next `times` CONNECTs with `returnCode` (3 server unavailable, 5 not authorised). */
+  injectConnectFault(returnCode: 3 | 5 = 3, times = 1): void {
+    this.connectFaults = { returnCode, remaining: times };
+  }
 
   addDevice(spec: DeviceSpec): DeviceView {
     const view = this.registry.add(spec);
