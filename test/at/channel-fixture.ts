@@ -44,3 +44,12 @@ export async function openChannel(opts: Partial<AtChannelOptions> & Record<strin
     },
   };
 }
+
+/** Attaches to a command promise at once, so a rejection that comes while the test is still scripting is not "unhandled". */
+export async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  try {
+    return { value: await p };
+  } catch (error) {
+    return { error };
+  }
+}
