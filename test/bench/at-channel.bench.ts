@@ -1,0 +1,171 @@
+/**
+ * AtChannel throughput against @serialport/parser-readline on the same byte stream.
+ *
+ * The stream is a realistic EC20 session, ~20 MB: answers to +CSQ / +CEREG? / QMTCONN? /
+ * QMTSUB (two-phase, with its URC), `OK`, +QMTRECV downlinks with length-prefixed JSON
+ * payloads, +QMTPUB URCs and noise URCs. The channel does its full job (framing, URC
+ * dispatch, raw reads, command matching: every command is issued and its answer matched);
+ * the baseline only splits the same chunks into lines. Best of N runs each.
+ */
+import { EventEmitter } from 'node:events';
+import { ReadlineParser } from '@serialport/parser-readline';
+import { AtChannel } from '../../dist/at/channel';
+import { quectelDialect } from '../../dist/at/dialects';
+import type { AtCommandOptions } from '../../dist/at/types';
+import type { Transport } from '../../dist/transport/transport';
+
+export const title = 'AT channel: full processing vs bare line splitting (parser-readline)';
+
+const TARGET_BYTES = 20 * 1024 * 1024;
+const CHUNK_BYTES = 2048;
+const RUNS = 5;
+
+interface Exchange {
+  opts: AtCommandOptions;
+  chunks: Buffer[];
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TOPIC = '$oc/devices/myprod_dev01/sys';
+
+function downlink(r: () => number, mid: number): string {
+  const n = 2 + Math.floor(r() * 30);
+  const paras: Record<string, number> = {};
+  for (let i = 0; i < n; i++) paras[`p${i}`] = Math.floor(r() * 100000);
+  const json = JSON.stringify({ paras, service_id: 'WaterMeter', command_name: 'ON_OFF' });
+  return `\r\n+QMTRECV: 0,${mid},"${TOPIC}/commands/request_id=${mid.toString(16)}",${Buffer.byteLength(json)},"${json}"\r\n`;
+}
+
+function noise(r: () => number, mid: number): string {
+  const k = Math.floor(r() * 5);
+  if (k === 0) return `\r\n+QMTPUB: 0,${mid},0\r\n`;
+  if (k === 1) return `\r\n+CEREG: ${r() < 0.5 ? 1 : 5}\r\n`;
+  if (k === 2) return `\r\n+QIND: "csq",${Math.floor(r() * 31)},99\r\n`;
+  if (k === 3) return '\r\n+QIND: "PB DONE"\r\n';
+  return downlink(r, mid);
+}
+
+function makeExchanges(): { exchanges: Exchange[]; bytes: number } {
+  const r = rng(2025);
+  const exchanges: Exchange[] = [];
+  let bytes = 0;
+  let mid = 1;
+  while (bytes < TARGET_BYTES) {
+    const kind = Math.floor(r() * 4);
+    let opts: AtCommandOptions;
+    let reply: string;
+    const before = noise(r, mid++) + (r() < 0.7 ? downlink(r, mid++) : '');
+    const after = noise(r, mid++) + downlink(r, mid++) + noise(r, mid++);
+    if (kind === 0) {
+      opts = { template: 'AT+CSQ', responsePrefixes: ['+CSQ:'] };
+      reply = `${before}\r\n+CSQ: ${Math.floor(r() * 31)},99\r\n\r\nOK\r\n${after}`;
+    } else if (kind === 1) {
+      opts = { template: 'AT+CEREG?', responsePrefixes: ['+CEREG:'] };
+      reply = `\r\n+CEREG: 0,1\r\n${before}\r\nOK\r\n${after}`;
+    } else if (kind === 2) {
+      opts = { template: 'AT+QMTCONN?', responsePrefixes: ['+QMTCONN:'] };
+      reply = `\r\n+QMTCONN: 0,3\r\n${before}\r\nOK\r\n${after}`;
+    } else {
+      const m = (mid++ % 65535) + 1;
+      opts = {
+        template: 'AT+QMTSUB=0,{{mid}},"{{topic}}",1',
+        view: { mid: m, topic: `${TOPIC}/commands/#` },
+        awaitUrc: { pattern: new RegExp(`^\\+QMTSUB: 0,${m},(\\d+)`), timeoutMs: 10000 },
+      };
+      reply = `\r\nOK\r\n${before}\r\n+QMTSUB: 0,${m},0,1\r\n${after}`;
+    }
+    const buf = Buffer.from(reply, 'utf8');
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < buf.length; i += CHUNK_BYTES) chunks.push(buf.subarray(i, i + CHUNK_BYTES));
+    exchanges.push({ opts, chunks });
+    bytes += buf.length;
+  }
+  return { exchanges, bytes };
+}
+
+/** A Transport that answers each written command with the next exchange's chunks. */
+class ReplayTransport extends EventEmitter implements Transport {
+  readonly description = 'replay';
+  readonly isOpen = true;
+  private next = 0;
+  constructor(private readonly exchanges: Exchange[]) {
+    super();
+  }
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+  write(_data: Buffer): Promise<void> {
+    const ex = this.exchanges[this.next++];
+    // Deliver after the write completes, as a modem would: one 'data' event per chunk.
+    process.nextTick(() => {
+      for (const c of ex.chunks) this.emit('data', c);
+    });
+    return Promise.resolve();
+  }
+}
+
+async function runChannel(exchanges: Exchange[]): Promise<{ ms: number; downlinks: number; urcs: number }> {
+  const transport = new ReplayTransport(exchanges);
+  const channel = new AtChannel(transport, { dialect: quectelDialect, bootBanners: ['RDY', 'POWERED DOWN'] });
+  let downlinks = 0;
+  let urcs = 0;
+  channel.addUrc({
+    name: 'qmtrecv',
+    prefix: '+QMTRECV:',
+    partial: /^\+QMTRECV: (\d+),(\d+),"([^"]*)",(\d+),"/,
+    onPartial: (m) => ({ length: Number(m[4]), onRaw: () => downlinks++ }),
+  });
+  channel.addUrc({ name: 'qmtpub', prefix: '+QMTPUB:', line: /^\+QMTPUB: (\d+),(\d+),(\d+)/, onLine: () => urcs++ });
+  channel.addUrc({ name: 'cereg', prefix: '+CEREG:', line: /^\+CEREG: (\d+)$/, onLine: () => urcs++ });
+  channel.addUrc({ name: 'qind', prefix: '+QIND:', onLine: () => urcs++ });
+  channel.addUrc({ name: 'qmtstat', prefix: '+QMTSTAT:', onLine: () => urcs++ });
+  const t0 = process.hrtime.bigint();
+  for (const ex of exchanges) await channel.command(ex.opts);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  await channel.close();
+  return { ms, downlinks, urcs };
+}
+
+async function runReadline(exchanges: Exchange[]): Promise<{ ms: number; lines: number }> {
+  const parser = new ReadlineParser({ delimiter: '\r\n' });
+  let lines = 0;
+  parser.on('data', () => lines++);
+  const ended = new Promise<void>((resolve) => parser.on('end', resolve));
+  const t0 = process.hrtime.bigint();
+  for (const ex of exchanges) for (const c of ex.chunks) parser.write(c);
+  parser.end();
+  await ended;
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, lines };
+}
+
+export async function run(log: (line: string) => void): Promise<void> {
+  const { exchanges, bytes } = makeExchanges();
+  const mb = bytes / (1024 * 1024);
+  log(`stream: ${mb.toFixed(1)} MB, ${exchanges.length} commands, chunks of <= ${CHUNK_BYTES} bytes, best of ${RUNS} runs`);
+  let bestChannel = Infinity;
+  let bestReadline = Infinity;
+  let check = '';
+  for (let i = 0; i < RUNS; i++) {
+    const rl = await runReadline(exchanges);
+    bestReadline = Math.min(bestReadline, rl.ms);
+    const ch = await runChannel(exchanges);
+    bestChannel = Math.min(bestChannel, ch.ms);
+    check = `readline lines ${rl.lines}; channel downlinks ${ch.downlinks}, URCs ${ch.urcs}`;
+  }
+  const chMbs = mb / (bestChannel / 1000);
+  const rlMbs = mb / (bestReadline / 1000);
+  log(check);
+  log(`parser-readline (bare line split): ${rlMbs.toFixed(1)} MB/s (baseline 1.00x)`);
+  log(`AtChannel (full processing):       ${chMbs.toFixed(1)} MB/s (${(chMbs / rlMbs).toFixed(2)}x)`);
+  log(chMbs >= rlMbs ? 'target met: channel >= 1.0x the bare line splitter' : 'target NOT met: channel is slower than the bare line splitter');
+}
