@@ -15,7 +15,7 @@ const registry = new Map<string, ModemProfile>(Object.entries(builtInProfiles));
 const REQUIRED_COMMANDS: Record<ModemProfile['family'], string[]> = {
   quectel: [
     'echoOff', 'cpin', 'csq', 'mqttOpen', 'mqttClose', 'mqttConnect', 'mqttDisconnect',
-    'mqttSubscribe', 'mqttUnsubscribe', 'mqttPublish', 'cfgSsl',
+    'mqttSubscribe', 'mqttUnsubscribe', 'mqttPublish',
   ],
   esp: [
     'echoOff', 'gmr', 'wifiMode', 'wifiJoin', 'mqttClean', 'mqttUserCfg', 'mqttConnect',

@@ -71,6 +71,9 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     const keepalive = opts.keepalive ?? this.configured.keepalive;
     checkInt('keepalive', keepalive, 1, 3600);
     const clean = opts.cleanSession === false ? 0 : 1;
+    if (tls && !this.profile.commands.cfgSsl) {
+      throw new ModemError('open', '', `${this.profile.name} has no MQTT over TLS; use port 1883 without TLS`);
+    }
     // A client left open by an earlier run answers QMTOPEN with 2 (identifier occupied): close it first (P7).
     await this.closeStale();
     const view = { idx, cid: opts.pdpCid ?? 1, keepalive, clean, pktSeconds: 5, retries: 3 };
@@ -82,7 +85,7 @@ export class QuectelSession extends EventEmitter implements MqttSession {
         if (this.profile.commands[name]) await this.cmds.runStep({ command: name, optional: true, note: `${name} refused` }, { ctx });
       }
       await this.cmds.run('cfgSsl', { idx, enable: 1, ctx });
-    } else {
+    } else if (this.profile.commands.cfgSsl) {
       // The SSL flag survives until reboot; clear it in case an earlier flow used TLS on this index.
       await this.cmds.runStep({ command: 'cfgSsl', optional: true, note: 'QMTCFG "ssl" off refused' }, { idx, enable: 0, ctx: 0 });
     }

@@ -7,13 +7,18 @@
 import type { ModemProfile } from '../profile';
 import { Ec20Profile } from './ec20';
 
+function withoutKeys(commands: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(commands).filter(([k]) => !keys.includes(k)));
+}
+
 export const Bc26Profile: ModemProfile = {
   ...Ec20Profile,
   name: 'bc26',
   description: 'Quectel BC26 (NB-IoT), QMT* MQTT, publish form A (Ctrl-Z), JSON payloads',
   bootBanners: ['Leaving the BROM', 'RDY'],
   commands: {
-    ...Ec20Profile.commands,
+    // No TLS on BC26 (PROTOCOLS.md §1.2): without cfgSsl the driver refuses tls=true clearly.
+    ...withoutKeys(Ec20Profile.commands, ['cfgSsl', 'sslVersion', 'sslCiphers', 'sslSecLevel', 'cfgRecvMode', 'pdpQuery', 'pdpActivate']),
     sleepOff: 'AT+QSCLK=0',
     psmOff: 'AT+CPSMS=0',
     edrxOff: 'AT+CEDRXS=0',

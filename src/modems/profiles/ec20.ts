@@ -63,7 +63,8 @@ export const Ec20Profile: ModemProfile = {
     unsubscribe: '^\\+QMTUNS: {{idx}},{{mid}},([02])',
     publish: '^\\+QMTPUB: {{idx}},{{mid}},([02])(?:,(\\d+))?',
     status: '^\\+QMTSTAT: (\\d+),(\\d+)',
-    recvWithLength: '^\\+QMTRECV: (\\d+),(\\d+),"([^"]*)",(\\d+),"$',
+    // Partial form: tested against the open line, which may already hold payload bytes, so no `$`.
+    recvWithLength: '^\\+QMTRECV: (\\d+),(\\d+),"([^"]*)",(\\d+),"',
     recvLine: '^\\+QMTRECV: (\\d+),(\\d+),"([^"]*)",(.*)$',
   },
   results: {

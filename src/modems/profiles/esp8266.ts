@@ -77,7 +77,8 @@ export const Esp8266Profile: ModemProfile = {
   urcs: {
     connected: '^\\+MQTTCONNECTED:(\\d+)',
     disconnected: '^\\+MQTTDISCONNECTED:(\\d+)',
-    subRecv: '^\\+MQTTSUBRECV:(\\d+),"([^"]*)",(\\d+),$',
+    // Partial form: the open line may already hold payload bytes, so no `$`.
+    subRecv: '^\\+MQTTSUBRECV:(\\d+),"([^"]*)",(\\d+),',
     wifiJoinCode: '^\\+CWJAP:(\\d+)$',
     firmware: '^AT version:(\\d+)\\.(\\d+)',
     errCode: '^ERR CODE:0x01([0-9a-fA-F]{2})([0-9a-fA-F]{4})',

@@ -1,0 +1,74 @@
+/**
+ * Shared set-up for tests and the benchmark: a loopback aedes broker that checks the IoTDA
+ * password like the platform, an emulated modem in strict mode wired to it, and the driver.
+ */
+import { createHmac } from 'node:crypto';
+import * as net from 'node:net';
+import { Aedes } from 'aedes';
+import { createModemEmulator, type ModemEmulator, type ModemEmulatorOptions } from '../../dist/sim/modems';
+import { createModemDriver, type GenericModemDriver, type ModemDriverOptions } from '../../dist/modems/generic-driver';
+import type { ModemProfile } from '../../dist/modems/profile';
+import { StreamTransport } from './stream-transport';
+
+export const DEVICE = 'myprod_dev01';
+export const SECRET = 'device-secret-1';
+export const D = `$oc/devices/${DEVICE}/sys`;
+
+export interface Harness {
+  broker: Aedes;
+  port: number;
+  emulator: ModemEmulator;
+  transport: StreamTransport;
+  driver: GenericModemDriver;
+  trace: string[];
+  close(): Promise<void>;
+}
+
+export async function startBroker(): Promise<{ broker: Aedes; server: net.Server; port: number }> {
+  const broker = await Aedes.createBroker({
+    authenticate: (client, username, password, done) => {
+      if (client.id === 'app') return done(null, true);
+      const ts = /_(\d{10})$/.exec(client.id)?.[1] ?? '';
+      const expected = createHmac('sha256', ts).update(SECRET).digest('hex');
+      if (username === DEVICE && password?.toString() === expected) return done(null, true);
+      done(Object.assign(new Error('bad user name or password'), { returnCode: 4 }) as never, false);
+    },
+  });
+  const server = net.createServer(broker.handle as never);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { broker, server, port: (server.address() as net.AddressInfo).port };
+}
+
+export async function startHarness(
+  model: 'ec20' | 'bc26' | 'esp8266',
+  emulatorOpts: Partial<ModemEmulatorOptions> = {},
+  profile?: ModemProfile,
+  driverOpts: ModemDriverOptions = {},
+): Promise<Harness> {
+  const { broker, server, port } = await startBroker();
+  const emulator = createModemEmulator({
+    model,
+    baudRate: 0,
+    strict: true,
+    bootDelayMs: 0,
+    resolveBroker: () => ({ host: '127.0.0.1', port }),
+    ...emulatorOpts,
+  });
+  const transport = new StreamTransport(emulator.createHostStream(), `sim:${model}`, emulatorOpts.baudRate ?? 0);
+  const trace: string[] = [];
+  const driver = createModemDriver(transport, profile ?? model, { trace: (d, t) => trace.push(`${d} ${t}`), ...driverOpts });
+  return {
+    broker,
+    port,
+    emulator,
+    transport,
+    driver,
+    trace,
+    async close() {
+      await driver.close().catch(() => undefined);
+      await emulator.close();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
