@@ -1,0 +1,79 @@
+/**
+ * Shared rig for the Node-RED node tests: the test helper on the real runtime, the IoTDA
+ * emulator on a free loopback port and flow builders whose modems are `sim:` emulators.
+ */
+import { startIotdaEmulator, type IotdaEmulator } from '../../dist/sim/iotda';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any
+export const helper: any = require('node-red-node-test-helper');
+helper.init(require.resolve('node-red'));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const iotdaAt = require('../../dist/nodes/iotda-at');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+export const DEVICE = 'rig_product_dev01';
+export const SECRET = 'rig-secret-0001';
+export const MODELS = ['ec20', 'bc26', 'esp8266'] as const;
+export type Model = (typeof MODELS)[number];
+
+export async function startEmulator(devices = [{ deviceId: DEVICE, secret: SECRET }]): Promise<IotdaEmulator> {
+  return startIotdaEmulator({ host: '127.0.0.1', mqttPort: 0, httpPort: 0, devices, log: () => undefined });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type FlowNode = Record<string, any>;
+
+/** A tab, one sim: modem and one IoTDA connection to the emulator; add flow nodes with `z: 'f1'`. */
+export function baseFlow(model: Model, mqttPort: number, conn: Partial<FlowNode> = {}): FlowNode[] {
+  return [
+    { id: 'f1', type: 'tab', label: 'test' },
+    {
+      id: 'm1',
+      type: 'modem-config',
+      port: `sim:${model}`,
+      model,
+      baudRate: 921600,
+      apn: '',
+      wifiSsid: model === 'esp8266' ? 'rig-wifi' : '',
+      trace: false,
+    },
+    { id: 'c1', type: 'mqtt-at-connect', modem: 'm1', host: '127.0.0.1', port: mqttPort, tls: false, deviceId: DEVICE, signType: 0, keepalive: 120, clientIndex: 0, ...conn },
+  ];
+}
+
+export const baseCreds = (model: Model) => ({
+  c1: { secret: SECRET },
+  m1: model === 'esp8266' ? { wifiPassword: 'rig-wifi-pass' } : {},
+});
+
+/** Resolves with the next msg a helper node receives. */
+export function nextInput(node: { once(ev: 'input', fn: (msg: FlowNode) => void): void }): Promise<FlowNode> {
+  return new Promise((resolve) => node.once('input', resolve));
+}
+
+/** Resolves with the first status call of `node` that `test` accepts (checks the past calls too). */
+export function statusWhere(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  node: any,
+  test: (s: FlowNode) => boolean,
+  timeoutMs = 20000,
+): Promise<FlowNode> {
+  for (const c of node.status.getCalls()) if (test(c.args[0])) return Promise.resolve(c.args[0]);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      node.removeListener('call:status', on);
+      const seen = node.status.getCalls().map((c: { args: unknown[] }) => JSON.stringify(c.args[0]));
+      reject(new Error(`no matching status on ${node.id}; saw ${seen.join(' | ')}`));
+    }, timeoutMs);
+    const on = (call: { args: FlowNode[] }) => {
+      if (!test(call.args[0])) return;
+      clearTimeout(timer);
+      node.removeListener('call:status', on);
+      resolve(call.args[0]);
+    };
+    node.on('call:status', on);
+  });
+}
+
+export const isOnline = (s: FlowNode) => s.fill === 'green' && s.shape === 'dot';

@@ -1,0 +1,186 @@
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IotdaEmulator, EmulatorEvent } from '../../dist/sim/iotda';
+import { simPortOf } from '../../dist/nodes/modem-port';
+import { DEVICE, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, nextInput, startEmulator, statusWhere, type FlowNode } from './flow-rig';
+
+// Config sharing, credentials, invalid configs, Catch, close during connect, redeploys and the
+// offline queue, through the emulated EC20 and the IoTDA emulator.
+
+function events(emu: IotdaEmulator, type: string): { list: EmulatorEvent[]; off: () => void } {
+  const list: EmulatorEvent[] = [];
+  const off = emu.onEvent((e) => {
+    if (e.type === type) list.push(e);
+  });
+  return { list, off };
+}
+
+/** Resolves with the next emulator event of `type`. */
+function nextEvent(emu: IotdaEmulator, type: string, timeoutMs = 20000): Promise<EmulatorEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no ${type} event`));
+    }, timeoutMs);
+    const off = emu.onEvent((e) => {
+      if (e.type !== type) return;
+      clearTimeout(timer);
+      off();
+      resolve(e);
+    });
+  });
+}
+
+const publisher = (id: string, wires: string[] = []): FlowNode => ({
+  id,
+  type: 'at-publish',
+  z: 'f1',
+  connection: 'c1',
+  kind: 'property',
+  serviceId: 'env',
+  qos: 1,
+  queueSize: 1000,
+  wires: [wires],
+});
+
+describe('node lifecycle over an emulated EC20', () => {
+  let emu: IotdaEmulator;
+  before(async () => {
+    await helper.startServer();
+    emu = await startEmulator();
+  });
+  after(async () => {
+    await emu.close();
+    await helper.stopServer();
+  });
+  afterEach(async () => {
+    helper.settings({});
+    await helper.unload();
+  });
+
+  it('shares one modem and one session between two publishers', async () => {
+    const online = events(emu, 'online');
+    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1', ['o1']), publisher('p2', ['o2']), { id: 'o1', type: 'helper', z: 'f1' }, { id: 'o2', type: 'helper', z: 'f1' }];
+    await helper.load([iotdaAt], flow, baseCreds('ec20'));
+    await Promise.all([statusWhere(helper.getNode('p1'), isOnline, 30000), statusWhere(helper.getNode('p2'), isOnline, 30000)]);
+    const a = nextInput(helper.getNode('o1'));
+    const b = nextInput(helper.getNode('o2'));
+    helper.getNode('p1').receive({ payload: { a: 1 } });
+    helper.getNode('p2').receive({ payload: { b: 2 } });
+    await Promise.all([a, b]);
+    online.off();
+    assert.equal(online.list.length, 1, 'one MQTT session for both publishers');
+    const opens = simPortOf('m1')!.emulator.transcript.filter((t) => t.dir === 'in' && t.bytes.toString().startsWith('AT+QMTOPEN')).length;
+    assert.equal(opens, 1);
+    assert.deepEqual(emu.getDevice(DEVICE)?.properties.env?.properties, { b: 2 });
+  });
+
+  it('refuses a wrong secret with CONNACK 4 and says so in the status, without retrying', async () => {
+    const refused = events(emu, 'connect-refused');
+    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1')];
+    await helper.load([iotdaAt], flow, { c1: { secret: 'wrong-secret' }, m1: {} });
+    const s = await statusWhere(helper.getNode('p1'), (x) => x.fill === 'red', 30000);
+    assert.match(String(s.text), /CONNACK 4/);
+    refused.off();
+    assert.equal(refused.list.length, 1);
+  });
+
+  it('rejects invalid configs with a clear status: bad device id, missing secret, a second modem on one port', async () => {
+    const flow: FlowNode[] = [
+      ...baseFlow('ec20', emu.mqttPort, { deviceId: 'bad id!' }),
+      publisher('p1'),
+      { id: 'm2', type: 'modem-config', port: 'sim:ec20', model: 'ec20' },
+      { id: 'c2', type: 'mqtt-at-connect', modem: 'm2', host: '127.0.0.1', port: emu.mqttPort, deviceId: DEVICE, keepalive: 120 },
+      { id: 'p2', type: 'at-publish', z: 'f1', connection: 'c2', kind: 'property', serviceId: 'env', wires: [] },
+      { id: 'c3', type: 'mqtt-at-connect', modem: 'm1', host: '127.0.0.1', port: emu.mqttPort, deviceId: DEVICE, keepalive: 5 },
+      { id: 'p3', type: 'at-publish', z: 'f1', connection: 'c3', kind: 'property', serviceId: 'env', wires: [] },
+    ];
+    await helper.load([iotdaAt], flow, { c1: { secret: 'x' }, c2: { secret: 'x' }, c3: { secret: 'x' } });
+    assert.match(helper.getNode('p1').status.lastCall.args[0].text, /^iotda-at\.errors\.invalidDeviceId/);
+    assert.equal(helper.getNode('p1').status.lastCall.args[0].fill, 'red');
+    assert.match(helper.getNode('p2').status.lastCall.args[0].text, /^iotda-at\.errors\.portInUse/);
+    assert.match(helper.getNode('p3').status.lastCall.args[0].text, /^iotda-at\.errors\.invalidKeepalive/);
+  });
+
+  it('reports a missing secret', async () => {
+    await helper.load([iotdaAt], [...baseFlow('ec20', emu.mqttPort), publisher('p1')], {});
+    assert.match(helper.getNode('p1').status.lastCall.args[0].text, /^iotda-at\.errors\.missingSecret/);
+  });
+
+  it('sends publish errors to a Catch node through done(err)', async () => {
+    const flow = [
+      ...baseFlow('ec20', emu.mqttPort),
+      publisher('p1'),
+      { id: 'resp', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'command-response', qos: 0, wires: [] },
+      { id: 'catch', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 'f1' },
+    ];
+    await helper.load([iotdaAt, catchNode], flow, baseCreds('ec20'));
+    const caught = helper.getNode('caught');
+    let got = nextInput(caught);
+    helper.getNode('p1').receive({ payload: 'not an object' });
+    let msg = await got;
+    assert.match(msg.error.message, /iotda-at\.errors\.invalidPayload/);
+    assert.equal(msg.error.source.id, 'p1');
+    got = nextInput(caught);
+    helper.getNode('resp').receive({ payload: { result_code: 0 } });
+    msg = await got;
+    assert.match(msg.error.message, /iotda-at\.errors\.missingRequestId/);
+  });
+
+  it('closes promptly during connect and frees the port for the next deploy', async () => {
+    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1')];
+    await helper.load([iotdaAt], flow, baseCreds('ec20'));
+    await statusWhere(helper.getNode('p1'), (s) => s.fill === 'yellow');
+    const t0 = Date.now();
+    await helper.unload();
+    assert.ok(Date.now() - t0 < 15000, 'close finished within the Node-RED close timeout');
+    assert.equal(simPortOf('m1'), undefined, 'the emulated port was released');
+    await helper.load([iotdaAt], flow, baseCreds('ec20'));
+    await statusWhere(helper.getNode('p1'), isOnline, 30000);
+  });
+
+  for (const type of ['nodes', 'flows', 'full'] as const) {
+    it(`redeploys (${type}) without leaking a port or a session`, async () => {
+      const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
+      await helper.load([iotdaAt], flow, baseCreds('ec20'));
+      await statusWhere(helper.getNode('p1'), isOnline, 30000);
+      // Change only the publisher: on a 'nodes' deploy the connection keeps running (node-red#3927).
+      const changed = flow.map((n) => (n.id === 'p1' ? { ...n, serviceId: 'env2' } : n));
+      await helper.setFlows(changed, type, baseCreds('ec20'));
+      const p1 = helper.getNode('p1');
+      await statusWhere(p1, isOnline, 30000);
+      const out = nextInput(helper.getNode('o1'));
+      p1.receive({ payload: { v: type } });
+      await out;
+      assert.deepEqual(emu.getDevice(DEVICE)?.properties.env2?.properties, { v: type });
+      assert.equal(emu.getDevice(DEVICE)?.online, true);
+    });
+  }
+
+  it('queues publishes during a link drop and flushes them in order', async () => {
+    helper.settings({ mqttAtConnectReconnectTime: 300 });
+    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
+    await helper.load([iotdaAt], flow, baseCreds('ec20'));
+    const p1 = helper.getNode('p1');
+    await statusWhere(p1, isOnline, 30000);
+    p1.status.resetHistory();
+    simPortOf('m1')!.emulator.faults.dropLink(0);
+    await statusWhere(p1, (s) => s.fill === 'red');
+    const reports = events(emu, 'report');
+    const outs: FlowNode[] = [];
+    const all = new Promise<void>((resolve) =>
+      helper.getNode('o1').on('input', (m: FlowNode) => {
+        outs.push(m);
+        if (outs.length === 3) resolve();
+      }),
+    );
+    for (const n of [1, 2, 3]) p1.receive({ payload: { n } });
+    await statusWhere(p1, (s) => s.fill === 'yellow' && s.shape === 'dot');
+    await all;
+    reports.off();
+    assert.deepEqual(outs.map((m) => (m.payload as { n: number }).n), [1, 2, 3]);
+    const order = reports.list.map((e) => ((e.services as { properties: { n: number } }[])[0].properties.n));
+    assert.deepEqual(order, [1, 2, 3]);
+  });
+});
