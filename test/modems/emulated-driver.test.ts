@@ -10,7 +10,7 @@ import mqtt from 'mqtt';
 import type { ModemEmulator } from '../../dist/sim/modems';
 import type { GenericModemDriver } from '../../dist/modems/generic-driver';
 import { ModemError, PayloadRejectedError } from '../../dist/modems/errors';
-import { iotdaCredentials } from './iotda-credentials';
+import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { D, DEVICE, SECRET, startHarness, type Harness } from './emulator-harness';
 const WIFI = { ssid: 'lab "2.4G", east', password: 'p\\ss,"word"' };
 

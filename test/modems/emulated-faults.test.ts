@@ -10,7 +10,7 @@ import type { QuectelFaults } from '../../dist/sim/modems/quectel-emulator';
 import type { Esp8266Faults } from '../../dist/sim/modems/esp8266';
 import { ModemError } from '../../dist/modems/errors';
 import { loadProfile } from '../../dist/modems/load-profile';
-import { iotdaCredentials } from './iotda-credentials';
+import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { D, DEVICE, SECRET, startHarness, type Harness } from './emulator-harness';
 
 let harnesses: Harness[] = [];
@@ -34,8 +34,8 @@ async function ready(h: Harness): Promise<void> {
 async function online(h: Harness, clientIndex = 0, hourOffset = 0): Promise<void> {
   const s = h.driver.session(clientIndex);
   await s.open('iot.example.com', 1883, false);
-  const c = iotdaCredentials(DEVICE, SECRET, new Date(Date.now() - hourOffset * 3_600_000));
-  await s.connect({ ...c, keepalive: 120, cleanSession: true });
+  const c = iotdaCredentials(DEVICE, SECRET, { now: new Date(Date.now() - hourOffset * 3_600_000) });
+  await s.connect({ clientId: c.clientId, username: c.username, password: c.password, keepalive: 120, cleanSession: true });
 }
 
 const modemError = (code: RegExp, meaning: RegExp) => (err: unknown) => {

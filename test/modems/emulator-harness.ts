@@ -2,9 +2,9 @@
  * Shared set-up for tests and the benchmark: a loopback aedes broker that checks the IoTDA
  * password like the platform, an emulated modem in strict mode wired to it, and the driver.
  */
-import { createHmac } from 'node:crypto';
 import * as net from 'node:net';
 import { Aedes } from 'aedes';
+import { iotdaPassword } from '../../dist/iotda/credentials';
 import { createModemEmulator, type ModemEmulator, type ModemEmulatorOptions } from '../../dist/sim/modems';
 import { createModemDriver, type GenericModemDriver, type ModemDriverOptions } from '../../dist/modems/generic-driver';
 import type { ModemProfile } from '../../dist/modems/profile';
@@ -29,7 +29,7 @@ export async function startBroker(): Promise<{ broker: Aedes; server: net.Server
     authenticate: (client, username, password, done) => {
       if (client.id === 'app') return done(null, true);
       const ts = /_(\d{10})$/.exec(client.id)?.[1] ?? '';
-      const expected = createHmac('sha256', ts).update(SECRET).digest('hex');
+      const expected = iotdaPassword(SECRET, ts);
       if (username === DEVICE && password?.toString() === expected) return done(null, true);
       done(Object.assign(new Error('bad user name or password'), { returnCode: 4 }) as never, false);
     },
