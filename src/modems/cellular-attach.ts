@@ -6,7 +6,7 @@
 import type { AttachOptions } from './driver';
 import { ModemError } from './errors';
 import { meaningOf } from './payload-check';
-import type { ProfileCommands } from './profile-commands';
+import { isSkippable, type ProfileCommands } from './profile-commands';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -30,7 +30,7 @@ export async function attachCellular(cmds: ProfileCommands, opts: AttachOptions)
       if (/^\+CPIN: *READY/.test(lastSim)) break;
       if (/PIN|PUK/.test(lastSim)) throw new ModemError(res.command, lastSim, 'the SIM is locked: remove the PIN with a phone or unlock it first');
     } catch (err) {
-      if (!(err instanceof ModemError)) throw err;
+      if (!isSkippable(err)) throw err;
       const cme = /\+CME ERROR: *(\d+)/.exec(err.code)?.[1];
       if (cme && FATAL_SIM_CME.has(cme)) throw err;
       if (!cme && err.code) lastSim = err.code;

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { MqttConnectOptions, MqttSession } from './driver';
 import { ModemError } from './errors';
 import { checkPublish, checkTopic } from './payload-check';
-import type { ProfileCommands } from './profile-commands';
+import { isSkippable, type ProfileCommands } from './profile-commands';
 
 const ESP_DEFAULT_KEEPALIVE = 120;
 
@@ -86,7 +86,7 @@ export class EspSession extends EventEmitter implements MqttSession {
       await this.cmds.run('mqttClean', { idx: this.clientIndex });
     } catch (err) {
       // ERROR here means there was no client to clean.
-      if (!(err instanceof ModemError)) throw err;
+      if (!isSkippable(err)) throw err;
     }
     this.needsClean = false;
   }

@@ -16,7 +16,7 @@ import { ModemError } from './errors';
 import { getProfile } from './load-profile';
 import { checkPublish, maxPayloadFor } from './payload-check';
 import type { ModemProfile } from './profile';
-import { type DriverTrace, ProfileCommands } from './profile-commands';
+import { type DriverTrace, isSkippable, ProfileCommands } from './profile-commands';
 import { attachQuectelDownlinks } from './quectel-downlinks';
 import { QuectelSession, type SessionOpenOptions } from './quectel-session';
 import { attachWifi } from './wifi-attach';
@@ -114,8 +114,10 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
     if (this.bootAt && settle > 0) await new Promise((r) => setTimeout(r, settle));
     try {
       await this.cmds.run('echoOff');
-    } catch {
-      // The first command after power-up can meet boot noise; one retry is enough to resync.
+    } catch (err) {
+      // The first command after power-up can meet boot noise or the boot banner itself
+      // (the modem was just powered): one retry is enough to resync.
+      if (!(err instanceof ModemError)) throw err;
       await this.cmds.run('echoOff');
     }
     for (const step of this.profile.init) await this.cmds.runStep(step, {});
@@ -125,7 +127,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
       try {
         lines = (await this.cmds.run(step.command, {}, { responsePrefixes: step.responsePrefixes })).lines;
       } catch (err) {
-        if (!(err instanceof ModemError)) throw err;
+        if (!isSkippable(err)) throw err;
         this.cmds.note(`identity step ${step.command} failed: ${err.message}`);
       }
       for (const [field, src] of Object.entries(step.fields)) {

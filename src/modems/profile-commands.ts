@@ -2,25 +2,22 @@
  * Runs a profile's named command templates on the AT channel and turns the channel's
  * generic failures into ModemErrors that name the command, the code and its meaning.
  */
+import { AtCommandError, AtTimeoutError, ModemBusyError, ModemRebootedError } from '../at/errors';
 import type { AtCommandOptions, AtResponse } from '../at/types';
 import type { AtChannelPort } from './channel-port';
 import { ModemError } from './errors';
 import { meaningOf } from './payload-check';
 import type { InitStep, ModemProfile } from './profile';
 
+/**
+ * A failure that may be skipped (an optional step, a stale-state cleanup): a modem answer or a
+ * timeout, but never a reboot, which invalidates everything that follows.
+ */
+export function isSkippable(err: unknown): err is ModemError {
+  return err instanceof ModemError && !(err.cause instanceof ModemRebootedError);
+}
+
 export type DriverTrace = (direction: '>>' | '<<' | '--', text: string) => void;
-
-/** Shape of the channel's AtCommandError (src/at/errors.ts), read structurally. */
-interface CommandFailure {
-  command?: string;
-  final?: string;
-  cmeCode?: number | string;
-  cmsCode?: number | string;
-}
-
-function isCommandFailure(err: unknown): err is Error & CommandFailure {
-  return err instanceof Error && err.name === 'AtCommandError';
-}
 
 export class ProfileCommands {
   constructor(
@@ -65,7 +62,7 @@ export class ProfileCommands {
     try {
       await this.run(step.command, view, extra);
     } catch (err) {
-      if (!(err instanceof ModemError)) throw err;
+      if (!isSkippable(err)) throw err;
       if (step.fallback) {
         this.note(step.note ?? `${err.message}; trying ${step.fallback}`);
         await this.run(step.fallback, view, extra);
@@ -97,16 +94,30 @@ export class ProfileCommands {
     );
   }
 
-  /** Maps the channel's AtCommandError to a ModemError; other errors (timeout, reboot, closed) pass unchanged. */
+  /**
+   * Maps the channel's failures to ModemErrors naming command, code and meaning. The original
+   * error stays as `cause`; AtArgumentError (a value refused before sending) and AtClosedError
+   * (the port is gone) pass unchanged, they are not answers of the modem.
+   */
   explain(err: unknown): unknown {
-    if (!isCommandFailure(err)) return err;
-    const command = err.command ?? 'AT command';
-    if (err.cmeCode !== undefined) {
-      return new ModemError(command, `+CME ERROR: ${err.cmeCode}`, meaningOf(this.profile, 'cme', err.cmeCode), { cause: err });
+    if (err instanceof AtCommandError) {
+      if (err.cmeCode !== undefined) {
+        return new ModemError(err.command, `+CME ERROR: ${err.cmeCode}`, meaningOf(this.profile, 'cme', err.cmeCode), { cause: err });
+      }
+      if (err.cmsCode !== undefined) {
+        return new ModemError(err.command, `+CMS ERROR: ${err.cmsCode}`, 'message service error', { cause: err });
+      }
+      return new ModemError(err.command, err.final, 'the modem refused the command', { cause: err });
     }
-    if (err.cmsCode !== undefined) {
-      return new ModemError(command, `+CMS ERROR: ${err.cmsCode}`, 'message service error', { cause: err });
+    if (err instanceof AtTimeoutError) {
+      return new ModemError(err.command, 'timeout', `no ${err.phase === 'final' ? '' : `${err.phase} `}answer within ${err.timeoutMs} ms`, { cause: err });
     }
-    return new ModemError(command, err.final ?? 'ERROR', 'the modem refused the command', { cause: err });
+    if (err instanceof ModemBusyError) {
+      return new ModemError(err.command, err.line, `the modem stayed busy after ${err.attempts} attempts`, { cause: err });
+    }
+    if (err instanceof ModemRebootedError) {
+      return new ModemError(err.command, err.banner, 'the modem restarted during the command; it must be initialised again', { cause: err });
+    }
+    return err;
   }
 }

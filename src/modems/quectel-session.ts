@@ -8,7 +8,7 @@ import type { AtResponse } from '../at/types';
 import type { MqttConnectOptions, MqttSession } from './driver';
 import { ModemError } from './errors';
 import { checkPublish, checkTopic, meaningOf } from './payload-check';
-import type { ProfileCommands } from './profile-commands';
+import { isSkippable, type ProfileCommands } from './profile-commands';
 
 export interface SessionOpenOptions {
   /** MQTT keepalive in seconds, written with QMTCFG before the open (default 120). */
@@ -114,7 +114,7 @@ export class QuectelSession extends EventEmitter implements MqttSession {
       try {
         await this.twoPhase(name, { idx: this.clientIndex }, urc, {});
       } catch (err) {
-        if (!(err instanceof ModemError)) throw err;
+        if (!isSkippable(err)) throw err;
       }
     }
   }
@@ -202,7 +202,7 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     try {
       await this.twoPhase('mqttDisconnect', { idx: this.clientIndex }, 'disconnect', {});
     } catch (err) {
-      if (!(err instanceof ModemError)) throw err;
+      if (!isSkippable(err)) throw err;
       // DISC fails when the server already dropped us; the close below still frees the index.
       await this.twoPhase('mqttClose', { idx: this.clientIndex }, 'close', {}).catch(() => undefined);
     }
