@@ -17,6 +17,7 @@ import type { Transport } from '../transport/transport';
 import { renderAtCommand } from './command-template';
 import { AtClosedError, AtCommandError, AtTimeoutError, ModemBusyError, ModemRebootedError } from './errors';
 import { LineFramer } from './line-framer';
+import { regexLiteralPrefix } from './regex-literal-prefix';
 import { SecretRedactor } from './secret-redactor';
 import type { AtChannelOptions, AtCommandOptions, AtResponse, RawClaim, UrcHandler } from './types';
 import { UrcTable } from './urc-table';
@@ -33,32 +34,43 @@ export interface AtChannelExtraOptions {
   busyBackoffMs?: number;
 }
 
-interface QueuedCommand {
-  opts: AtCommandOptions;
-  /** The rendered line, unredacted: what is written and what the echo equals. */
-  line: string;
-  /** The line with secrets replaced, for errors and traces. */
-  shown: string;
-  timeoutMs: number;
-  /** Internal commands (the resync `AT`) do not trigger another resync when they time out. */
-  internal: boolean;
-  resolve(r: AtResponse): void;
-  reject(e: Error): void;
+/**
+ * One command from queueing to its outcome. A class with every field set in the constructor
+ * keeps one object shape on the hot path (a spread copy went dictionary-mode and cost ~10 us).
+ */
+class QueuedCommand {
+  phase: 'queued' | 'waiting' | 'backoff' = 'queued';
+  sends = 0;
+  lines: string[] = [];
+  okSeen = false;
+  promptSeen = false;
+  earlyUrc: { line: string; match: RegExpMatchArray } | undefined = undefined;
+  /** Busy backoff timer (the per-command deadline is checked by the channel's watchdog). */
+  timer: NodeJS.Timeout | undefined = undefined;
+  /** When this attempt times out (ms since epoch); undefined once it has an outcome. */
+  deadline: number | undefined = undefined;
+
+  constructor(
+    readonly opts: AtCommandOptions,
+    /** The rendered line, unredacted: what is written and what the echo equals. */
+    readonly line: string,
+    /** The line with secrets replaced, for errors and traces. */
+    readonly shown: string,
+    readonly timeoutMs: number,
+    /** Internal commands (the resync `AT`) do not trigger another resync when they time out. */
+    readonly internal: boolean,
+    readonly resolve: (r: AtResponse) => void,
+    readonly reject: (e: Error) => void,
+  ) {}
 }
 
-interface ActiveCommand extends QueuedCommand {
-  phase: 'waiting' | 'backoff';
-  sends: number;
-  lines: string[];
-  okSeen: boolean;
-  promptSeen: boolean;
-  earlyUrc?: { line: string; match: RegExpMatchArray };
-  timer?: NodeJS.Timeout;
-}
+type ActiveCommand = QueuedCommand;
 
 interface UrcWaiter {
   command: QueuedCommand;
   pattern: RegExp;
+  /** Literal start of `pattern`: a cheap filter before the regex runs. */
+  prefix: string;
   response: AtResponse;
   timer: NodeJS.Timeout;
 }
@@ -96,6 +108,20 @@ export class AtChannel extends EventEmitter {
   private pumpScheduled = false;
   private closed = false;
   private lastRxAt = 0;
+  /**
+   * One timer for all command deadlines, re-armed only when a deadline is earlier than the
+   * one it waits for: a setTimeout/clearTimeout pair per command was a fifth of the cost of a
+   * short command. It is cleared when the channel goes idle, so it never holds the process.
+   */
+  private watchdog: NodeJS.Timeout | undefined;
+  private watchdogAt = 0;
+  private readonly onWatchdog = () => {
+    this.watchdog = undefined;
+    const cur = this.current;
+    if (cur === undefined || cur.deadline === undefined) return;
+    if (Date.now() >= cur.deadline) this.onTimeout(cur);
+    else this.armWatchdog(cur.deadline);
+  };
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onTransportClose = (reason?: Error) => this.shutdown(reason instanceof Error ? reason : undefined);
   private readonly onTransportError = (err: Error) => this.traceNote(`transport error: ${err?.message ?? err}`);
@@ -167,15 +193,7 @@ export class AtChannel extends EventEmitter {
     const shown = this.redact(line);
     if (this.closed) return Promise.reject(new AtClosedError(shown));
     return new Promise<AtResponse>((resolve, reject) => {
-      this.queue.push({
-        opts,
-        line,
-        shown,
-        timeoutMs: opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-        internal: false,
-        resolve,
-        reject,
-      });
+      this.queue.push(new QueuedCommand(opts, line, shown, opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, false, resolve, reject));
       this.pump();
     });
   }
@@ -196,6 +214,22 @@ export class AtChannel extends EventEmitter {
     }
     const next = this.queue.shift();
     if (next !== undefined) this.start(next);
+    else this.clearWatchdog();
+  }
+
+  private armWatchdog(at: number): void {
+    if (this.watchdog !== undefined) {
+      if (this.watchdogAt <= at) return;
+      clearTimeout(this.watchdog);
+    }
+    this.watchdogAt = at;
+    this.watchdog = setTimeout(this.onWatchdog, Math.max(0, at - Date.now()));
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog === undefined) return;
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
   }
 
   /**
@@ -212,9 +246,8 @@ export class AtChannel extends EventEmitter {
   }
 
   private start(cmd: QueuedCommand): void {
-    const active: ActiveCommand = { ...cmd, phase: 'waiting', sends: 0, lines: [], okSeen: false, promptSeen: false };
-    this.current = active;
-    this.send(active);
+    this.current = cmd;
+    this.send(cmd);
   }
 
   private send(cmd: ActiveCommand): void {
@@ -225,7 +258,8 @@ export class AtChannel extends EventEmitter {
     cmd.lines = [];
     this.lastSent = cmd.line;
     this.trace('>>', cmd.shown);
-    cmd.timer = setTimeout(() => this.onTimeout(cmd), cmd.timeoutMs);
+    cmd.deadline = Date.now() + cmd.timeoutMs;
+    this.armWatchdog(cmd.deadline);
     this.write(Buffer.from(cmd.line + this.opts.dialect.terminator, 'utf8'), cmd);
   }
 
@@ -283,7 +317,7 @@ export class AtChannel extends EventEmitter {
         }
       }
       const awaited = cur.opts.awaitUrc;
-      if (!isResponse && awaited !== undefined && cur.earlyUrc === undefined) {
+      if (!isResponse && awaited !== undefined && cur.earlyUrc === undefined && t.startsWith(regexLiteralPrefix(awaited.pattern))) {
         awaited.pattern.lastIndex = 0;
         const m = awaited.pattern.exec(t);
         if (m !== null) {
@@ -337,6 +371,7 @@ export class AtChannel extends EventEmitter {
   private tryWaiters(t: string): boolean {
     for (let i = 0; i < this.waiters.length; i++) {
       const w = this.waiters[i];
+      if (!t.startsWith(w.prefix)) continue;
       w.pattern.lastIndex = 0;
       const m = w.pattern.exec(t);
       if (m === null) continue;
@@ -393,6 +428,7 @@ export class AtChannel extends EventEmitter {
   private finish(cmd: ActiveCommand): void {
     if (cmd.timer !== undefined) clearTimeout(cmd.timer);
     cmd.timer = undefined;
+    cmd.deadline = undefined;
     if (this.current === cmd) this.current = undefined;
   }
 
@@ -408,6 +444,7 @@ export class AtChannel extends EventEmitter {
       const waiter: UrcWaiter = {
         command: cmd,
         pattern: awaited.pattern,
+        prefix: regexLiteralPrefix(awaited.pattern),
         response,
         timer: setTimeout(() => {
           const i = this.waiters.indexOf(waiter);
@@ -448,8 +485,7 @@ export class AtChannel extends EventEmitter {
       this.schedulePump();
       return;
     }
-    if (cmd.timer !== undefined) clearTimeout(cmd.timer);
-    cmd.timer = undefined;
+    cmd.deadline = undefined;
     cmd.phase = 'backoff';
     const base = this.opts.busyBackoffMs ?? DEFAULT_BUSY_BACKOFF_MS;
     const delay = Math.min(base * 2 ** (cmd.sends - 1), MAX_BUSY_BACKOFF_MS);
@@ -530,15 +566,17 @@ export class AtChannel extends EventEmitter {
   private sendInternal(template: string): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const timeoutMs = Math.min(this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, 2000);
-      this.start({
-        opts: { template },
-        line: template,
-        shown: template,
-        timeoutMs,
-        internal: true,
-        resolve: () => resolve(true),
-        reject: () => resolve(false),
-      });
+      this.start(
+        new QueuedCommand(
+          { template },
+          template,
+          template,
+          timeoutMs,
+          true,
+          () => resolve(true),
+          () => resolve(false),
+        ),
+      );
     });
   }
 
@@ -551,6 +589,7 @@ export class AtChannel extends EventEmitter {
     this.transport.off('close', this.onTransportClose);
     // Keep an 'error' listener: a transport without any would crash the process on error.
     this.resyncWake?.();
+    this.clearWatchdog();
     const cur = this.current;
     if (cur !== undefined) {
       this.finish(cur);

@@ -14,8 +14,18 @@ export function renderAtCommand(dialect: AtDialect, template: string, view: Reco
   if (UNSAFE_TAGS.test(template)) {
     throw new AtArgumentError(`AT command template "${template}" uses an unescaped mustache tag ({{{ }}}, {{& }} or {{= }}); every value must pass the ${dialect.name} escape`);
   }
+  // Constant commands (`AT+CSQ`) need no rendering; the line check below still applies.
+  const line = template.includes('{{') ? renderWithEscape(dialect, template, view) : template;
+  checkSingleLine(template, line);
+  return line;
+}
+
+function renderWithEscape(dialect: AtDialect, template: string, view: Record<string, unknown>): string {
   const escape = (value: unknown) => dialect.escape(typeof value === 'string' ? value : String(value));
-  const line = Mustache.render(template, view, {}, { escape });
+  return Mustache.render(template, view, {}, { escape });
+}
+
+function checkSingleLine(template: string, line: string): void {
   // The template text itself is trusted profile data, but a line break in it would still
   // split the command in two: refuse rather than send.
   for (let i = 0; i < line.length; i++) {
@@ -24,5 +34,4 @@ export function renderAtCommand(dialect: AtDialect, template: string, view: Reco
       throw new AtArgumentError(`AT command template "${template}" renders a line containing a CR, LF or NUL; a command must be one line`);
     }
   }
-  return line;
 }

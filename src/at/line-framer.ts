@@ -83,8 +83,8 @@ export class LineFramer {
       if (this.raw !== null) {
         const raw = this.raw;
         const take = Math.min(raw.remaining, len - pos);
-        // Copy: the transport may reuse its chunk buffers.
-        raw.parts.push(Buffer.from(buf.subarray(pos, pos + take)));
+        // A view, not a copy: Node streams hand out fresh buffers per chunk.
+        raw.parts.push(buf.subarray(pos, pos + take));
         raw.remaining -= take;
         pos += take;
         if (raw.remaining === 0) {

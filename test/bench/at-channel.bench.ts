@@ -55,7 +55,7 @@ function noise(r: () => number, mid: number): string {
   return downlink(r, mid);
 }
 
-function makeExchanges(): { exchanges: Exchange[]; bytes: number } {
+export function makeExchanges(): { exchanges: Exchange[]; bytes: number } {
   const r = rng(2025);
   const exchanges: Exchange[] = [];
   let bytes = 0;

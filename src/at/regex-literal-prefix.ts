@@ -1,0 +1,42 @@
+/**
+ * The literal text every match of an anchored regex must start with (`/^\+QMTSUB: 0,7,(\d+)/`
+ * gives `+QMTSUB: 0,7,`). Lines are checked with startsWith before the regex runs: drivers build
+ * a fresh pattern per message id, and V8 compiles each new regex on its first exec, which made
+ * the awaited-URC check the most expensive step per line.
+ */
+const cache = new WeakMap<RegExp, string>();
+const META = new Set(['.', '[', ']', '(', ')', '*', '+', '?', '{', '}', '|', '^', '$']);
+const QUANTIFIERS = new Set(['*', '+', '?', '{']);
+
+export function regexLiteralPrefix(re: RegExp): string {
+  const hit = cache.get(re);
+  if (hit !== undefined) return hit;
+  const prefix = compute(re);
+  cache.set(re, prefix);
+  return prefix;
+}
+
+function compute(re: RegExp): string {
+  const src = re.source;
+  if (re.flags.includes('i') || re.flags.includes('m') || !src.startsWith('^')) return '';
+  let out = '';
+  let i = 1;
+  while (i < src.length) {
+    let ch = src[i];
+    let width = 1;
+    if (ch === '\\') {
+      const next = src[i + 1];
+      // Only escaped punctuation is a literal; \d, \w, \s, \u... are classes or codes.
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) break;
+      ch = next;
+      width = 2;
+    } else if (META.has(ch)) {
+      break;
+    }
+    // A quantified character is optional or repeated: it cannot be part of the fixed prefix.
+    if (QUANTIFIERS.has(src[i + width])) break;
+    out += ch;
+    i += width;
+  }
+  return out;
+}
