@@ -172,6 +172,38 @@ describe('EC20 error paths (emulator)', () => {
   });
 });
 
+describe('BC26 error paths (emulator)', () => {
+  it('no SIM: attach fails at once naming CME 10', async () => {
+    const h = await harness('bc26', { simPresent: false });
+    await h.driver.init();
+    await assert.rejects(h.driver.attachNetwork({ apn: 'ctnb', timeoutMs: 30_000 }), modemError(/CME ERROR: 10/, /SIM not inserted/));
+  });
+
+  it('QMTOPEN result 4 (DNS) is a ModemError with its meaning', async () => {
+    const h = await harness('bc26');
+    await ready(h);
+    (h.emulator.faults as QuectelFaults).openResult(4);
+    await assert.rejects(h.driver.open('iot.example.com', 1883, false), modemError(/\+QMTOPEN: 0,4/, /DNS/));
+  });
+
+  it('a reboot (BROM banner) mid-publish fails the publish, emits reboot, and re-init turns sleep off again', async () => {
+    const h = await harness('bc26');
+    await ready(h);
+    await online(h);
+    const rebooted = once(h.driver, 'reboot');
+    const pub = h.driver.publish(`${D}/properties/report`, Buffer.from('{"services":[]}'), 1);
+    h.emulator.faults.reboot();
+    await assert.rejects(pub, modemError(/./, /restarted/));
+    await rebooted;
+    const before = h.trace.length;
+    await ready(h);
+    assert.ok(h.trace.slice(before).some((l) => l === '>> AT+QSCLK=0'), 'sleep off after every reboot');
+    await online(h);
+    await h.driver.publish(`${D}/properties/report`, Buffer.from('{"services":[]}'), 1);
+    assert.deepEqual(h.emulator.violations, []);
+  });
+});
+
 describe('ESP8266 error paths (emulator)', () => {
   const wifi = { wifiSsid: 'lab', wifiPassword: 'right-password' };
 
@@ -186,6 +218,11 @@ describe('ESP8266 error paths (emulator)', () => {
     await h.driver.init();
     (h.emulator.faults as Esp8266Faults).wifiJoinFailure(3);
     await assert.rejects(h.driver.attachNetwork(wifi), modemError(/\+CWJAP:3/, /cannot find/));
+  });
+
+  it('firmware 1.7 (no MQTT) is refused at init with a flashing hint', async () => {
+    const h = await harness('esp8266', { espFirmware: '1.7.4.0' } as never);
+    await assert.rejects(h.driver.init(), modemError(/AT version:1\.7/, /flash Espressif ESP-AT >= 2\.2/));
   });
 
   it('busy p... is retried', async () => {
