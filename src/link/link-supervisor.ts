@@ -110,6 +110,8 @@ export class LinkSupervisor extends EventEmitter {
   private cleanup: Promise<unknown> | undefined;
   private stopping: Promise<void> | undefined;
   private pumping = false;
+  /** A link loss reported while open/connect was still pending. */
+  private pendingLinkDown: string | undefined;
   private nextMessageId = 0;
   private readonly backoff: ReconnectBackoff;
   private readonly queue = new OfflineQueue();
@@ -193,8 +195,10 @@ export class LinkSupervisor extends EventEmitter {
     const session = driver.session(this.clientIndex);
     this.bindSession(session, epoch);
     this.setStatus({ state: 'opening-mqtt', step: 'mqtt' });
+    this.pendingLinkDown = undefined;
     await session.open(this.opts.host, this.opts.port, this.opts.tls ?? false);
     if (!live()) return;
+    this.throwPendingLinkDown();
     this.setStatus({ state: 'connecting', step: 'mqtt' });
     // Fresh credentials every time: the password is keyed by the current UTC hour.
     const creds = iotdaCredentials(this.opts.deviceId, this.opts.secret, { signType: this.opts.signType ?? 0 });
@@ -208,6 +212,7 @@ export class LinkSupervisor extends EventEmitter {
       cleanSession: true,
     });
     if (!live()) return;
+    this.throwPendingLinkDown();
     this.setStatus({ state: 'subscribing', step: 'subscribe' });
     const table = new Map<string, 0 | 1>();
     for (const f of systemSubscriptions(this.opts.deviceId)) table.set(f, 1);
@@ -222,6 +227,12 @@ export class LinkSupervisor extends EventEmitter {
     this.refreshSignal(epoch);
     this.armProbe(epoch);
     void this.pump();
+  }
+
+  private throwPendingLinkDown(): void {
+    const reason = this.pendingLinkDown;
+    this.pendingLinkDown = undefined;
+    if (reason !== undefined) throw new Error(reason);
   }
 
   private refreshSignal(epoch: number): void {
@@ -259,7 +270,15 @@ export class LinkSupervisor extends EventEmitter {
       }
     };
     const onLinkDown = (reason: string) => {
-      if (epoch === this.epoch && ACTIVE.has(this.current.state)) this.fail(epoch, new Error(reason));
+      if (epoch !== this.epoch || !ACTIVE.has(this.current.state)) return;
+      // A refused CONNECT is followed by the broker closing the socket, and the modem's
+      // close URC (+QMTSTAT) can overtake the connect result: let the pending open/connect
+      // settle first, so a CONNACK 4/5 is recognised instead of retried.
+      if (this.current.state === 'opening-mqtt' || this.current.state === 'connecting') {
+        this.pendingLinkDown ??= reason;
+        return;
+      }
+      this.fail(epoch, new Error(reason));
     };
     session.on('message', onMessage);
     session.on('linkDown', onLinkDown);

@@ -105,7 +105,8 @@ export function registerMqttAtConnect(RED: RedAPI): void {
       if (node.invalid) return { fill: 'red', shape: 'ring', text: node.invalid };
       const s: LinkStatus = node.link ? node.link.status : { state: 'idle', queued: 0 };
       if (s.state === 'backoff' && s.halted) {
-        return { fill: 'red', shape: 'ring', text: _('iotda-at.status.error', { reason: shortReason(s.reason ?? '') }) };
+        const code = /CONNACK (\d)/.exec(s.reason ?? '')?.[1] ?? '?';
+        return { fill: 'red', shape: 'ring', text: _('iotda-at.errors.authFailed', { code, reason: s.reason ?? '' }) };
       }
       return linkStatusView(s, _, u.queued?.() ?? 0);
     };
@@ -197,11 +198,6 @@ export function registerMqttAtConnect(RED: RedAPI): void {
     credentials: { secret: { type: 'password' } },
     settings: { mqttAtConnectReconnectTime: { value: 5000, exportable: true } },
   });
-}
-
-function shortReason(reason: string): string {
-  const m = /CONNACK (\d)/.exec(reason);
-  return m ? `CONNACK ${m[1]}` : reason;
 }
 
 /** Which downlinks an at-subscribe kind receives. */

@@ -52,6 +52,19 @@ export function nextInput(node: { once(ev: 'input', fn: (msg: FlowNode) => void)
   return new Promise((resolve) => node.once('input', resolve));
 }
 
+/**
+ * The status values `node` has shown, oldest first. The helper spies on the shared Node
+ * prototype, so the spy's calls are filtered by the node they were made on.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function statusesOf(node: any): FlowNode[] {
+  return node.status.getCalls().filter((c: { thisValue: unknown }) => c.thisValue === node).map((c: { args: FlowNode[] }) => c.args[0]);
+}
+
+/** The status `node` shows now. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const lastStatus = (node: any): FlowNode => statusesOf(node).at(-1) ?? {};
+
 /** Resolves with the first status call of `node` that `test` accepts (checks the past calls too). */
 export function statusWhere(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -59,11 +72,11 @@ export function statusWhere(
   test: (s: FlowNode) => boolean,
   timeoutMs = 20000,
 ): Promise<FlowNode> {
-  for (const c of node.status.getCalls()) if (test(c.args[0])) return Promise.resolve(c.args[0]);
+  for (const st of statusesOf(node)) if (test(st)) return Promise.resolve(st);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       node.removeListener('call:status', on);
-      const seen = node.status.getCalls().map((c: { args: unknown[] }) => JSON.stringify(c.args[0]));
+      const seen = statusesOf(node).map((x) => JSON.stringify(x));
       reject(new Error(`no matching status on ${node.id}; saw ${seen.join(' | ')}`));
     }, timeoutMs);
     const on = (call: { args: FlowNode[] }) => {
