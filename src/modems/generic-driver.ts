@@ -30,6 +30,12 @@ export interface ModemDriverOptions {
   channel?: AtChannelPort;
   /** Default per-command timeout for the channel (ms). */
   defaultTimeoutMs?: number;
+  /**
+   * Quectel: where the module sends its URCs (`AT+QURCCFG="urcport"`, saved in NVM). `uart1`
+   * (default) when the host is on the main UART; `usbat` when it is on the USB AT port
+   * (/dev/ttyUSB2 on most EC20 sticks); `leave` to keep the module's setting.
+   */
+  urcPort?: 'uart1' | 'usbat' | 'leave';
 }
 
 type Session = (QuectelSession | EspSession) & MqttSession;
@@ -46,6 +52,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   private readonly removeDownlinks: () => void;
   private bootAt = 0;
   private closed = false;
+  private readonly urcPort: 'uart1' | 'usbat' | 'leave';
 
   constructor(
     readonly transport: Transport,
@@ -54,6 +61,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   ) {
     super();
     this.profile = profile;
+    this.urcPort = opts.urcPort ?? 'uart1';
     this.channel =
       opts.channel ??
       (new AtChannel(transport, {
@@ -120,7 +128,10 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
       if (!(err instanceof ModemError)) throw err;
       await this.cmds.run('echoOff');
     }
-    for (const step of this.profile.init) await this.cmds.runStep(step, {});
+    for (const step of this.profile.init) {
+      if (step.command === 'urcPort' && this.urcPort === 'leave') continue;
+      await this.cmds.runStep(step, { urcPort: this.urcPort });
+    }
     const identity: ModemIdentity = { model: this.profile.name, firmware: 'unknown' };
     for (const step of this.profile.identity) {
       let lines: string[] = [];

@@ -45,6 +45,17 @@ describe('EC20 driver (scripted modem)', () => {
     assert.equal(id.imei, '867223040000001');
   });
 
+  it('on the USB AT port the URC port is set to usbat, or left alone', async () => {
+    for (const [urcPort, expected] of [['usbat', 'AT+QURCCFG="urcport","usbat"'], ['leave', undefined]] as const) {
+      const modem = healthyQuectel(new ScriptedModem('\r'));
+      modem.isOpen = true;
+      const driver = createModemDriver(modem, 'ec20', { urcPort });
+      drivers.push(driver);
+      await driver.init();
+      assert.equal(modem.lines.find((l) => l.startsWith('AT+QURCCFG')), expected);
+    }
+  });
+
   it('attach sets the APN and activates the PDP context only when inactive', async () => {
     const { modem, driver } = setup();
     const steps: string[] = [];

@@ -23,7 +23,7 @@ export const Ec20Profile: ModemProfile = {
   commands: {
     echoOff: 'ATE0',
     cmee: 'AT+CMEE=1',
-    urcPort: 'AT+QURCCFG="urcport","uart1"',
+    urcPort: 'AT+QURCCFG="urcport","{{urcPort}}"',
     ati: 'ATI',
     imei: 'AT+CGSN',
     cpin: 'AT+CPIN?',
