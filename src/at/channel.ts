@@ -99,6 +99,8 @@ export class AtChannel extends EventEmitter {
   private readonly secrets = new SecretRedactor();
   private readonly bannerSet = new Set<string>();
   private readonly bannerPatterns: RegExp[] = [];
+  /** Longest string banner: longer lines skip the Set lookup (hashing a long line is not free). */
+  private bannerMaxLength = 0;
   private readonly queue: QueuedCommand[] = [];
   private current: ActiveCommand | undefined;
   private waiters: UrcWaiter[] = [];
@@ -133,7 +135,10 @@ export class AtChannel extends EventEmitter {
     super();
     this.opts = options;
     for (const b of options.bootBanners ?? []) {
-      if (typeof b === 'string') this.bannerSet.add(b.trim());
+      if (typeof b === 'string') {
+        this.bannerSet.add(b.trim());
+        this.bannerMaxLength = Math.max(this.bannerMaxLength, b.trim().length);
+      }
       else this.bannerPatterns.push(b);
     }
     this.urcs = new UrcTable((h, err) => this.traceNote(`URC handler ${h.name} threw: ${this.errorText(err)}`));
@@ -281,7 +286,8 @@ export class AtChannel extends EventEmitter {
   // ---------------------------------------------------------------- receiving
 
   private receive(chunk: Buffer): void {
-    this.lastRxAt = Date.now();
+    // Arrival times matter only to the drain phase of a resync.
+    if (this.resyncing) this.lastRxAt = Date.now();
     if (this.closed) return;
     try {
       this.framer.push(chunk);
@@ -384,7 +390,7 @@ export class AtChannel extends EventEmitter {
   }
 
   private isBanner(t: string): boolean {
-    if (this.bannerSet.has(t)) return true;
+    if (t.length <= this.bannerMaxLength && this.bannerSet.has(t)) return true;
     for (const re of this.bannerPatterns) {
       re.lastIndex = 0;
       if (re.test(t)) return true;
@@ -540,6 +546,8 @@ export class AtChannel extends EventEmitter {
   private waitQuiet(): Promise<void> {
     const quiet = this.opts.resyncQuietMs ?? DEFAULT_RESYNC_QUIET_MS;
     const deadline = Date.now() + Math.max(2000, quiet * 10);
+    // The drain counts from now: only bytes from here on can postpone it.
+    this.lastRxAt = Date.now();
     return new Promise((resolve) => {
       const check = () => {
         const now = Date.now();

@@ -26,6 +26,14 @@ const LF = 0x0a;
 const PROMPT = 0x3e; // '>'
 const SPACE = 0x20;
 
+/**
+ * Bytes first decoded to test a partial (raw-read) header, so the payload that follows it on
+ * the same line is not decoded for nothing. It grows to fit the longest header seen; a header
+ * that does not fit is retried on the whole line.
+ */
+const INITIAL_HEADER_WINDOW = 192;
+const MAX_HEADER_WINDOW = 4096;
+
 /** An open line longer than this without a break is flushed as a line, so garbage cannot grow memory. */
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
@@ -40,6 +48,7 @@ export class LineFramer {
   private dropRest = false;
   /** A prompt `>` ended a chunk; its optional space may open the next one. */
   private skipPromptSpace = false;
+  private headerWindow = INITIAL_HEADER_WINDOW;
 
   constructor(
     private readonly sink: LineFramerSink,
@@ -129,8 +138,9 @@ export class LineFramer {
       const end = brk === -1 ? len : brk;
       let text: string | undefined;
       if (this.partialFirst[c] === 1) {
-        text = buf.toString('utf8', pos, end);
-        const claimed = this.startsWithPartialPrefix(text) ? this.sink.claimRaw(text) : undefined;
+        const attempt = this.tryClaim(buf, pos, end);
+        const claimed = attempt.claimed;
+        text = attempt.text;
         if (claimed !== undefined) {
           pos += claimed.headerBytes;
           if (claimed.claim.length <= 0) {
@@ -154,6 +164,24 @@ export class LineFramer {
       this.sink.onLine(text ?? buf.toString('utf8', pos, brk));
       pos = brk + 1;
     }
+  }
+
+  /**
+   * Offers the line at `pos` to the partial handlers. Returns the claim, or the line's full
+   * text when it had to be decoded anyway (so it is decoded only once).
+   */
+  private tryClaim(buf: Buffer, pos: number, end: number): { claimed?: ReturnType<LineFramerSink['claimRaw']>; text?: string } {
+    const whole = end - pos <= this.headerWindow;
+    const head = buf.toString('utf8', pos, whole ? end : pos + this.headerWindow);
+    if (!this.startsWithPartialPrefix(head)) return whole ? { text: head } : {};
+    const claimed = this.sink.claimRaw(head);
+    if (claimed !== undefined) return { claimed };
+    if (whole) return { text: head };
+    // The header may be longer than the window: try the whole line, and widen the window.
+    const full = buf.toString('utf8', pos, end);
+    const retry = this.sink.claimRaw(full);
+    if (retry !== undefined) this.headerWindow = Math.min(MAX_HEADER_WINDOW, Math.max(this.headerWindow * 2, retry.headerBytes + 64));
+    return retry !== undefined ? { claimed: retry } : { text: full };
   }
 
   private startsWithPartialPrefix(text: string): boolean {
