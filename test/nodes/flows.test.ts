@@ -1,7 +1,8 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IotdaEmulator } from '../../dist/sim/iotda';
-import { DEVICE, MODELS, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, nextInput, startEmulator, statusWhere, type FlowNode } from './flow-rig';
+import type { IotdaEmulator, EmulatorEvent } from '../../dist/sim/iotda';
+import { simPortOf } from '../../dist/nodes/modem-port';
+import { DEVICE, MODELS, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, nextInput, startEmulator, statusWhere, statusesOf, type FlowNode } from './flow-rig';
 
 // Every node type over every emulated modem, end to end: Node-RED runtime → our nodes →
 // real driver → emulated modem (AT over an in-process pipe) → real MQTT → IoTDA emulator.
@@ -19,7 +20,10 @@ for (const model of MODELS) {
       await emu.close();
       await helper.stopServer();
     });
-    afterEach(() => helper.unload());
+    afterEach(async () => {
+      helper.settings({});
+      await helper.unload();
+    });
 
     it('connects with status steps, reports a property, answers a command and a property get/set', async () => {
       const flow: FlowNode[] = [
@@ -111,6 +115,33 @@ for (const model of MODELS) {
       assert.equal((await pr).topic, `$oc/devices/${DEVICE}/user/report`);
       off();
       assert.ok(upEvents.includes('message-up') && upEvents.includes('event-up') && upEvents.includes('custom-up'), `emulator saw ${upEvents.join(',')}`);
+    });
+
+    it('queues publishes while the broker link is down and flushes them in order after the reconnect', async () => {
+      helper.settings({ mqttAtConnectReconnectTime: 300 });
+      const flow: FlowNode[] = [
+        ...baseFlow(model, emu.mqttPort),
+        { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'message', qos: 1, queueSize: 10, wires: [['out']] },
+        { id: 'out', type: 'helper', z: 'f1' },
+      ];
+      await helper.load([iotdaAt], flow, baseCreds(model));
+      const pub = helper.getNode('pub');
+      await statusWhere(pub, isOnline, 30000);
+      const seen = statusesOf(pub).length;
+      simPortOf('m1')!.emulator.faults.dropLink(0);
+      await statusWhere(pub, (s) => s.fill === 'red' && statusesOf(pub).indexOf(s) >= seen);
+      const ups: EmulatorEvent[] = [];
+      const off = emu.onEvent((e) => e.type === 'message-up' && ups.push(e));
+      const outs: FlowNode[] = [];
+      const all = new Promise<void>((resolve) =>
+        helper.getNode('out').on('input', (m: FlowNode) => outs.push(m) === 3 && resolve()),
+      );
+      for (const n of [1, 2, 3]) pub.receive({ payload: { n } });
+      await all;
+      off();
+      assert.deepEqual(outs.map((m) => (m.payload as { n: number }).n), [1, 2, 3]);
+      assert.equal(ups.length, 3);
+      assert.deepEqual(ups.map((e) => (e.payload as { n: number }).n), [1, 2, 3]);
     });
   });
 }
