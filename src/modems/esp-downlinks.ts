@@ -65,9 +65,18 @@ export function attachEspDownlinks(cmds: ProfileCommands, sink: EspDownlinkSink,
       if (m) sink.disconnected(Number(m[1]));
     },
   });
+  const removeErr = channel.addUrc({
+    name: 'esp-err-code',
+    prefix: 'ERR CODE:',
+    line: cmds.pattern('errCode'),
+    onLine: (_line, m) => {
+      if (m) cmds.recordErrCode(m[1].toLowerCase(), m[2].toLowerCase());
+    },
+  });
   return () => {
     flush();
     removeRecv();
     removeDisc();
+    removeErr();
   };
 }

@@ -71,7 +71,7 @@ export class EspSession extends EventEmitter implements MqttSession {
         throw new ModemError(
           err.command,
           err.code,
-          'the broker refused or could not be reached (ESP-AT does not report the CONNACK code: check host, port, device id and secret)',
+          `the broker refused or could not be reached (ESP-AT does not report the CONNACK code: check host, port, device id and secret)${err.code.includes('ERR CODE') ? `; ${err.meaning}` : ''}`,
           { cause: err },
         );
       }

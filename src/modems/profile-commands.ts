@@ -19,7 +19,13 @@ export function isSkippable(err: unknown): err is ModemError {
 
 export type DriverTrace = (direction: '>>' | '<<' | '--', text: string) => void;
 
+/** An ERR CODE line older than this does not belong to the failing command. */
+const ERR_CODE_MAX_AGE_MS = 2000;
+
 export class ProfileCommands {
+  /** Last ESP-AT `ERR CODE:0x01xxyyyy` seen (AT+SYSLOG=1), attached to the next command failure. */
+  private lastErrCode?: { code: string; meaning: string; at: number };
+
   constructor(
     readonly channel: AtChannelPort,
     readonly profile: ModemProfile,
@@ -76,6 +82,19 @@ export class ProfileCommands {
     }
   }
 
+  /** Records an ESP-AT `ERR CODE:0x01<xx><yyyy>` line with its meaning from the result tables. */
+  recordErrCode(category: string, detail: string): void {
+    const cat = meaningOf(this.profile, 'errCategory', category);
+    const det = this.profile.results.mqttErr?.[detail.toLowerCase()];
+    this.lastErrCode = { code: `ERR CODE:0x01${category}${detail}`, meaning: det ? `${cat}: ${det}` : cat, at: Date.now() };
+  }
+
+  private takeErrCode(): { code: string; meaning: string } | undefined {
+    const e = this.lastErrCode;
+    this.lastErrCode = undefined;
+    return e && Date.now() - e.at <= ERR_CODE_MAX_AGE_MS ? e : undefined;
+  }
+
   note(text: string): void {
     this.trace?.('--', text);
   }
@@ -107,6 +126,8 @@ export class ProfileCommands {
       if (err.cmsCode !== undefined) {
         return new ModemError(err.command, `+CMS ERROR: ${err.cmsCode}`, 'message service error', { cause: err });
       }
+      const detail = this.takeErrCode();
+      if (detail) return new ModemError(err.command, `${err.final} (${detail.code})`, detail.meaning, { cause: err });
       return new ModemError(err.command, err.final, 'the modem refused the command', { cause: err });
     }
     if (err instanceof AtTimeoutError) {

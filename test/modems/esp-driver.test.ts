@@ -15,7 +15,7 @@ let drivers: GenericModemDriver[] = [];
 
 function healthyEsp(modem: ScriptedModem, firmware = '2.2.0.0(s-b097cdf - ESP8266 - Jun 17 2021 12:57:45)'): ScriptedModem {
   return modem
-    .rule(/^AT(E0|\+CWMODE=1|\+MQTTCLEAN=0|\+MQTTUSERCFG=.*|\+MQTTCONNCFG=.*|\+MQTTUNSUB=.*)?$/, '\r\nOK\r\n')
+    .rule(/^AT(E0|\+SYSLOG=1|\+CWMODE=1|\+MQTTCLEAN=0|\+MQTTUSERCFG=.*|\+MQTTCONNCFG=.*|\+MQTTUNSUB=.*)?$/, '\r\nOK\r\n')
     .rule(/^AT\+GMR$/, `AT version:${firmware}\r\nSDK version:v3.4-22-g967752e2\r\ncompile time(6800286):Jun 17 2021 12:57:45\r\nBin version:2.2.0(WROOM-02)\r\n\r\nOK\r\n`)
     .rule(/^AT\+CIPSTAMAC\?$/, '+CIPSTAMAC:"5c:cf:7f:00:00:01"\r\n\r\nOK\r\n')
     .rule(/^AT\+CWJAP=".*"$/, 'WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n')
@@ -114,6 +114,20 @@ describe('ESP8266 driver (scripted modem)', () => {
     assert.ok(cfg && Buffer.byteLength(cfg) + 2 < 256, cfg);
     assert.ok(modem.lines.includes(`AT+MQTTLONGUSERNAME=0,${longId.length}`));
     assert.ok(modem.prompted.some((b) => b.toString() === longId));
+  });
+
+  it('an ERR CODE line before ERROR becomes the error code with its meaning (AT+SYSLOG=1)', async () => {
+    const { modem, driver } = await connected();
+    assert.ok(modem.lines.includes('AT+SYSLOG=1'));
+    modem.rule(/^AT\+MQTTSUB=/, 'ERR CODE:0x010a6043\r\n\r\nERROR\r\n');
+    await assert.rejects(driver.subscribe(`${D}/commands/#`, 1), (err: unknown) => {
+      assert.ok(err instanceof ModemError);
+      assert.equal(err.code, 'ERROR (ERR CODE:0x010a6043)');
+      assert.equal(err.meaning, 'execution failed: topic too long');
+      return true;
+    });
+    modem.rule(/^AT\+MQTTSUB=/, '\r\nERROR\r\n');
+    await assert.rejects(driver.subscribe(`${D}/commands/#`, 1), (err: unknown) => err instanceof ModemError && err.code === 'ERROR');
   });
 
   it('TLS is refused clearly (ESP8266 ESP-AT has none)', async () => {

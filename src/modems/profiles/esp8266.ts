@@ -56,6 +56,7 @@ export const Esp8266Profile: ModemProfile = {
   bootBanners: ['ready'],
   commands: {
     echoOff: 'ATE0',
+    sysLog: 'AT+SYSLOG=1',
     gmr: 'AT+GMR',
     mac: 'AT+CIPSTAMAC?',
     wifiMode: 'AT+CWMODE=1',
@@ -80,7 +81,6 @@ export const Esp8266Profile: ModemProfile = {
     // Partial form: the open line may already hold payload bytes, so no `$`.
     subRecv: '^\\+MQTTSUBRECV:(\\d+),"([^"]*)",(\\d+),',
     wifiJoinCode: '^\\+CWJAP:(\\d+)$',
-    firmware: '^AT version:(\\d+)\\.(\\d+)',
     errCode: '^ERR CODE:0x01([0-9a-fA-F]{2})([0-9a-fA-F]{4})',
     // `+CWJAP:"<ssid>","<bssid>",<channel>,<rssi>,...`: the SSID is not escaped, so anchor on the BSSID.
     rssi: '^\\+CWJAP:".*","[0-9a-fA-F:]*",\\d+,(-?\\d+)',
@@ -109,7 +109,8 @@ export const Esp8266Profile: ModemProfile = {
     mqttPublish: 10_000,
     attach: 60_000,
   },
-  init: [],
+  // ERR CODE lines before ERROR say why a command failed; the driver puts them into its errors.
+  init: [{ command: 'sysLog', optional: true, note: 'AT+SYSLOG=1 refused: errors will not carry ERR CODE details' }],
   mqttConfig: [],
   identity: [
     {
