@@ -96,6 +96,7 @@ export async function attachCellular(cmds: ProfileCommands, opts: AttachOptions)
   const removeIp = cmds.channel.addUrc({
     name: 'attach-ip',
     prefix: '+IP:',
+    ...(profile.urcs.ip ? { line: cmds.pattern('ip') } : {}),
     onLine: () => {
       gotIp = true;
     },

@@ -27,6 +27,13 @@ const REQUIRED_URCS: Record<ModemProfile['family'], string[]> = {
   esp: ['disconnected', 'subRecv', 'wifiJoinCode'],
 };
 
+/** Commands each attach procedure runs. */
+const ATTACH_COMMANDS: Record<ModemProfile['attach']['kind'], string[]> = {
+  'cellular-qiact': ['cpin', 'csq', 'apn', 'pdpQuery', 'pdpActivate'],
+  'cellular-cgatt': ['cpin', 'csq', 'apn', 'attachQuery'],
+  wifi: ['wifiMode', 'wifiJoin', 'rssi'],
+};
+
 const MERGED_OBJECTS = ['commands', 'urcs', 'limits', 'timeouts', 'publish', 'attach'] as const;
 const REPLACED_FIELDS = [
   'name', 'extends', 'description', 'family', 'dialect', 'bootBanners', 'init', 'mqttConfig', 'identity',
@@ -187,6 +194,9 @@ export function validateProfile(p: ModemProfile): ModemProfile {
     fail('attach.kind', 'must be "cellular-qiact", "cellular-cgatt" or "wifi"');
   }
   for (const q of p.attach.registration ?? []) if (!(q in p.commands)) fail('attach.registration', `names "${q}", which is not in "commands"`);
+  for (const name of ATTACH_COMMANDS[p.attach.kind]) {
+    if (!(name in p.commands)) fail(`commands.${name}`, `is required for attach.kind "${p.attach.kind}"`);
+  }
   if (!isPlainObject(p.publish) || !['length', 'ctrlz', 'raw'].includes(p.publish.mode)) {
     fail('publish.mode', 'must be "length", "ctrlz" or "raw"');
   }

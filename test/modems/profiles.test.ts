@@ -122,6 +122,7 @@ describe('loadProfile (custom profiles)', () => {
     ['raw publish on quectel', { extends: 'ec20', name: 'x', publish: { mode: 'raw' } }, /publish.mode/],
     ['refused byte out of range', { extends: 'bc26', name: 'x', publish: { refusedBytes: [256] } }, /refusedBytes\[0\]/],
     ['missing required command', { name: 'x', family: 'esp', dialect: 'esp', commands: {} }, /commands.echoOff.*required/],
+    ['wifi attach on a profile without CWJAP', { extends: 'ec20', name: 'x', attach: { kind: 'wifi' } }, /commands.wifiMode.*attach.kind "wifi"/],
   ];
   for (const [name, input, re] of errors) {
     it(`rejects ${name}`, () => {
