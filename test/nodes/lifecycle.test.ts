@@ -166,6 +166,54 @@ describe('node lifecycle over an emulated EC20', () => {
     });
   }
 
+  for (const fault of ['reboot', 'closePort'] as const) {
+    it(`re-initialises the modem after a ${fault === 'reboot' ? 'modem reboot' : 'port loss'} and comes back online`, async () => {
+      helper.settings({ mqttAtConnectReconnectTime: 200 });
+      const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
+      await helper.load([iotdaAt], flow, baseCreds('ec20'));
+      const p1 = helper.getNode('p1');
+      await statusWhere(p1, isOnline, 30000);
+      const seen = statusesOf(p1).length;
+      const sim = simPortOf('m1')!;
+      const inits = () => sim.emulator.transcript.filter((t) => t.dir === 'in' && /^ATE0/.test(t.bytes.toString())).length;
+      const before = inits();
+      sim.emulator.faults[fault]();
+      const after = (s: FlowNode) => statusesOf(p1).indexOf(s) >= seen;
+      await statusWhere(p1, (s) => s.fill === 'yellow' && after(s));
+      await statusWhere(p1, (s) => isOnline(s) && after(s), 30000);
+      assert.ok(inits() > before, 'the modem was initialised again');
+      const out = nextInput(helper.getNode('o1'));
+      p1.receive({ payload: { back: fault } });
+      await out;
+      assert.deepEqual(emu.getDevice(DEVICE)?.properties.env?.properties.back, fault);
+    });
+  }
+
+  it('traces AT traffic with the device secret and the HMAC password hidden', async () => {
+    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1')];
+    flow[1] = { ...flow[1], trace: true };
+    await helper.load([iotdaAt], flow, baseCreds('ec20'));
+    await statusWhere(helper.getNode('p1'), isOnline, 30000);
+    const m1 = helper.getNode('m1');
+    const lines: string[] = m1.log.getCalls().filter((c: { thisValue: unknown }) => c.thisValue === m1).map((c: { args: unknown[] }) => String(c.args[0]));
+    const conn = lines.find((l) => l.includes('AT+QMTCONN='));
+    assert.ok(conn, `an AT+QMTCONN line is traced; saw ${lines.length} lines`);
+    assert.match(conn!, /\*\*\*/);
+    const sent = sim_qmtconn(simPortOf('m1')!.emulator.transcript);
+    const password = /"([0-9a-f]{64})"/.exec(sent)?.[1];
+    assert.ok(password, 'the modem received the HMAC password');
+    for (const l of lines) {
+      assert.ok(!l.includes('rig-secret-0001') && !l.includes(password!), `secret leaked in: ${l}`);
+    }
+  });
+
+  it('lists serial ports and the emulators on the admin route', async () => {
+    await helper.load([iotdaAt], [], {});
+    const res = await helper.request().get('/iotda-at/ports').expect(200);
+    const paths = (res.body as { path: string }[]).map((p) => p.path);
+    assert.ok(['sim:ec20', 'sim:bc26', 'sim:esp8266'].every((p) => paths.includes(p)), paths.join(','));
+  });
+
   it('queues publishes during a link drop and flushes them in order', async () => {
     helper.settings({ mqttAtConnectReconnectTime: 300 });
     const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
@@ -192,3 +240,8 @@ describe('node lifecycle over an emulated EC20', () => {
     assert.deepEqual(order, [1, 2, 3]);
   });
 });
+
+/** The AT+QMTCONN command as the emulated modem received it. */
+function sim_qmtconn(transcript: { dir: string; bytes: Buffer }[]): string {
+  return transcript.filter((t) => t.dir === 'in').map((t) => t.bytes.toString()).find((t) => t.startsWith('AT+QMTCONN=')) ?? '';
+}
