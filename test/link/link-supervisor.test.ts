@@ -136,6 +136,28 @@ describe('LinkSupervisor', () => {
     r.link.reconnect();
     await reach(r.link, 'online');
   });
+
+  it('a close URC that overtakes a refused CONNECT still halts on the CONNACK', async () => {
+    const r = rig();
+    r.link.connect();
+    await reach(r.link, 'online');
+    const d = r.drivers[0];
+    const session = d.sessions.get(0)!;
+    let release!: () => void;
+    d.holds.set('connect', new Promise<void>((res) => (release = res)));
+    d.failures.set('connect', [new Error('+QMTCONN: 0,0,4 (CONNACK 4: bad user name or password)')]);
+    session.emit('linkDown', 'kicked');
+    await reach(r.link, 'connecting');
+    session.emit('linkDown', '+QMTSTAT: 0,1 (peer closed)'); // the broker closed the socket after CONNACK 4
+    assert.equal(r.link.state, 'connecting', 'the pending connect decides');
+    d.holds.delete('connect');
+    release();
+    const s = await new Promise<LinkStatus>((resolve) => {
+      const on = (x: LinkStatus) => x.state === 'backoff' && (r.link.off('status', on), resolve(x));
+      r.link.on('status', on);
+    });
+    assert.equal(s.halted, true);
+  });
 });
 
 describe('LinkSupervisor offline queue', () => {
