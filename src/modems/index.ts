@@ -7,3 +7,4 @@ export { loadProfile, getProfile, registerProfile, validateProfile } from './loa
 export { checkPublish, checkTopic, maxPayloadFor, meaningOf } from './payload-check';
 export { createModemDriver, GenericModemDriver, type ModemDriverOptions } from './generic-driver';
 export type { SessionOpenOptions } from './quectel-session';
+export type { DriverTrace } from './profile-commands';
