@@ -2,6 +2,7 @@
  * A Transport on a local serial port (serialport 13). An unplugged USB modem, a port error
  * or a close from the OS is reported as `close(reason)`, so the link layer reopens it.
  */
+import { access } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { SerialPort } from 'serialport';
 import { StreamTransport } from './stream-transport';
@@ -12,6 +13,12 @@ export interface SerialTransportOptions {
   baudRate: number;
   /** A serialport binding to use instead of the OS one (tests inject @serialport/binding-mock). */
   binding?: unknown;
+  /**
+   * How often to check that the device node still exists (default 1000 ms; 0 disables). The
+   * Linux binding does not always notice a vanished tty until the next write (a pty whose
+   * master closed reads nothing, forever), so an idle link would never learn of an unplug.
+   */
+  presenceCheckMs?: number;
 }
 
 /** Turns an open failure into a message that tells the user what to do. */
@@ -36,6 +43,8 @@ export function describeSerialOpenError(path: string, err: Error): string {
 
 export class SerialTransport extends StreamTransport {
   readonly description: string;
+  private presenceTimer: NodeJS.Timeout | undefined;
+  private vanished = false;
 
   constructor(private readonly options: SerialTransportOptions) {
     super();
@@ -73,12 +82,43 @@ export class SerialTransport extends StreamTransport {
           return;
         }
         this.attach(port);
+        this.watchPresence(port);
         resolve();
       });
     });
   }
 
+  private watchPresence(port: SerialPort): void {
+    const every = this.options.presenceCheckMs ?? 1000;
+    this.vanished = false;
+    if (every <= 0) return;
+    // Only watch a path that exists now: COM ports and mock bindings have no device node.
+    access(this.options.path, (missing) => {
+      if (missing || !port.isOpen) return;
+      const timer = setInterval(() => {
+        access(this.options.path, (err) => {
+          if (!err || err.code !== 'ENOENT' || !port.isOpen) return;
+          this.vanished = true;
+          clearInterval(timer);
+          port.destroy();
+        });
+      }, every);
+      // Never the reason the process stays alive.
+      timer.unref();
+      this.presenceTimer = timer;
+      port.once('close', () => clearInterval(timer));
+    });
+  }
+
+  protected override lossReason(closeArg: unknown): Error {
+    if (this.vanished) {
+      return new TransportError(`${this.description} disappeared: the modem was unplugged, powered off or re-enumerated`, this.description);
+    }
+    return super.lossReason(closeArg);
+  }
+
   protected override shutdown(stream: Duplex): void {
+    if (this.presenceTimer !== undefined) clearInterval(this.presenceTimer);
     const port = stream as SerialPort;
     if (port.isOpen) {
       // close() releases the device; 'close' follows and finishes the session.
