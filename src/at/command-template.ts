@@ -10,14 +10,28 @@ import type { AtDialect } from './types';
 
 const UNSAFE_TAGS = /\{\{\s*[{&=]/;
 
+/** Templates already checked for unsafe tags (profiles use a few dozen, over and over). */
+const checkedTemplates = new Set<string>();
+const MAX_CHECKED_TEMPLATES = 1024;
+
 export function renderAtCommand(dialect: AtDialect, template: string, view: Record<string, unknown> = {}): string {
+  if (!checkedTemplates.has(template)) {
+    checkTemplate(dialect, template);
+    if (checkedTemplates.size >= MAX_CHECKED_TEMPLATES) checkedTemplates.clear();
+    checkedTemplates.add(template);
+  }
+  // Constant commands (`AT+CSQ`) need no rendering and were fully checked above.
+  if (!template.includes('{{')) return template;
+  const line = renderWithEscape(dialect, template, view);
+  checkSingleLine(template, line);
+  return line;
+}
+
+function checkTemplate(dialect: AtDialect, template: string): void {
   if (UNSAFE_TAGS.test(template)) {
     throw new AtArgumentError(`AT command template "${template}" uses an unescaped mustache tag ({{{ }}}, {{& }} or {{= }}); every value must pass the ${dialect.name} escape`);
   }
-  // Constant commands (`AT+CSQ`) need no rendering; the line check below still applies.
-  const line = template.includes('{{') ? renderWithEscape(dialect, template, view) : template;
-  checkSingleLine(template, line);
-  return line;
+  checkSingleLine(template, template);
 }
 
 function renderWithEscape(dialect: AtDialect, template: string, view: Record<string, unknown>): string {

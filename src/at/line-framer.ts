@@ -157,8 +157,8 @@ export class LineFramer {
           this.sink.onLine(text ?? buf.toString('utf8', pos, len));
           return;
         }
-        // Keep the open line for the next chunk; copy so the caller's buffer can be reused.
-        this.pending = Buffer.from(buf.subarray(pos, len));
+        // Keep the open line for the next chunk (a view: Node streams never reuse chunk memory).
+        this.pending = buf.subarray(pos, len);
         return;
       }
       this.sink.onLine(text ?? buf.toString('utf8', pos, brk));
