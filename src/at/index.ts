@@ -6,3 +6,4 @@ export { LineFramer, type LineFramerSink } from './line-framer';
 export { UrcTable } from './urc-table';
 export { SecretRedactor } from './secret-redactor';
 export { AtChannel, type AtChannelExtraOptions } from './channel';
+export { regexLiteralPrefix } from './regex-literal-prefix';

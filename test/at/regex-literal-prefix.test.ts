@@ -1,0 +1,28 @@
+/** The literal-prefix filter must never be longer than what every match starts with. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { regexLiteralPrefix } from '../../dist/at/regex-literal-prefix';
+
+const CASES: { re: RegExp; prefix: string; matches?: string }[] = [
+  { re: /^\+QMTSUB: 0,7,(\d+)/, prefix: '+QMTSUB: 0,7,', matches: '+QMTSUB: 0,7,0,1' },
+  { re: /^\+QMTOPEN: 0,(-?\d+)$/, prefix: '+QMTOPEN: 0,', matches: '+QMTOPEN: 0,-1' },
+  { re: /^ab?c/, prefix: 'a', matches: 'ac' },
+  { re: /^ab*c/, prefix: 'a', matches: 'ac' },
+  { re: /^ab{0,2}c/, prefix: 'a', matches: 'ac' },
+  { re: /^a\.b\dc/, prefix: 'a.b', matches: 'a.b5c' },
+  { re: /^(?:x|y)/, prefix: '' },
+  { re: /^OK/i, prefix: '', matches: 'ok' },
+  { re: /QMTPUB/, prefix: '', matches: '+QMTPUB: 0' },
+];
+
+describe('regexLiteralPrefix', () => {
+  for (const c of CASES) {
+    it(String(c.re), () => {
+      assert.equal(regexLiteralPrefix(c.re), c.prefix);
+      if (c.matches) {
+        assert.ok(c.re.test(c.matches));
+        assert.ok(c.matches.startsWith(regexLiteralPrefix(c.re)));
+      }
+    });
+  }
+});
