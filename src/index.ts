@@ -3,6 +3,11 @@
  * transports, the AT channel, modem drivers, the link supervisor, the IoTDA helpers
  * and the emulators. The Node-RED nodes live in dist/nodes/iotda-at.js.
  */
-export * from './transport/transport';
-export * from './at/types';
-export * from './modems/driver';
+export * from './transport';
+export * from './at';
+export * from './modems';
+export * from './iotda';
+export * from './link';
+export * from './sim/iotda';
+export * from './sim/modems';
+export { SimPort, SIM_MODELS, simModelOf } from './sim/sim-port';

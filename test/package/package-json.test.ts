@@ -25,3 +25,22 @@ describe('package.json', () => {
     }
   });
 });
+
+describe('main module (programmatic API for plain Node.js)', () => {
+  it('exports every layer: transports, AT channel, drivers, IoTDA helpers, link, emulators', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const api = require(path.join(root, pkg.main));
+    for (const name of [
+      'createTransport', 'SerialTransport', 'TcpTransport', 'DuplexTransport', 'listSerialPorts',
+      'AtChannel', 'quectelDialect', 'espDialect', 'AtTimeoutError', 'AtCommandError', 'ModemRebootedError',
+      'createModemDriver', 'loadProfile', 'registerProfile', 'ModemError',
+      'iotdaCredentials', 'IotdaTopics', 'buildPropertyReport', 'parseDownlinkTopic',
+      'LinkSupervisor', 'ModemSupervisor',
+      'startIotdaEmulator', 'createModemEmulator', 'SimPort',
+    ]) {
+      assert.equal(typeof api[name] === 'function' || typeof api[name] === 'object', true, `${name} is exported`);
+    }
+    const creds = api.iotdaCredentials('myprod_dev01', '12345678', { now: new Date(Date.UTC(2025, 3, 14, 1, 30)) });
+    assert.equal(creds.password, 'c75150e6cb841417396819e4d2ee4358a416344a03a083e3a8567074ddec820a');
+  });
+});
