@@ -30,6 +30,8 @@ export class QuectelSession extends EventEmitter implements MqttSession {
   /** True between a successful QMTOPEN and a close/QMTSTAT; a QMTSTAT outside it is stale (P7). */
   private opened = false;
   private connected = false;
+  /** A QMTCONN is waiting for its result URC. */
+  private connecting = false;
   private nextMid = 1;
   private configured = { keepalive: 120, clean: 1 };
 
@@ -132,11 +134,19 @@ export class QuectelSession extends EventEmitter implements MqttSession {
       this.configured.clean = clean;
     }
     this.cmds.channel.addSecret(opts.password);
-    const res = await this.twoPhase('mqttConnect', { idx, clientId: opts.clientId, username: opts.username, password: opts.password }, 'connect', {});
+    let res: AtResponse;
+    this.connecting = true;
+    try {
+      res = await this.twoPhase('mqttConnect', { idx, clientId: opts.clientId, username: opts.username, password: opts.password }, 'connect', {});
+    } finally {
+      this.connecting = false;
+    }
     const result = Number(res.urcMatch?.[1]);
     const ret = res.urcMatch?.[2];
     // Only `+QMTCONN: i,0,0` is success: `i,0,4` is a delivered CONNACK that refuses us.
     if (result === 0 && ret === '0') {
+      // A CONNACK proves the client is open, whatever a stale +QMTSTAT said meanwhile.
+      this.opened = true;
       this.connected = true;
       return;
     }
@@ -216,6 +226,14 @@ export class QuectelSession extends EventEmitter implements MqttSession {
   handleStatus(code: number): void {
     if (!this.opened) {
       this.cmds.note(`ignoring stale +QMTSTAT: ${this.clientIndex},${code}`);
+      return;
+    }
+    // 3 (CONNECT failed) and 4 (no CONNACK) end a connect attempt, whose +QMTCONN result reports
+    // it. While a connect waits for that result, or once connected, they are the late close of
+    // an earlier refused attempt (PROTOCOLS P7: stale +QMTSTAT after QMTCLOSE), not a link loss.
+    // Taking one for real marked a healthy session closed, and its next real drop was ignored.
+    if ((code === 3 || code === 4) && (this.connecting || this.connected)) {
+      this.cmds.note(`ignoring +QMTSTAT: ${this.clientIndex},${code} from an earlier connect attempt`);
       return;
     }
     this.opened = false;

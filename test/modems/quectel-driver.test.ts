@@ -218,6 +218,34 @@ describe('EC20 driver (scripted modem)', () => {
     assert.equal(downs.length, 1);
   });
 
+  // The close that follows a refused CONNECT can come late, after the host reopened (PROTOCOLS P7).
+  // Taken as real, it marked the new session closed and its next real drop was never reported.
+  for (const when of ['while the next QMTCONN waits for its result', 'after the reconnect succeeded'] as const) {
+    it(`a late +QMTSTAT: 0,3 of a refused connect ${when} is ignored; the next drop is a linkDown`, async () => {
+      const { modem, driver, trace } = setup();
+      modem.rule(/^AT\+QMTCONN=0,/, '\r\nOK\r\n\r\n+QMTCONN: 0,0,4\r\n', 1);
+      await driver.open('iot.example.com', 1883, false);
+      await assert.rejects(driver.connect('dev_0_0_2025041401', 'dev', 'wrong', 120, true), ModemError);
+      await driver.open('iot.example.com', 1883, false);
+      if (when === 'while the next QMTCONN waits for its result') {
+        modem.rule(/^AT\+QMTCONN=0,/, (_m, md) => md.send('\r\nOK\r\n\r\n+QMTSTAT: 0,3\r\n\r\n+QMTCONN: 0,0,0\r\n'), 1);
+        await driver.connect('dev_0_0_2025041401', 'dev', 'right', 120, true);
+      } else {
+        await driver.connect('dev_0_0_2025041401', 'dev', 'right', 120, true);
+        modem.send('\r\n+QMTSTAT: 0,3\r\n');
+      }
+      const downs: string[] = [];
+      driver.on('linkDown', (_i: number, r: string) => downs.push(r));
+      const got = once(driver, 'linkDown');
+      modem.send('\r\n+QMTSTAT: 0,1\r\n');
+      const [idx, reason] = await got;
+      assert.equal(idx, 0);
+      assert.match(reason, /^\+QMTSTAT: 0,1 /);
+      assert.deepEqual(downs, [reason], 'the stale 0,3 was not reported');
+      assert.ok(trace.some((l) => /ignoring \+QMTSTAT: 0,3 from an earlier connect attempt/.test(l)), trace.join('\n'));
+    });
+  }
+
   it('two client indexes are independent sessions with their own message ids', async () => {
     const { modem, driver } = setup();
     const a = driver.session(0);

@@ -401,13 +401,14 @@ export class QuectelMqtt {
           client.state = 'closed';
           client.link = null;
           link.close();
-          if (outcome === 'timeout') {
-            urc(`+QMTCONN: ${idx},2`);
-            urc(`+QMTSTAT: ${idx},4`);
-          } else {
-            urc(`+QMTCONN: ${idx},0,${outcome}`);
-            urc(`+QMTSTAT: ${idx},3`);
-          }
+          // The firmware prints the result and the close back to back, in this order. Two
+          // independent random latencies used to reorder them or push the +QMTSTAT past the
+          // host's next QMTOPEN, where it closed the new session in the driver's eyes.
+          const lines =
+            outcome === 'timeout' ? [`+QMTCONN: ${idx},2`, `+QMTSTAT: ${idx},4`] : [`+QMTCONN: ${idx},0,${outcome}`, `+QMTSTAT: ${idx},3`];
+          this.modem.later(() => {
+            for (const line of lines) this.modem.urc(line, gen);
+          });
         });
     });
   }
