@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+// Regenerates the README pictures in examples/media/ from the running product: starts the demo
+// (scripts/demo.js) on free ports in a temporary user dir, opens the editor in headless Chromium
+// and takes the pictures. Needs `npm run build`, Chromium (apt-get install chromium; CHROMIUM
+// overrides /usr/bin/chromium), playwright-core (devDependency) and, for the zh-CN picture, a CJK
+// font (apt-get install fonts-wqy-zenhei).
+//
+//   node scripts/screenshots.js            all pictures
+//   node scripts/screenshots.js flow-      only pictures whose file name contains "flow-"
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..');
+const media = path.join(root, 'examples', 'media');
+const only = process.argv[2] || '';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const VIEWPORT = { width: 1600, height: 820 };
+
+// One picture of a flow per example; the file name says what the flow does.
+const FLOWS = [
+  ['flow-report-sensors.png', 'Report sensor readings as properties (simulated EC20).json'],
+  ['flow-switch-leds.png', 'Switch LEDs from downlink messages (simulated EC20).json'],
+  ['flow-property-set-get.png', 'Answer property set and get from flow context (simulated EC20).json'],
+  ['flow-same-flow-esp8266.png', 'Same flow on each model - ESP8266 (simulated).json'],
+];
+
+/** Starts scripts/demo.js on free ports; resolves with its editor URL and a stop function. */
+function startDemo(dir) {
+  const child = spawn(process.execPath, [path.join(root, 'scripts', 'demo.js')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, IOTDA_DEMO_MQTT_PORT: '0', IOTDA_DEMO_HTTP_PORT: '0', IOTDA_DEMO_UI_PORT: '0', IOTDA_DEMO_DIR: dir, IOTDA_DEMO_QUIET: '1' },
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    await exited;
+  };
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c) => (err += c));
+  const url = new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /Node-RED editor: (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    exited.then((code) => reject(new Error(`demo exited (${code}) before it was ready:\n${out}${err}`)));
+  });
+  return url.then((u) => ({ url: u, stop }), async (e) => { await stop(); throw e; });
+}
+
+/** Opens the editor and waits until our node types are registered and the workspace is drawn. */
+async function openEditor(browser, url, locale) {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.getType('at-publish') && RED.nodes.getType('modem-config'));
+  await page.waitForSelector('#red-ui-workspace-chart svg .red-ui-flow-node');
+  // The sidebar's rotating tips would change every picture.
+  await page.evaluate(() => RED.actions.invoke('core:toggle-show-tips', false));
+  return { context, page };
+}
+
+/** Waits until every IoTDA node of the demo tab reports a green (connected) status. */
+function waitForGreen(page) {
+  return page.waitForFunction(() => {
+    const ours = [];
+    RED.nodes.eachNode((n) => {
+      if (n.type === 'at-publish' || n.type === 'at-subscribe') ours.push(n);
+    });
+    return ours.length > 0 && ours.every((n) => n.status && n.status.fill === 'green');
+  }, null, { timeout: 60000 });
+}
+
+/** Clip rectangle around the nodes of the active tab (plus a margin), inside the workspace. */
+async function flowClip(page, margin = 30) {
+  return page.evaluate((margin) => {
+    const chart = document.getElementById('red-ui-workspace-chart').getBoundingClientRect();
+    let box = null;
+    document.querySelectorAll('#red-ui-workspace-chart .red-ui-flow-node-group, #red-ui-workspace-chart g.red-ui-flow-node').forEach((el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0) return;
+      box = box
+        ? { l: Math.min(box.l, r.left), t: Math.min(box.t, r.top), r: Math.max(box.r, r.right), b: Math.max(box.b, r.bottom) }
+        : { l: r.left, t: r.top, r: r.right, b: r.bottom };
+    });
+    if (!box) throw new Error('no nodes on the active tab');
+    // Status texts hang below and to the right of a node; keep them in the picture.
+    const l = Math.max(chart.left, box.l - margin);
+    const t = Math.max(chart.top, box.t - margin);
+    const r = Math.min(chart.right, box.r + margin + 60);
+    const b = Math.min(chart.bottom, box.b + margin + 10);
+    return { x: Math.round(l), y: Math.round(t), width: Math.round(r - l), height: Math.round(b - t) };
+  }, margin);
+}
+
+/** Imports an example into a new, undeployed tab and shows it. */
+async function showExample(page, file, label) {
+  const nodes = JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8'));
+  await page.evaluate(({ nodes, label }) => {
+    const tabId = RED.nodes.id();
+    const tab = { id: tabId, type: 'tab', label, disabled: false, info: '' };
+    const inTab = nodes.map((n) => (n.type === 'modem-config' || n.type === 'mqtt-at-connect' ? n : { ...n, z: tabId }));
+    // RED.nodes.import (not RED.view.importNodes) so the nodes land where the example put them
+    // instead of following the mouse as a pending import does.
+    RED.nodes.import([tab, ...inTab], { generateIds: true });
+    let shown = null;
+    RED.nodes.eachWorkspace((ws) => {
+      if (ws.label === label) shown = ws.id;
+    });
+    RED.workspaces.show(shown);
+    RED.view.select('');
+    RED.view.redraw(true);
+  }, { nodes, label });
+  await page.waitForFunction((label) => RED.workspaces.active() && RED.nodes.workspace(RED.workspaces.active()).label === label, label);
+  await page.waitForSelector('#red-ui-workspace-chart g.red-ui-flow-node');
+}
+
+/** Opens the edit dialog of the first node of `type` (and `kind`, if given); resolves with its tray. */
+async function openDialog(page, type, kind) {
+  await page.evaluate(({ type, kind }) => {
+    let node = null;
+    const visit = (n) => {
+      if (!node && n.type === type && (!kind || n.kind === kind)) node = n;
+    };
+    RED.nodes.eachNode(visit);
+    RED.nodes.eachConfig(visit);
+    if (!node) throw new Error(`no ${type} node in the workspace`);
+    if (node._def.category === 'config') RED.editor.editConfig('', type, node.id);
+    else RED.editor.edit(node);
+  }, { type, kind });
+  const tray = page.locator('.red-ui-tray').last();
+  await tray.waitFor({ state: 'visible' });
+  // The tray slides in (a CSS transition of `right`) and gets its width and focus afterwards;
+  // a picture taken before that is cut off.
+  await page.waitForFunction(() => {
+    const t = [...document.querySelectorAll('.red-ui-tray')].pop();
+    return t && getComputedStyle(t).right === '0px' && t.contains(document.activeElement);
+  });
+  return tray;
+}
+
+/** Clip of a tray from its title down to the end of its form: the empty rest is left out. */
+async function dialogClip(page) {
+  return page.evaluate(() => {
+    const tray = [...document.querySelectorAll('.red-ui-tray')].pop();
+    const r = tray.getBoundingClientRect();
+    let bottom = r.top;
+    tray.querySelectorAll('.red-ui-tray-body form *').forEach((el) => {
+      const b = el.getBoundingClientRect();
+      if (b.height > 0 && getComputedStyle(el).visibility !== 'hidden') bottom = Math.max(bottom, b.bottom);
+    });
+    return { x: Math.round(r.left), y: Math.round(r.top), width: Math.round(r.width), height: Math.round(Math.min(r.bottom, bottom + 16) - r.top) };
+  });
+}
+
+async function closeDialogs(page) {
+  await page.evaluate(() => {
+    while (document.querySelector('.red-ui-tray')) {
+      const before = document.querySelectorAll('.red-ui-tray').length;
+      RED.tray.close();
+      if (document.querySelectorAll('.red-ui-tray').length === before) break;
+    }
+  });
+  await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
+}
+
+async function shoot(target, name, options = {}) {
+  if (!name.includes(only)) return;
+  const file = path.join(media, name);
+  await target.screenshot({ path: file, ...options });
+  console.log(`${path.relative(root, file)}  ${Math.round(fs.statSync(file).size / 1024)} KB`);
+}
+
+async function main() {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM)`);
+  const { chromium } = require('playwright-core');
+  fs.mkdirSync(media, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-shots-'));
+  const demo = await startDemo(dir);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  try {
+    const { page } = await openEditor(browser, demo.url, 'en-US');
+    await waitForGreen(page);
+    // The debug sidebar shows what the flow does: commands received, reports sent.
+    await page.evaluate(() => RED.sidebar.show('debug'));
+    await page.waitForFunction(() => document.querySelectorAll('.red-ui-debug-msg').length >= 3, null, { timeout: 30000 });
+    await page.setViewportSize({ width: VIEWPORT.width, height: 600 });
+    await shoot(page, 'editor-demo.png');
+
+    // Tall enough for the longest dialog (modem-config) without a scroll bar.
+    await page.setViewportSize({ width: VIEWPORT.width, height: 1000 });
+    for (const [type, kind] of [['at-publish', 'property'], ['at-subscribe'], ['mqtt-at-connect'], ['modem-config']]) {
+      await openDialog(page, type, kind);
+      await shoot(page, `node-${type}.png`, { clip: await dialogClip(page) });
+      await closeDialogs(page);
+    }
+    await page.setViewportSize(VIEWPORT);
+
+    for (const [name, file] of FLOWS) {
+      await showExample(page, file, file.replace(/\.json$/, ''));
+      await shoot(page, name, { clip: await flowClip(page) });
+    }
+
+    const zh = await openEditor(browser, demo.url, 'zh-CN');
+    await waitForGreen(zh.page);
+    await zh.page.setViewportSize({ width: VIEWPORT.width, height: 740 });
+    await openDialog(zh.page, 'at-publish', 'property');
+    await shoot(zh.page, 'editor-zh-CN.png');
+  } finally {
+    await browser.close();
+    await demo.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`screenshots failed: ${err && err.stack ? err.stack : err}`);
+  process.exit(1);
+});
