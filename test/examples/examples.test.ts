@@ -142,9 +142,14 @@ const EXPECTATIONS: Record<string, (c: Ctx) => Promise<unknown>> = {
     await consoleMessage(c, '{"LED2":0,"LED3":1}');
     assert.equal((await led2).payload.LED2, 0);
     assert.equal((await led3).payload.LED3, 1);
+
+    // An application that sends a JSON object as the content (the IoTDA API) reaches the LEDs too.
+    const led1Off = nodeInput(led(1));
+    assert.equal(c.emu.sendMessage(DEMO_DEVICE, { LED1: 0 }).delivered, true);
+    assert.equal((await led1Off).payload.LED1, 0);
     for (const s of seen) s.stop();
     // Each LED output got exactly the messages that named it.
-    assert.deepEqual(seen.map((s) => s.list.length), [1, 1, 1]);
+    assert.deepEqual(seen.map((s) => s.list.length), [2, 1, 1]);
   },
 
   'Demo - answer LED commands and report sensors (simulated EC20).json': async (c) => {
