@@ -5,13 +5,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import mqtt from 'mqtt';
 import type { ModemEmulator } from '../../dist/sim/modems';
 import type { GenericModemDriver } from '../../dist/modems/generic-driver';
 import { ModemError, PayloadRejectedError } from '../../dist/modems/errors';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { D, DEVICE, SECRET, startHarness, type Harness } from './emulator-harness';
+import { EVENT_DEADLINE_MS, onceWithin, within } from './event-deadline';
 const WIFI = { ssid: 'lab "2.4G", east', password: 'p\\ss,"word"' };
 
 interface PayloadCase {
@@ -53,7 +53,7 @@ for (const model of MODELS) {
       await h?.close();
     });
 
-    it('init and network attach', async () => {
+    it('init and network attach', { timeout: EVENT_DEADLINE_MS }, async () => {
       const id = await driver.init();
       assert.ok(id.firmware.length > 0);
       const steps: string[] = [];
@@ -61,7 +61,7 @@ for (const model of MODELS) {
       assert.ok(steps.length > 0);
     });
 
-    it('a wrong secret is refused by the broker and reported as a ModemError', async () => {
+    it('a wrong secret is refused by the broker and reported as a ModemError', { timeout: EVENT_DEADLINE_MS }, async () => {
       await driver.open('iot.example.com', 1883, false);
       const bad = iotdaCredentials(DEVICE, 'wrong-secret');
       await assert.rejects(driver.connect(bad.clientId, bad.username, bad.password, 120, true), (err: unknown) => {
@@ -72,7 +72,7 @@ for (const model of MODELS) {
       });
     });
 
-    it('connects with Huawei-style credentials and subscribes', async () => {
+    it('connects with Huawei-style credentials and subscribes', { timeout: EVENT_DEADLINE_MS }, async () => {
       await driver.open('iot.example.com', 1883, false);
       const ok = iotdaCredentials(DEVICE, SECRET);
       await driver.connect(ok.clientId, ok.username, ok.password, 120, true);
@@ -82,7 +82,7 @@ for (const model of MODELS) {
 
     for (const c of PAYLOADS) {
       for (const qos of [0, 1] as const) {
-        it(`publish QoS ${qos}: ${c.name} arrives byte-exact or is refused before sending`, async () => {
+        it(`publish QoS ${qos}: ${c.name} arrives byte-exact or is refused before sending`, { timeout: EVENT_DEADLINE_MS }, async () => {
           const topic = `${D}/properties/report`;
           const refusal = c.refusedBy?.includes(model);
           const arrived = new Promise<Buffer>((resolve) => {
@@ -101,14 +101,14 @@ for (const model of MODELS) {
             return;
           }
           await sent;
-          assert.deepEqual(await arrived, c.payload);
+          assert.deepEqual(await within(arrived, `the publish on ${topic} at the MQTT.js subscriber`), c.payload);
         });
       }
     }
 
-    it('receives downlinks byte-exact', async () => {
+    it('receives downlinks byte-exact', { timeout: EVENT_DEADLINE_MS }, async () => {
       const body = Buffer.from(JSON.stringify({ object_device_id: DEVICE, content: 'hello, "world" 你好' }));
-      const got = once(driver, 'message');
+      const got = onceWithin(driver, 'message');
       await app.publishAsync(`${D}/messages/down`, body, { qos: 1 });
       const [idx, topic, payload] = await got;
       assert.equal(idx, 0);
@@ -116,15 +116,15 @@ for (const model of MODELS) {
       assert.deepEqual(payload, body);
     });
 
-    it('a link drop is reported as linkDown', async () => {
-      const down = once(driver, 'linkDown');
+    it('a link drop is reported as linkDown', { timeout: EVENT_DEADLINE_MS }, async () => {
+      const down = onceWithin(driver, 'linkDown');
       emulator.faults.dropLink(0);
       const [idx, reason] = await down;
       assert.equal(idx, 0);
       assert.ok(reason.length > 0);
     });
 
-    it('reconnects after the drop, then disconnects cleanly', async () => {
+    it('reconnects after the drop, then disconnects cleanly', { timeout: EVENT_DEADLINE_MS }, async () => {
       await driver.open('iot.example.com', 1883, false);
       const ok = iotdaCredentials(DEVICE, SECRET);
       await driver.connect(ok.clientId, ok.username, ok.password, 120, true);

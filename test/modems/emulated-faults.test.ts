@@ -4,7 +4,6 @@
  */
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import mqtt from 'mqtt';
 import type { QuectelFaults } from '../../dist/sim/modems/quectel-emulator';
 import type { Esp8266Faults } from '../../dist/sim/modems/esp8266';
@@ -12,6 +11,7 @@ import { ModemError } from '../../dist/modems/errors';
 import { loadProfile } from '../../dist/modems/load-profile';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { D, DEVICE, SECRET, startHarness, type Harness } from './emulator-harness';
+import { EVENT_DEADLINE_MS, onceWithin, within } from './event-deadline';
 
 let harnesses: Harness[] = [];
 afterEach(async () => {
@@ -46,27 +46,27 @@ const modemError = (code: RegExp, meaning: RegExp) => (err: unknown) => {
 };
 
 describe('EC20 error paths (emulator)', () => {
-  it('no SIM: attach fails at once naming CME 10', async () => {
+  it('no SIM: attach fails at once naming CME 10', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('ec20');
     await h.driver.init();
     (h.emulator.faults as QuectelFaults).simAbsent(true);
     await assert.rejects(h.driver.attachNetwork({ apn: 'cmnet', timeoutMs: 30_000 }), modemError(/CME ERROR: 10/, /SIM not inserted/));
   });
 
-  it('registration denied fails with the stat meaning', async () => {
+  it('registration denied fails with the stat meaning', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('ec20', { registration: 3 });
     await h.driver.init();
     await assert.rejects(h.driver.attachNetwork({ apn: 'cmnet' }), modemError(/stat 3/, /denied/));
   });
 
-  it('not registered before the deadline fails with the last stat', async () => {
+  it('not registered before the deadline fails with the last stat', { timeout: EVENT_DEADLINE_MS }, async () => {
     const profile = loadProfile({ extends: 'ec20', name: 'ec20-fastpoll', attach: { pollMs: 20 } });
     const h = await harness('ec20', { registration: 2 }, profile);
     await h.driver.init();
     await assert.rejects(h.driver.attachNetwork({ apn: 'cmnet', timeoutMs: 300 }), modemError(/stat 2/, /searching/));
   });
 
-  it('SIM busy (CME 14) is retried until the SIM is ready', async () => {
+  it('SIM busy (CME 14) is retried until the SIM is ready', { timeout: EVENT_DEADLINE_MS }, async () => {
     const profile = loadProfile({ extends: 'ec20', name: 'ec20-fastpoll', attach: { pollMs: 20 } });
     const h = await harness('ec20', {}, profile);
     await h.driver.init();
@@ -75,7 +75,7 @@ describe('EC20 error paths (emulator)', () => {
   });
 
   for (const code of [-1, 3, 4, 5]) {
-    it(`QMTOPEN result ${code} is a ModemError with its meaning`, async () => {
+    it(`QMTOPEN result ${code} is a ModemError with its meaning`, { timeout: EVENT_DEADLINE_MS }, async () => {
       const h = await harness('ec20');
       await ready(h);
       (h.emulator.faults as QuectelFaults).openResult(code);
@@ -83,7 +83,7 @@ describe('EC20 error paths (emulator)', () => {
     });
   }
 
-  it('CONNACK 5 from the modem is reported with the CONNACK meaning', async () => {
+  it('CONNACK 5 from the modem is reported with the CONNACK meaning', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('ec20');
     await ready(h);
     await h.driver.open('iot.example.com', 1883, false);
@@ -92,7 +92,7 @@ describe('EC20 error paths (emulator)', () => {
     await assert.rejects(h.driver.connect(c.clientId, c.username, c.password, 120, true), modemError(/\+QMTCONN: 0,0,5/, /not authorised/));
   });
 
-  it('a refused subscription is an error', async () => {
+  it('a refused subscription is an error', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('ec20');
     await ready(h);
     await online(h);
@@ -100,7 +100,7 @@ describe('EC20 error paths (emulator)', () => {
     await assert.rejects(h.driver.subscribe(`${D}/commands/#`, 1), modemError(/128/, /refused the subscription/));
   });
 
-  it('a command that gets no answer times out (custom profile with short timeouts)', async () => {
+  it('a command that gets no answer times out (custom profile with short timeouts)', { timeout: EVENT_DEADLINE_MS }, async () => {
     const profile = loadProfile({ extends: 'ec20', name: 'ec20-short', timeouts: { csq: 100 } });
     const h = await harness('ec20', {}, profile);
     await h.driver.init();
@@ -108,11 +108,11 @@ describe('EC20 error paths (emulator)', () => {
     await assert.rejects(h.driver.signal(), (err: unknown) => err instanceof Error && /timeout|timed out/i.test(`${err.name} ${err.message}`));
   });
 
-  it('a reboot mid-publish fails the publish, emits reboot, and the driver re-inits', async () => {
+  it('a reboot mid-publish fails the publish, emits reboot, and the driver re-inits', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('ec20');
     await ready(h);
     await online(h);
-    const rebooted = once(h.driver, 'reboot');
+    const rebooted = onceWithin(h.driver, 'reboot');
     const pub = h.driver.publish(`${D}/properties/report`, Buffer.from('{"services":[]}'), 1);
     h.emulator.faults.reboot();
     await assert.rejects(pub);
@@ -122,18 +122,18 @@ describe('EC20 error paths (emulator)', () => {
     await h.driver.publish(`${D}/properties/report`, Buffer.from('{"services":[]}'), 1);
   });
 
-  it('+QMTSTAT link drop is a linkDown with the code meaning', async () => {
+  it('+QMTSTAT link drop is a linkDown with the code meaning', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('ec20');
     await ready(h);
     await online(h);
-    const down = once(h.driver, 'linkDown');
+    const down = onceWithin(h.driver, 'linkDown');
     (h.emulator.faults as QuectelFaults).linkStatus(0, 2);
     const [idx, reason] = await down;
     assert.equal(idx, 0);
     assert.match(reason, /\+QMTSTAT: 0,2 .*PINGREQ/);
   });
 
-  it('two client indexes carry two independent sessions on one modem', async () => {
+  it('two client indexes carry two independent sessions on one modem', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('ec20');
     await ready(h);
     await Promise.all([online(h, 0, 0), online(h, 1, 1)]);
@@ -152,16 +152,16 @@ describe('EC20 error paths (emulator)', () => {
         }),
       );
       await Promise.all([s0.publish(`${D}/events/up`, Buffer.from('from-0'), 1), s1.publish(`${D}/messages/up`, Buffer.from('from-1'), 1)]);
-      await both;
+      await within(both, 'both uplinks at the subscriber');
       assert.deepEqual(seen.sort(), ['from-0', 'from-1']);
-      const got1 = once(s1, 'message');
+      const got1 = onceWithin(s1, 'message');
       await app.publishAsync(`${D}/messages/down`, Buffer.from('to-1'), { qos: 1 });
       assert.equal((await got1)[1].toString(), 'to-1');
-      const got0 = once(s0, 'message');
+      const got0 = onceWithin(s0, 'message');
       await app.publishAsync(`${D}/commands/request_id=1`, Buffer.from('to-0'), { qos: 1 });
       assert.equal((await got0)[1].toString(), 'to-0');
       // A drop on index 1 leaves index 0 up.
-      const down = once(h.driver, 'linkDown');
+      const down = onceWithin(h.driver, 'linkDown');
       (h.emulator.faults as QuectelFaults).linkStatus(1, 1);
       assert.equal((await down)[0], 1);
       await s0.publish(`${D}/events/up`, Buffer.from('still-up'), 1);
@@ -173,24 +173,24 @@ describe('EC20 error paths (emulator)', () => {
 });
 
 describe('BC26 error paths (emulator)', () => {
-  it('no SIM: attach fails at once naming CME 10', async () => {
+  it('no SIM: attach fails at once naming CME 10', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('bc26', { simPresent: false });
     await h.driver.init();
     await assert.rejects(h.driver.attachNetwork({ apn: 'ctnb', timeoutMs: 30_000 }), modemError(/CME ERROR: 10/, /SIM not inserted/));
   });
 
-  it('QMTOPEN result 4 (DNS) is a ModemError with its meaning', async () => {
+  it('QMTOPEN result 4 (DNS) is a ModemError with its meaning', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('bc26');
     await ready(h);
     (h.emulator.faults as QuectelFaults).openResult(4);
     await assert.rejects(h.driver.open('iot.example.com', 1883, false), modemError(/\+QMTOPEN: 0,4/, /DNS/));
   });
 
-  it('a reboot (BROM banner) mid-publish fails the publish, emits reboot, and re-init turns sleep off again', async () => {
+  it('a reboot (BROM banner) mid-publish fails the publish, emits reboot, and re-init turns sleep off again', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('bc26');
     await ready(h);
     await online(h);
-    const rebooted = once(h.driver, 'reboot');
+    const rebooted = onceWithin(h.driver, 'reboot');
     const pub = h.driver.publish(`${D}/properties/report`, Buffer.from('{"services":[]}'), 1);
     h.emulator.faults.reboot();
     await assert.rejects(pub, modemError(/./, /restarted/));
@@ -207,32 +207,32 @@ describe('BC26 error paths (emulator)', () => {
 describe('ESP8266 error paths (emulator)', () => {
   const wifi = { wifiSsid: 'lab', wifiPassword: 'right-password' };
 
-  it('+CWJAP:2 (wrong password) is a clear error', async () => {
+  it('+CWJAP:2 (wrong password) is a clear error', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('esp8266', { wifiNetworks: [{ ssid: 'lab', password: 'right-password' }] });
     await h.driver.init();
     await assert.rejects(h.driver.attachNetwork({ wifiSsid: 'lab', wifiPassword: 'wrong-password' }), modemError(/\+CWJAP:2/, /wrong password/));
   });
 
-  it('+CWJAP:3 (AP not found) via fault injection', async () => {
+  it('+CWJAP:3 (AP not found) via fault injection', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('esp8266');
     await h.driver.init();
     (h.emulator.faults as Esp8266Faults).wifiJoinFailure(3);
     await assert.rejects(h.driver.attachNetwork(wifi), modemError(/\+CWJAP:3/, /cannot find/));
   });
 
-  it('firmware 1.7 (no MQTT) is refused at init with a flashing hint', async () => {
+  it('firmware 1.7 (no MQTT) is refused at init with a flashing hint', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('esp8266', { espFirmware: '1.7.4.0' } as never);
     await assert.rejects(h.driver.init(), modemError(/AT version:1\.7/, /flash Espressif ESP-AT >= 2\.2/));
   });
 
-  it('busy p... is retried', async () => {
+  it('busy p... is retried', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('esp8266');
     await h.driver.init();
     h.emulator.faults.busy(2);
     await h.driver.attachNetwork(wifi);
   });
 
-  it('a refused MQTT connection is an error and no linkDown', async () => {
+  it('a refused MQTT connection is an error and no linkDown', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('esp8266');
     await h.driver.init();
     await h.driver.attachNetwork(wifi);
@@ -247,22 +247,22 @@ describe('ESP8266 error paths (emulator)', () => {
     await h.driver.connect(c.clientId, c.username, c.password, 120, true);
   });
 
-  it('Wi-Fi loss while connected is a linkDown', async () => {
+  it('Wi-Fi loss while connected is a linkDown', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('esp8266');
     await h.driver.init();
     await h.driver.attachNetwork(wifi);
     await online(h);
-    const down = once(h.driver, 'linkDown');
+    const down = onceWithin(h.driver, 'linkDown');
     (h.emulator.faults as Esp8266Faults).wifiLost();
     assert.match((await down)[1], /MQTTDISCONNECTED/);
   });
 
-  it('a reboot mid-publish fails the publish and emits reboot', async () => {
+  it('a reboot mid-publish fails the publish and emits reboot', { timeout: EVENT_DEADLINE_MS }, async () => {
     const h = await harness('esp8266');
     await h.driver.init();
     await h.driver.attachNetwork(wifi);
     await online(h);
-    const rebooted = once(h.driver, 'reboot');
+    const rebooted = onceWithin(h.driver, 'reboot');
     const pub = h.driver.publish(`${D}/properties/report`, Buffer.from('{"services":[]}'), 1);
     h.emulator.faults.reboot();
     await assert.rejects(pub);

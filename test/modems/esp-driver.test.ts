@@ -4,10 +4,10 @@
  */
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createModemDriver, type GenericModemDriver } from '../../dist/modems/generic-driver';
 import { ModemError } from '../../dist/modems/errors';
 import { ScriptedModem } from './scripted-modem';
+import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
 
 const D = '$oc/devices/myprod_dev01/sys';
 const PASSWORD = 'c75150e6cb841417396819e4d2ee4358a416344a03a083e3a8567074ddec820a';
@@ -56,7 +56,7 @@ afterEach(async () => {
 });
 
 describe('ESP8266 driver (scripted modem)', () => {
-  it('init reads firmware and MAC; attach sets station mode and joins with escaped values', async () => {
+  it('init reads firmware and MAC; attach sets station mode and joins with escaped values', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { modem, driver } = setup();
     const id = await driver.init();
     assert.match(id.firmware, /^2\.2\.0\.0/);
@@ -75,7 +75,7 @@ describe('ESP8266 driver (scripted modem)', () => {
     ['4', /connection failed/],
   ];
   for (const [code, meaning] of joinFailures) {
-    it(`+CWJAP:${code} becomes a clear Wi-Fi error`, async () => {
+    it(`+CWJAP:${code} becomes a clear Wi-Fi error`, { timeout: EVENT_DEADLINE_MS }, async () => {
       const { modem, driver } = setup();
       modem.rule(/^AT\+CWJAP=/, `+CWJAP:${code}\r\n\r\nERROR\r\n`);
       await assert.rejects(driver.attachNetwork({ wifiSsid: 'lab', wifiPassword: 'wifi-secret' }), (err: unknown) => {
@@ -88,26 +88,26 @@ describe('ESP8266 driver (scripted modem)', () => {
     });
   }
 
-  it('firmware 1.x is refused with a flashing hint', async () => {
+  it('firmware 1.x is refused with a flashing hint', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { driver } = setup('1.7.4.0(May 11 2020 19:13:04)');
     await assert.rejects(driver.init(), /flash Espressif ESP-AT >= 2\.2/);
   });
 
-  it('ERROR to MQTTUSERCFG on firmware without MQTT names the fix', async () => {
+  it('ERROR to MQTTUSERCFG on firmware without MQTT names the fix', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { modem, driver } = setup();
     modem.rule(/^AT\+MQTT/, '\r\nERROR\r\n');
     await driver.open('iot.example.com', 1883, false);
     await assert.rejects(driver.connect('d_0_0_2025041401', 'd', PASSWORD, 120, true), /no MQTT AT commands: flash Espressif ESP-AT >= 2\.2/);
   });
 
-  it('connects with MQTTUSERCFG in one line, skips MQTTCONNCFG at keepalive 120, reconnect=0', async () => {
+  it('connects with MQTTUSERCFG in one line, skips MQTTCONNCFG at keepalive 120, reconnect=0', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { modem } = await connected();
     assert.ok(modem.lines.includes(`AT+MQTTUSERCFG=0,1,"myprod_dev01_0_0_2025041401","myprod_dev01","${PASSWORD}",0,0,""`));
     assert.ok(!modem.lines.some((l) => l.startsWith('AT+MQTTCONNCFG')));
     assert.ok(modem.lines.includes('AT+MQTTCONN=0,"iot.example.com",1883,0'));
   });
 
-  it('a device id over 64 bytes goes through MQTTLONGUSERNAME/LONGCLIENTID', async () => {
+  it('a device id over 64 bytes goes through MQTTLONGUSERNAME/LONGCLIENTID', { timeout: EVENT_DEADLINE_MS }, async () => {
     const longId = `5f052ac562369102d42b0fb6_${'n'.repeat(50)}`;
     const { modem } = await connected(longId);
     const cfg = modem.lines.find((l) => l.startsWith('AT+MQTTUSERCFG'));
@@ -116,7 +116,7 @@ describe('ESP8266 driver (scripted modem)', () => {
     assert.ok(modem.prompted.some((b) => b.toString() === longId));
   });
 
-  it('an ERR CODE line before ERROR becomes the error code with its meaning (AT+SYSLOG=1)', async () => {
+  it('an ERR CODE line before ERROR becomes the error code with its meaning (AT+SYSLOG=1)', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { modem, driver } = await connected();
     assert.ok(modem.lines.includes('AT+SYSLOG=1'));
     modem.rule(/^AT\+MQTTSUB=/, 'ERR CODE:0x010a6043\r\n\r\nERROR\r\n');
@@ -130,12 +130,12 @@ describe('ESP8266 driver (scripted modem)', () => {
     await assert.rejects(driver.subscribe(`${D}/commands/#`, 1), (err: unknown) => err instanceof ModemError && err.code === 'ERROR');
   });
 
-  it('TLS is refused clearly (ESP8266 ESP-AT has none)', async () => {
+  it('TLS is refused clearly (ESP8266 ESP-AT has none)', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { driver } = setup();
     await assert.rejects(driver.open('iot.example.com', 8883, true), /no TLS/);
   });
 
-  it('publishes with MQTTPUBRAW: exact bytes, success on +MQTTPUB:OK, failure on +MQTTPUB:FAIL', async () => {
+  it('publishes with MQTTPUBRAW: exact bytes, success on +MQTTPUB:OK, failure on +MQTTPUB:FAIL', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { modem, driver } = await connected();
     const payload = Buffer.from('{"q":"\\"x\\", y\r\n中文"}\u0000');
     await driver.publish(`${D}/properties/report`, payload, 1);
@@ -148,26 +148,26 @@ describe('ESP8266 driver (scripted modem)', () => {
     await assert.rejects(driver.publish(`${D}/properties/report`, Buffer.from('{}'), 0), /could not send/);
   });
 
-  it('joins +MQTTSUBRECV fragments of one JSON message and passes whole ones through', async () => {
+  it('joins +MQTTSUBRECV fragments of one JSON message and passes whole ones through', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { modem, driver } = await connected();
     const topic = `${D}/messages/down`;
     const body = JSON.stringify({ content: 'x'.repeat(50), n: [1, 2, 3] });
     const a = body.slice(0, 20);
     const b = body.slice(20);
-    const got = once(driver, 'message');
+    const got = onceWithin(driver, 'message');
     modem.send(`+MQTTSUBRECV:0,"${topic}",${a.length},${a}\r\n`);
     modem.send(`+MQTTSUBRECV:0,"${topic}",${b.length},${b}\r\n`);
     const [, t, payload] = await got;
     assert.equal(t, topic);
     assert.equal(payload.toString(), body);
-    const got2 = once(driver, 'message');
+    const got2 = onceWithin(driver, 'message');
     modem.send(`+MQTTSUBRECV:0,"${topic}",9,{"v":"1"}\r\n`);
     assert.equal((await got2)[2].toString(), '{"v":"1"}');
   });
 
-  it('+MQTTDISCONNECTED is a linkDown; the next connect cleans the client first', async () => {
+  it('+MQTTDISCONNECTED is a linkDown; the next connect cleans the client first', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { modem, driver } = await connected();
-    const down = once(driver, 'linkDown');
+    const down = onceWithin(driver, 'linkDown');
     modem.send('+MQTTDISCONNECTED:0\r\n');
     const [idx, reason] = await down;
     assert.equal(idx, 0);
@@ -177,7 +177,7 @@ describe('ESP8266 driver (scripted modem)', () => {
     assert.equal(modem.lines.filter((l) => l === 'AT+MQTTCLEAN=0').length, cleansBefore + 1);
   });
 
-  it('a refused connection (+MQTTDISCONNECTED then ERROR) is an error, not a linkDown', async () => {
+  it('a refused connection (+MQTTDISCONNECTED then ERROR) is an error, not a linkDown', { timeout: EVENT_DEADLINE_MS }, async () => {
     const { modem, driver } = setup();
     modem.rule(/^AT\+MQTTCONN=/, '+MQTTDISCONNECTED:0\r\n\r\nERROR\r\n');
     let downs = 0;

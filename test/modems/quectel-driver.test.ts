@@ -4,10 +4,10 @@
  */
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createModemDriver, type GenericModemDriver } from '../../dist/modems/generic-driver';
 import { ModemError, PayloadRejectedError } from '../../dist/modems/errors';
 import { ScriptedModem, healthyQuectel } from './scripted-modem';
+import { onceWithin } from './event-deadline';
 
 const D = '$oc/devices/myprod_dev01/sys';
 let drivers: GenericModemDriver[] = [];
@@ -197,7 +197,7 @@ describe('EC20 driver (scripted modem)', () => {
   it('downlinks with a length field arrive byte-exact, quotes and CR LF included', async () => {
     const { modem, driver } = await connected();
     const body = Buffer.from('{"paras":{"v":"a\\"b"},"x":"1\r\n2","z":"中"}', 'utf8');
-    const got = once(driver, 'message');
+    const got = onceWithin(driver, 'message');
     modem.send(Buffer.concat([Buffer.from(`\r\n+QMTRECV: 0,3,"${D}/commands/request_id=42",${body.length},"`), body, Buffer.from('"\r\n')]));
     const [idx, topic, payload] = await got;
     assert.equal(idx, 0);
@@ -210,7 +210,7 @@ describe('EC20 driver (scripted modem)', () => {
     const downs: [number, string][] = [];
     driver.on('linkDown', (i: number, r: string) => downs.push([i, r]));
     modem.send('\r\n+QMTSTAT: 3,1\r\n');
-    const got = once(driver, 'linkDown');
+    const got = onceWithin(driver, 'linkDown');
     modem.send('\r\n+QMTSTAT: 0,1\r\n');
     const [idx, reason] = await got;
     assert.equal(idx, 0);
@@ -236,7 +236,7 @@ describe('EC20 driver (scripted modem)', () => {
       }
       const downs: string[] = [];
       driver.on('linkDown', (_i: number, r: string) => downs.push(r));
-      const got = once(driver, 'linkDown');
+      const got = onceWithin(driver, 'linkDown');
       modem.send('\r\n+QMTSTAT: 0,1\r\n');
       const [idx, reason] = await got;
       assert.equal(idx, 0);
@@ -260,7 +260,7 @@ describe('EC20 driver (scripted modem)', () => {
     assert.ok(modem.lines.includes('AT+QMTCFG="keepalive",1,60'), 'per-index keepalive');
     const msgs: string[] = [];
     b.on('message', (t: string) => msgs.push(t));
-    const got = once(b, 'message');
+    const got = onceWithin(b, 'message');
     modem.send('\r\n+QMTRECV: 1,0,"t/b",2,"hi"\r\n');
     await got;
     assert.deepEqual(msgs, ['t/b']);
@@ -311,12 +311,12 @@ describe('BC26 driver (scripted modem)', () => {
 
   it('assembles +QMTRECV without a length across lines up to the last quote', async () => {
     const { modem, driver } = await connected('bc26');
-    const got = once(driver, 'message');
+    const got = onceWithin(driver, 'message');
     modem.send(`\r\n+QMTRECV: 0,1,"${D}/messages/down","{"a":"x,y",\r\n"b":2}"\r\n`);
     const [, topic, payload] = await got;
     assert.equal(topic, `${D}/messages/down`);
     assert.deepEqual(JSON.parse(payload.toString()), { a: 'x,y', b: 2 });
-    const got2 = once(driver, 'message');
+    const got2 = onceWithin(driver, 'message');
     modem.send(`\r\n+QMTRECV: 0,2,"${D}/messages/down","{"c":"3"}"\r\n`);
     assert.equal((await got2)[2].toString(), '{"c":"3"}');
   });

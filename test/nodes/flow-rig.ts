@@ -3,6 +3,7 @@
  * emulator on a free loopback port and flow builders whose modems are `sim:` emulators.
  */
 import { startIotdaEmulator, type IotdaEmulator } from '../../dist/sim/iotda';
+import { within } from '../modems/event-deadline';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any
 export const helper: any = require('node-red-node-test-helper');
@@ -49,7 +50,7 @@ export const baseCreds = (model: Model) => ({
 
 /** Resolves with the next msg a helper node receives. */
 export function nextInput(node: { once(ev: 'input', fn: (msg: FlowNode) => void): void }): Promise<FlowNode> {
-  return new Promise((resolve) => node.once('input', resolve));
+  return within(new Promise((resolve) => node.once('input', resolve)), 'no input on the helper node');
 }
 
 /**

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { IotdaEmulator, EmulatorEvent } from '../../dist/sim/iotda';
 import { simPortOf } from '../../dist/nodes/modem-port';
 import { DEVICE, MODELS, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, nextInput, startEmulator, statusWhere, statusesOf, type FlowNode } from './flow-rig';
+import { within } from '../modems/event-deadline';
 
 // Every node type over every emulated modem, end to end: Node-RED runtime → our nodes →
 // real driver → emulated modem (AT over an in-process pipe) → real MQTT → IoTDA emulator.
@@ -137,7 +138,7 @@ for (const model of MODELS) {
         helper.getNode('out').on('input', (m: FlowNode) => outs.push(m) === 3 && resolve()),
       );
       for (const n of [1, 2, 3]) pub.receive({ payload: { n } });
-      await all;
+      await within(all, 'three outputs of the publish node');
       off();
       assert.deepEqual(outs.map((m) => (m.payload as { n: number }).n), [1, 2, 3]);
       assert.equal(ups.length, 3);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { IotdaEmulator, EmulatorEvent } from '../../dist/sim/iotda';
 import { simPortOf } from '../../dist/nodes/modem-port';
 import { DEVICE, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, lastStatus, nextInput, startEmulator, statusWhere, statusesOf, type FlowNode } from './flow-rig';
+import { within } from '../modems/event-deadline';
 
 // Config sharing, credentials, invalid configs, Catch, close during connect, redeploys and the
 // offline queue, through the emulated EC20 and the IoTDA emulator.
@@ -233,7 +234,7 @@ describe('node lifecycle over an emulated EC20', () => {
     );
     for (const n of [1, 2, 3]) p1.receive({ payload: { n } });
     await statusWhere(p1, (s) => s.fill === 'yellow' && s.shape === 'dot');
-    await all;
+    await within(all, 'three outputs of the publish node after the reconnect');
     reports.off();
     assert.deepEqual(outs.map((m) => (m.payload as { n: number }).n), [1, 2, 3]);
     const order = reports.list.map((e) => ((e.services as { properties: { n: number } }[])[0].properties.n));

@@ -4,10 +4,10 @@
  */
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { createModemEmulator, type Bc26Emulator, type ModemEmulatorOptions } from '../../dist/sim/modems/index';
 import { QuectelHost, brokerPublish, startBroker, type TestBroker } from './quectel-host';
+import { onceWithin } from '../modems/event-deadline';
 
 const BOOT =
   'F1: 0000 0000\n\rV0: 0000 0000 [0001]\n\r00: 0006 000C\n\r01: 0000 0000\n\rU0: 0000 0001 [0000]\n\rT0: 0000 00B4\n\rLeaving the BROM\n\r' +
@@ -132,7 +132,7 @@ describe('bc26 emulator', () => {
       const host = await connectedHost();
       await host.cmd('AT+QMTSUB=0,1,"down/#",0', '\r\nOK\r\n\r\n+QMTSUB: 0,1,0,0\r\n');
       await host.cmd(`AT+${on}`, '\r\nOK\r\n');
-      const lost = once(emu, 'downlinkLost');
+      const lost = onceWithin(emu, 'downlinkLost');
       await brokerPublish(tb.broker, 'down/lost', 'gone');
       const [info] = (await lost) as [{ topic: string }];
       assert.equal(info.topic, 'down/lost');

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { AuthenticateError } from 'aedes';
 import { createModemEmulator, type Ec20Emulator, type ModemEmulatorOptions } from '../../dist/sim/modems/index';
 import { QuectelHost, brokerPublish, startBroker, type TestBroker } from './quectel-host';
+import { onceWithin } from '../modems/event-deadline';
 
 let tb: TestBroker;
 const connects: { clientId: string; username?: string; password?: string; version: number }[] = [];
@@ -366,9 +367,9 @@ describe('ec20 emulator over TCP', () => {
     await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
     const second = net.connect(port, '127.0.0.1');
     streams.push(second);
-    await new Promise<void>((resolve) => second.once('close', () => resolve()));
+    await onceWithin(second, 'close');
     first.destroy();
-    await new Promise<void>((resolve) => first.once('close', () => resolve()));
+    await onceWithin(first, 'close');
     const third = net.connect(port, '127.0.0.1');
     streams.push(third);
     const again = new QuectelHost(third);

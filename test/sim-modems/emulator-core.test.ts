@@ -1,10 +1,10 @@
 /** Core pieces: the command reader (lines, echo, prompt data) fed in whole, 1-byte and random chunks; Quectel argument parsing; the duplex pair. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { CommandReader, type DataRequest, type DataResult } from '../../dist/sim/modems/command-reader';
 import { parseQuectelCommand } from '../../dist/sim/modems/quectel-args';
 import { createDuplexPair } from '../../dist/sim/modems/duplex-pair';
+import { onceWithin } from '../modems/event-deadline';
 
 type Event = ['line', string] | ['data', DataResult];
 
@@ -106,13 +106,13 @@ describe('parseQuectelCommand', () => {
 describe('createDuplexPair', () => {
   it('carries bytes both ways and ends the peer on destroy', async () => {
     const [a, b] = createDuplexPair();
-    const got = once(b, 'data');
+    const got = onceWithin(b, 'data');
     a.write('ping');
     assert.equal(((await got) as [Buffer])[0].toString(), 'ping');
-    const back = once(a, 'data');
+    const back = onceWithin(a, 'data');
     b.write(Buffer.from([0, 1, 2]));
     assert.deepEqual(((await back) as [Buffer])[0], Buffer.from([0, 1, 2]));
-    const ended = once(b, 'end');
+    const ended = onceWithin(b, 'end');
     a.destroy();
     await ended;
   });

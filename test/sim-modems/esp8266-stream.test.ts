@@ -6,10 +6,10 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { once } from 'node:events';
 import { Aedes } from 'aedes';
 import { createModemEmulator, type ModemEmulator, type ModemEmulatorOptions } from '../../dist/sim/modems/index';
 import type { Esp8266Faults } from '../../dist/sim/modems/esp8266';
+import { onceWithin, within } from '../modems/event-deadline';
 
 /** Reads a host stream back in exact pieces. */
 class HostReader {
@@ -145,7 +145,7 @@ describe('esp8266 emulator over createHostStream()', () => {
     await host.read('\r\nOK\r\n>');
     host.write(body);
     await host.read('\r\n+MQTTPUB:OK\r\n');
-    assert.equal(await uplink, body);
+    assert.equal(await within(uplink, 'the MQTTPUBRAW uplink at the broker'), body);
 
     const down = '{"content":"say \\"hi\\",\r\nbye"}';
     broker.publish({ cmd: 'publish', topic: '$oc/devices/d1/sys/messages/down', payload: Buffer.from(down), qos: 1, retain: false, dup: false }, () => undefined);
@@ -165,7 +165,7 @@ describe('esp8266 emulator over createHostStream()', () => {
     await host.cmd('AT+MQTTCONN=0,"h",1883,0', '+MQTTCONNECTED:0,1,"h","1883","",0\r\n\r\nOK\r\n');
     emu.faults.dropLink();
     await host.read('+MQTTDISCONNECTED:0\r\n');
-    const booted = once(emu, 'boot');
+    const booted = onceWithin(emu, 'boot');
     emu.faults.reboot();
     await booted;
     await host.skipPast('\r\nready\r\n');
@@ -244,7 +244,7 @@ describe('esp8266 emulator over TCP', () => {
     const port = await emu.listenTcp(0, '127.0.0.1');
     const socket = net.connect(port, '127.0.0.1');
     streams.push(socket);
-    await once(socket, 'connect');
+    await onceWithin(socket, 'connect');
     const host = new HostReader(socket);
     await host.skipPast('\r\nready\r\n');
     await host.cmd('AT+CIPMQTTCONN=0', 'AT+CIPMQTTCONN=0\r\n\r\nERROR\r\n');

@@ -5,9 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { once } from 'node:events';
 import { parseModemSimArgs } from '../../dist/sim/modems/cli-args';
 import { QuectelHost } from './quectel-host';
+import { onceWithin } from '../modems/event-deadline';
 
 const CLI = path.resolve(__dirname, '../../dist/sim/modems/cli.js');
 const children: ChildProcess[] = [];
@@ -53,7 +53,7 @@ async function waitLine(cli: { child: ChildProcess; lines: string[] }, re: RegEx
       const m = re.exec(l);
       if (m) return m;
     }
-    await once(cli.child, 'line');
+    await onceWithin(cli.child, 'line');
   }
 }
 
@@ -68,7 +68,7 @@ describe('iotda-modem-sim process', () => {
     await host.cmd('AT', 'AT\r\r\nOK\r\n');
     socket.destroy();
     cli.child.kill('SIGTERM');
-    const [code] = (await once(cli.child, 'exit')) as [number | null];
+    const [code] = (await onceWithin(cli.child, 'exit')) as [number | null];
     assert.equal(code, 0);
   });
 
@@ -107,6 +107,6 @@ describe('iotda-modem-sim process', () => {
       closeSync(fd);
     }
     cli.child.kill('SIGTERM');
-    await once(cli.child, 'exit');
+    await onceWithin(cli.child, 'exit');
   });
 });
