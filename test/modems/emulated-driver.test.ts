@@ -12,7 +12,8 @@ import { ModemError, PayloadRejectedError } from '../../dist/modems/errors';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { D, DEVICE, SECRET, startHarness, type Harness } from './emulator-harness';
 import { EVENT_DEADLINE_MS, onceWithin, within } from './event-deadline';
-const WIFI = { ssid: 'lab "2.4G", east', password: 'p\\ss,"word"' };
+// The SSID has quotes and a comma: AT+CWJAP? prints it unescaped, so the rssi must be found after the BSSID.
+const WIFI = { ssid: 'lab "2.4G", east', password: 'p\\ss,"word"', rssi: -67 };
 
 interface PayloadCase {
   name: string;
@@ -59,6 +60,16 @@ for (const model of MODELS) {
       const steps: string[] = [];
       await driver.attachNetwork({ apn: 'cmnet', wifiSsid: WIFI.ssid, wifiPassword: WIFI.password, onStep: (s) => steps.push(s) });
       assert.ok(steps.length > 0);
+    });
+
+    it('signal() reads the signal quality the modem reports', { timeout: EVENT_DEADLINE_MS }, async () => {
+      const sig = await driver.signal();
+      if (model === 'esp8266') {
+        assert.deepEqual(sig, { raw: -67, dbm: -67, percent: 66 });
+      } else {
+        // The emulator's default AT+CSQ is 24: -113 + 2 * 24 dBm.
+        assert.deepEqual(sig, { raw: 24, dbm: -65, percent: 77 });
+      }
     });
 
     it('a wrong secret is refused by the broker and reported as a ModemError', { timeout: EVENT_DEADLINE_MS }, async () => {

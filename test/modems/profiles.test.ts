@@ -130,3 +130,24 @@ describe('loadProfile (custom profiles)', () => {
     });
   }
 });
+
+describe('ESP8266 rssi pattern (AT+CWJAP? answer)', () => {
+  // ESP-AT 2.x: +CWJAP:<ssid>,<bssid>,<channel>,<rssi>,<pci_en>,<reconn_interval>,<listen_interval>,<scan_mode>,<pmf>.
+  // The SSID is printed unescaped, so the rssi is the field counted after the BSSID, never from the start.
+  const cases: [string, string, number | undefined][] = [
+    ['documented 2.x answer', '+CWJAP:"ssid","c8:3a:35:0e:22:f1",6,-55,0,1,3,0,1', -55],
+    ['short answer of older firmware', '+CWJAP:"lab","aa:bb:cc:dd:ee:ff",11,-72', -72],
+    ['SSID with quotes, commas and digits', '+CWJAP:"lab "2.4G", 6,-1","AA:BB:CC:DD:EE:FF",1,-40,0,1,3,0,1', -40],
+    ['SSID that looks like a BSSID field', '+CWJAP:"x","00:11:22:33:44:55",3,-9","c8:3a:35:0e:22:f1",13,-88,0,0,0,0,0', -88],
+    ['positive rssi is still the rssi field', '+CWJAP:"s","c8:3a:35:0e:22:f1",6,0,0,1,3,0,1', 0],
+    ['not joined', 'No AP', undefined],
+    ['join failure code', '+CWJAP:2', undefined],
+  ];
+  const rssi = new RegExp(getProfile('esp8266').urcs.rssi);
+  for (const [name, line, expected] of cases) {
+    it(name, () => {
+      const m = rssi.exec(line);
+      assert.equal(m === null ? undefined : Number(m[1]), expected);
+    });
+  }
+});

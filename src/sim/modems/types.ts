@@ -1,12 +1,18 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import type { EspFirmware } from './esp8266-firmware';
+
+export type { EspFirmware };
 
 export type EmulatedModel = 'ec20' | 'bc26' | 'esp8266';
 
 export interface EmulatedWifiNetwork {
   ssid: string;
   password: string;
+  /** Signal strength in dBm reported by AT+CWJAP? and AT+CWLAP (default -55). */
+  rssi?: number;
 }
+
 
 export interface ModemEmulatorOptions {
   model: EmulatedModel;
@@ -36,6 +42,8 @@ export interface ModemEmulatorOptions {
   // wifi
   /** ESP8266: known access points (absent: any SSID/password joins). */
   wifiNetworks?: EmulatedWifiNetwork[];
+  /** ESP8266: firmware generation (default 2.2.0.0; 1.7.4.0 has no MQTT commands). */
+  espFirmware?: EspFirmware;
 }
 
 export interface TranscriptEntry {
