@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
-import { createModemEmulator, type ModemEmulator, type ModemEmulatorOptions } from '../../dist/sim/modems/index';
-import type { Esp8266Faults } from '../../dist/sim/modems/esp8266';
+import { createModemEmulator, type Esp8266Emulator, type Esp8266EmulatorOptions } from '../../dist/sim/modems/index';
 import { onceWithin, within } from '../modems/event-deadline';
 
 /** Reads a host stream back in exact pieces. */
@@ -90,10 +89,10 @@ after(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-let emu: ModemEmulator<Esp8266Faults>;
+let emu: Esp8266Emulator;
 const streams: Duplex[] = [];
 
-function make(opts: Partial<ModemEmulatorOptions> & Record<string, unknown> = {}): ModemEmulator<Esp8266Faults> {
+function make(opts: Partial<Omit<Esp8266EmulatorOptions, 'model'>> = {}): Esp8266Emulator {
   emu = createModemEmulator({
     model: 'esp8266',
     bootDelayMs: 5,
@@ -101,7 +100,7 @@ function make(opts: Partial<ModemEmulatorOptions> & Record<string, unknown> = {}
     urcLatencyMs: [1, 3],
     resolveBroker: () => ({ host: '127.0.0.1', port: brokerPort }),
     ...opts,
-  } as ModemEmulatorOptions) as ModemEmulator<Esp8266Faults>;
+  });
   return emu;
 }
 

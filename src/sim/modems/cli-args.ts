@@ -1,4 +1,5 @@
 /** Command line of `iotda-modem-sim`, parsed without dependencies (kept apart so it is testable). */
+import { ESP_FIRMWARES, type EspFirmware } from './esp8266-firmware';
 import type { EmulatedModel } from './types';
 
 export interface ModemSimCliOptions {
@@ -11,13 +12,17 @@ export interface ModemSimCliOptions {
   /** Send every MQTT connection here instead of the host named in the AT command. */
   broker?: { host: string; port: number };
   tlsCaFile?: string;
+  /** ESP8266 only: the ESP-AT generation to pretend to be. */
+  espFirmware?: EspFirmware;
 }
 
 export const MODEM_SIM_USAGE = `usage: iotda-modem-sim <ec20|bc26|esp8266> [--tcp <port>] [--pty <path>] [--baud <rate>]
                        [--strict] [--boot-delay <ms>] [--broker <host:port>] [--tls-ca <file>]
+                       [--esp-firmware <${ESP_FIRMWARES.join('|')}>]
   --tcp 7001           listen for one host connection on 127.0.0.1:7001 (ser2net style)
   --pty /tmp/ttyEC20   create a pseudo-terminal with socat that a serial driver can open
-  --broker host:port   connect every MQTT session there (e.g. the local IoTDA emulator)`;
+  --broker host:port   connect every MQTT session there (e.g. the local IoTDA emulator)
+  --esp-firmware 2.1.0.0  ESP8266 only: ESP-AT generation (default 2.2.0.0; 1.7.4.0 has no MQTT)`;
 
 export function parseModemSimArgs(argv: string[]): ModemSimCliOptions {
   const [model, ...rest] = argv;
@@ -60,6 +65,13 @@ export function parseModemSimArgs(argv: string[]): ModemSimCliOptions {
       case '--tls-ca':
         out.tlsCaFile = value();
         break;
+      case '--esp-firmware': {
+        const v = value();
+        if (model !== 'esp8266') throw new Error('--esp-firmware is for the esp8266 model only');
+        if (!(ESP_FIRMWARES as string[]).includes(v)) throw new Error(`--esp-firmware must be one of ${ESP_FIRMWARES.join(', ')}`);
+        out.espFirmware = v as EspFirmware;
+        break;
+      }
       default:
         throw new Error(`unknown option ${flag}`);
     }

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     bootDelayMs: opts.bootDelayMs ?? 2000,
     resolveBroker: broker ? () => broker : undefined,
     tlsCa: opts.tlsCaFile ? readFileSync(opts.tlsCaFile) : undefined,
+    espFirmware: opts.espFirmware,
   });
   emulator.on('violation', (text: string) => process.stderr.write(`violation: ${text}\n`));
   emulator.on('log', (text: string) => process.stderr.write(`${text}\n`));

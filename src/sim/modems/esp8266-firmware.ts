@@ -71,6 +71,9 @@ const TRAITS: Record<EspFirmware, EspFirmwareTraits> = {
 
 export const DEFAULT_ESP_FIRMWARE: EspFirmware = '2.2.0.0';
 
+/** Every generation the emulator knows, oldest first. */
+export const ESP_FIRMWARES = Object.keys(TRAITS) as EspFirmware[];
+
 export function espFirmwareTraits(version: EspFirmware): EspFirmwareTraits {
   const t = TRAITS[version];
   if (!t) throw new Error(`unknown ESP-AT firmware ${String(version)} (known: ${Object.keys(TRAITS).join(', ')})`);

@@ -5,13 +5,10 @@
  */
 import { ModemEmulatorBase } from './emulator-base';
 import { Esp8266Engine } from './esp8266-engine';
-import type { EspFirmware } from './esp8266-firmware';
 import type { ModemEmulatorOptions, ModemFaults } from './types';
 
-export interface Esp8266EmulatorOptions extends ModemEmulatorOptions {
-  /** Firmware generation to pretend to be (default 2.2.0.0; 1.7.4.0 has no MQTT commands). */
-  espFirmware?: EspFirmware;
-}
+/** The common options; `espFirmware` and `wifiNetworks` are the ESP8266 ones. */
+export type Esp8266EmulatorOptions = ModemEmulatorOptions;
 
 export interface Esp8266Faults extends ModemFaults {
   /** The next AT+CWJAP fails with `+CWJAP:<code>`: 1 timeout, 2 wrong password, 3 AP not found, 4 failed. */
