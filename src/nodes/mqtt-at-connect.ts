@@ -87,11 +87,11 @@ export function registerMqttAtConnect(RED: RedAPI): void {
 
     if (!modemNode) node.invalid = _('iotda-at.errors.noModem');
     else if (modemNode.invalid) node.invalid = modemNode.invalid;
-    else if (!host || /[\s/]/.test(host)) node.invalid = _('iotda-at.errors.linkFailed', { reason: `invalid host "${host}"` });
-    else if (!Number.isInteger(port) || port < 1 || port > 65535) node.invalid = _('iotda-at.errors.linkFailed', { reason: `invalid port ${String(config.port)}` });
+    else if (!host || /[\s/]/.test(host)) node.invalid = _('iotda-at.errors.invalidHost', { host });
+    else if (!Number.isInteger(port) || port < 1 || port > 65535) node.invalid = _('iotda-at.errors.invalidBrokerPort', { value: String(config.port) });
     else if (!Number.isInteger(keepalive) || keepalive < 30 || keepalive > 1200) node.invalid = _('iotda-at.errors.invalidKeepalive', { value: String(config.keepalive) });
     else if (!Number.isInteger(clientIndex) || clientIndex < 0 || clientIndex > 5) node.invalid = _('iotda-at.errors.invalidClientIndex', { value: String(config.clientIndex) });
-    else if (signType !== 0 && signType !== 1) node.invalid = _('iotda-at.errors.linkFailed', { reason: `sign type must be 0 or 1` });
+    else if (signType !== 0 && signType !== 1) node.invalid = _('iotda-at.errors.invalidSignType', { value: String(config.signType) });
     else if (!secret) node.invalid = _('iotda-at.errors.missingSecret');
     else {
       try {

@@ -103,6 +103,23 @@ describe('node lifecycle over an emulated EC20', () => {
     assert.match(lastStatus(helper.getNode('p3')).text, /^iotda-at\.errors\.invalidKeepalive/);
   });
 
+  // Each broker setting has its own catalog key, so the status reads right in every language.
+  const badBroker: [string, Partial<FlowNode>, RegExp][] = [
+    ['host with a path', { host: 'iot.example.com/mqtt' }, /^iotda-at\.errors\.invalidHost/],
+    ['empty host', { host: '  ' }, /^iotda-at\.errors\.invalidHost/],
+    ['port 0', { port: 0 }, /^iotda-at\.errors\.invalidBrokerPort/],
+    ['port 70000', { port: 70000 }, /^iotda-at\.errors\.invalidBrokerPort/],
+    ['sign type 2 (SM3)', { signType: 2 }, /^iotda-at\.errors\.invalidSignType/],
+  ];
+  for (const [name, conn, key] of badBroker) {
+    it(`rejects a broker config with a dedicated key: ${name}`, async () => {
+      await helper.load([iotdaAt], [...baseFlow('ec20', emu.mqttPort, conn), publisher('p1')], baseCreds('ec20'));
+      const status = lastStatus(helper.getNode('p1'));
+      assert.match(status.text, key);
+      assert.equal(status.fill, 'red');
+    });
+  }
+
   it('reports a missing secret', async () => {
     await helper.load([iotdaAt], [...baseFlow('ec20', emu.mqttPort), publisher('p1')], {});
     assert.match(lastStatus(helper.getNode('p1')).text, /^iotda-at\.errors\.missingSecret/);
