@@ -37,6 +37,13 @@ const MAX_HEADER_WINDOW = 4096;
 /** An open line longer than this without a break is flushed as a line, so garbage cannot grow memory. */
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
+function firstBreak(buf: Buffer): number {
+  const cr = buf.indexOf(CR);
+  // A CR before any LF is the earliest break; otherwise only the LF search up to it is needed.
+  const lf = cr === -1 ? buf.indexOf(LF) : cr === 0 ? -1 : buf.subarray(0, cr).indexOf(LF);
+  return lf === -1 ? cr : lf;
+}
+
 export class LineFramer {
   /** Bytes of the open (unterminated) line carried over from the previous chunk. */
   private pending: Buffer | null = null;
@@ -77,10 +84,30 @@ export class LineFramer {
   }
 
   push(chunk: Buffer): void {
-    let buf = chunk;
+    const pending = this.pending;
+    if (pending === null) {
+      this.process(chunk);
+      return;
+    }
+    this.pending = null;
+    // Join the open line with its end only, not with the whole chunk: copying every chunk
+    // that follows an open line (nearly all of them with small reads) cost more than framing it.
+    // Any split of the stream is valid input, so the rest is simply framed as a chunk of its own.
+    const brk = firstBreak(chunk);
+    if (brk === -1 || brk === chunk.length - 1) {
+      this.process(Buffer.concat([pending, chunk]));
+      return;
+    }
+    this.process(Buffer.concat([pending, chunk.subarray(0, brk + 1)]));
+    this.process(chunk.subarray(brk + 1));
+  }
+
+  private process(buf: Buffer): void {
     if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk]);
+      // Only when a raw payload ended inside the joined head and left a new open line.
+      const pending = this.pending;
       this.pending = null;
+      buf = Buffer.concat([pending, buf]);
     }
     const len = buf.length;
     let pos = 0;

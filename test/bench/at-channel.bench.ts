@@ -103,18 +103,21 @@ class ReplayTransport extends EventEmitter implements Transport {
   readonly description = 'replay';
   readonly isOpen = true;
   private next = 0;
+  private readonly written = Promise.resolve();
+  /** Bound once: a closure per write was harness cost, not channel cost. */
+  private readonly deliver = (ex: Exchange) => {
+    for (const c of ex.chunks) this.emit('data', c);
+  };
   constructor(private readonly exchanges: Exchange[]) {
     super();
   }
   async open(): Promise<void> {}
   async close(): Promise<void> {}
   write(_data: Buffer): Promise<void> {
-    const ex = this.exchanges[this.next++];
-    // Deliver after the write completes, as a modem would: one 'data' event per chunk.
-    process.nextTick(() => {
-      for (const c of ex.chunks) this.emit('data', c);
-    });
-    return Promise.resolve();
+    // Deliver after the write returns, as a modem would (never re-entrantly inside it): one
+    // 'data' event per chunk, at the next tick rather than behind a timer or setImmediate.
+    process.nextTick(this.deliver, this.exchanges[this.next++]);
+    return this.written;
   }
 }
 
