@@ -34,6 +34,9 @@ export interface AtChannelExtraOptions {
   busyBackoffMs?: number;
 }
 
+/** Placeholder until the first send; never mutated. */
+const EMPTY_LINES: string[] = [];
+
 /**
  * One command from queueing to its outcome. A class with every field set in the constructor
  * keeps one object shape on the hot path (a spread copy went dictionary-mode and cost ~10 us).
@@ -41,7 +44,8 @@ export interface AtChannelExtraOptions {
 class QueuedCommand {
   phase: 'queued' | 'waiting' | 'backoff' = 'queued';
   sends = 0;
-  lines: string[] = [];
+  /** Set by each send (a busy retry starts over). */
+  lines: string[] = EMPTY_LINES;
   okSeen = false;
   promptSeen = false;
   earlyUrc: { line: string; match: RegExpMatchArray } | undefined = undefined;
@@ -116,6 +120,9 @@ export class AtChannel extends EventEmitter {
   private needResync = false;
   private resyncing = false;
   private pumpScheduled = false;
+  /** True while a received chunk is being routed: a release then waits for the end of the chunk. */
+  private receiving = false;
+  private pumpAfterReceive = false;
   private closed = false;
   private lastRxAt = 0;
   /**
@@ -293,6 +300,11 @@ export class AtChannel extends EventEmitter {
    * routed: lines that arrived before a command was written can never be its answer.
    */
   private schedulePump(): void {
+    if (this.receiving) {
+      // The end of receive() is exactly "the rest of the chunk has been routed": no microtask needed.
+      this.pumpAfterReceive = true;
+      return;
+    }
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
     queueMicrotask(this.runScheduledPump);
@@ -349,12 +361,19 @@ export class AtChannel extends EventEmitter {
     // Arrival times matter only to the drain phase of a resync.
     if (this.resyncing) this.lastRxAt = Date.now();
     if (this.closed) return;
+    this.receiving = true;
     try {
       this.framer.push(chunk);
     } catch (err) {
       // A bug here must not take down Node-RED; the framer state is reset to resynchronise.
       this.traceNote(`framing failed: ${this.errorText(err)}`);
       this.framer.reset();
+    } finally {
+      this.receiving = false;
+    }
+    if (this.pumpAfterReceive) {
+      this.pumpAfterReceive = false;
+      this.pump();
     }
   }
 
