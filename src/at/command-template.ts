@@ -34,9 +34,17 @@ function checkTemplate(dialect: AtDialect, template: string): void {
   checkSingleLine(template, template);
 }
 
+/** Mustache config per dialect, built once: a closure and an object per rendered command added up. */
+const renderConfigs = new WeakMap<AtDialect, { escape: (value: unknown) => string }>();
+const NO_PARTIALS = {};
+
 function renderWithEscape(dialect: AtDialect, template: string, view: Record<string, unknown>): string {
-  const escape = (value: unknown) => dialect.escape(typeof value === 'string' ? value : String(value));
-  return Mustache.render(template, view, {}, { escape });
+  let config = renderConfigs.get(dialect);
+  if (config === undefined) {
+    config = { escape: (value: unknown) => dialect.escape(typeof value === 'string' ? value : String(value)) };
+    renderConfigs.set(dialect, config);
+  }
+  return Mustache.render(template, view, NO_PARTIALS, config);
 }
 
 function checkSingleLine(template: string, line: string): void {

@@ -23,7 +23,8 @@ const TARGET_BYTES = 20 * 1024 * 1024;
  * the splitter's per-chunk stream overhead matters less.
  */
 const CHUNK_SIZES = [512, 4096];
-const RUNS = 5;
+/** Best of 7: this runs on shared, noisy CI and dev machines; the minimum is the stable figure for both sides. */
+const RUNS = 7;
 
 interface Exchange {
   opts: AtCommandOptions;
