@@ -148,6 +148,8 @@ export class Esp8266Engine {
   private raw: RawWait | null = null;
   private executing = false;
   private generation = 0;
+  /** A real ESP8266 is deaf until it prints `ready`: bytes sent while it boots are lost. */
+  private booting = false;
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -183,8 +185,10 @@ export class Esp8266Engine {
   /** Power-on: ROM log garbage, then `ready`. Echo is on. */
   powerOn(bootDelayMs: number): void {
     const gen = this.generation;
+    this.booting = true;
     this.after(bootDelayMs, () => {
       if (gen !== this.generation) return;
+      this.booting = false;
       this.send(ROM_GARBAGE);
       this.send(`${CRLF}ready${CRLF}`);
     });
@@ -257,7 +261,7 @@ export class Esp8266Engine {
   // ---------------------------------------------------------------- input
 
   input(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.booting) return;
     let data = chunk;
     while (data.length > 0) {
       if (this.raw) {
