@@ -25,7 +25,8 @@ export function registerAtPublish(RED: RedAPI): void {
     const node = this;
     const connection = RED.nodes.getNode(config.connection) as ConnectNode | null;
     const kind = String(config.kind ?? 'property') as PublishKind;
-    const qos: 0 | 1 = Number(config.qos ?? 1) === 0 ? 0 : 1;
+    // QoS 0 unless the node says 1, matching the editor default and the contract.
+    const qos: 0 | 1 = Number(config.qos ?? 0) === 1 ? 1 : 0;
     const qs = config.queueSize === undefined || config.queueSize === '' ? 1000 : Number(config.queueSize);
     const queueSize = Number.isInteger(qs) && qs >= 0 ? qs : 1000;
     let waiting = 0;
