@@ -104,7 +104,14 @@ for (const model of MODELS) {
       assert.equal(raw.payload, 'hello raw');
 
       const upEvents: string[] = [];
-      const off = emu.onEvent((ev2) => upEvents.push(ev2.type));
+      // QoS 0 is confirmed when the modem has sent it, which can be before the broker has
+      // routed it: await the emulator's custom-up event instead of reading the list at once.
+      let sawCustomUp!: () => void;
+      const customUp = new Promise<void>((resolve) => (sawCustomUp = resolve));
+      const off = emu.onEvent((ev2) => {
+        upEvents.push(ev2.type);
+        if (ev2.type === 'custom-up') sawCustomUp();
+      });
       const pm = nextInput(helper.getNode('pmOut'));
       helper.getNode('pm').receive({ payload: { hello: 'world' } });
       assert.equal((await pm).topic, `${SYS}/messages/up`);
@@ -114,6 +121,7 @@ for (const model of MODELS) {
       const pr = nextInput(helper.getNode('prOut'));
       helper.getNode('pr').receive({ topic: 'report', payload: 'raw up' });
       assert.equal((await pr).topic, `$oc/devices/${DEVICE}/user/report`);
+      await within(customUp, 'the raw QoS 0 publish reaching the IoTDA emulator');
       off();
       assert.ok(upEvents.includes('message-up') && upEvents.includes('event-up') && upEvents.includes('custom-up'), `emulator saw ${upEvents.join(',')}`);
     });
