@@ -6,7 +6,7 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
 import { createModemEmulator, type Bc26Emulator, type ModemEmulatorOptions } from '../../dist/sim/modems/index';
-import { QuectelHost, brokerPublish, startBroker, type TestBroker } from './quectel-host';
+import { ScriptedHost, brokerPublish, startBroker, type TestBroker } from './scripted-host';
 import { onceWithin } from '../modems/event-deadline';
 
 const BOOT =
@@ -52,16 +52,16 @@ afterEach(async () => {
   for (const s of streams.splice(0)) s.destroy();
 });
 
-async function bootedHost(): Promise<QuectelHost> {
+async function bootedHost(): Promise<ScriptedHost> {
   const stream = emu.createHostStream();
   streams.push(stream);
-  const host = new QuectelHost(stream);
+  const host = new ScriptedHost(stream);
   await host.read(BOOT);
   await host.read('\r\n+IP: 10.45.67.89\r\n');
   return host;
 }
 
-async function connectedHost(): Promise<QuectelHost> {
+async function connectedHost(): Promise<ScriptedHost> {
   const host = await bootedHost();
   await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
   await host.cmd('AT+QMTOPEN=0,"iot.example.com",1883', '\r\nOK\r\n\r\n+QMTOPEN: 0,0\r\n');

@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AuthenticateError } from 'aedes';
 import { createModemEmulator, type Ec20Emulator, type ModemEmulatorOptions } from '../../dist/sim/modems/index';
-import { QuectelHost, brokerPublish, startBroker, type TestBroker } from './quectel-host';
+import { ScriptedHost, brokerPublish, startBroker, type TestBroker } from './scripted-host';
 import { onceWithin } from '../modems/event-deadline';
 
 let tb: TestBroker;
@@ -64,10 +64,10 @@ afterEach(async () => {
   for (const s of streams.splice(0)) s.destroy();
 });
 
-async function bootedHost(): Promise<QuectelHost> {
+async function bootedHost(): Promise<ScriptedHost> {
   const stream = emu.createHostStream();
   streams.push(stream);
-  const host = new QuectelHost(stream);
+  const host = new ScriptedHost(stream);
   await host.read('\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n');
   await host.read('\r\n+QIND: PB DONE\r\n');
   await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
@@ -75,7 +75,7 @@ async function bootedHost(): Promise<QuectelHost> {
 }
 
 /** Echo off, PDP active, client 0 open and connected. */
-async function connectedHost(recvLength = true): Promise<QuectelHost> {
+async function connectedHost(recvLength = true): Promise<ScriptedHost> {
   const host = await bootedHost();
   await host.cmd('AT+QIACT=1', '\r\nOK\r\n');
   if (recvLength) await host.cmd('AT+QMTCFG="recv/mode",0,0,1', '\r\nOK\r\n');
@@ -89,7 +89,7 @@ describe('ec20 emulator: line discipline', () => {
     make({ strict: true });
     const stream = emu.createHostStream();
     streams.push(stream);
-    const host = new QuectelHost(stream);
+    const host = new ScriptedHost(stream);
     await host.read('\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n');
     await host.read('\r\n+QIND: PB DONE\r\n');
     await host.cmd('AT', 'AT\r\r\nOK\r\n');
@@ -132,7 +132,7 @@ describe('ec20 emulator: line discipline', () => {
     make({ simPresent: false });
     const stream = emu.createHostStream();
     streams.push(stream);
-    const host = new QuectelHost(stream);
+    const host = new ScriptedHost(stream);
     await host.skipPast('+CPIN: NOT INSERTED\r\n');
     await host.cmd('AT+CPIN?', 'AT+CPIN?\r\r\n+CME ERROR: 10\r\n');
     await host.cmd('AT+CMEE=2', 'AT+CMEE=2\r\r\nOK\r\n');
@@ -362,7 +362,7 @@ describe('ec20 emulator over TCP', () => {
     const port = await emu.listenTcp(0);
     const first = net.connect(port, '127.0.0.1');
     streams.push(first);
-    const host = new QuectelHost(first);
+    const host = new ScriptedHost(first);
     await host.skipPast('+QIND: PB DONE\r\n');
     await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
     const second = net.connect(port, '127.0.0.1');
@@ -372,7 +372,7 @@ describe('ec20 emulator over TCP', () => {
     await onceWithin(first, 'close');
     const third = net.connect(port, '127.0.0.1');
     streams.push(third);
-    const again = new QuectelHost(third);
+    const again = new ScriptedHost(third);
     // No reboot on reconnect: the modem kept running, echo is still off.
     await again.cmd('AT', '\r\nOK\r\n');
   });

@@ -9,85 +9,18 @@ import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import { createModemEmulator, type Esp8266Emulator, type Esp8266EmulatorOptions } from '../../dist/sim/modems/index';
 import { onceWithin, within } from '../modems/event-deadline';
+import { ScriptedHost, startBroker, type TestBroker } from './scripted-host';
 
-/** Reads a host stream back in exact pieces. */
-class HostReader {
-  private buf = Buffer.alloc(0);
-  private wake: (() => void) | null = null;
-  ended = false;
-
-  constructor(readonly stream: Duplex) {
-    stream.on('data', (chunk: Buffer) => {
-      this.buf = Buffer.concat([this.buf, chunk]);
-      this.wake?.();
-    });
-    stream.on('end', () => {
-      this.ended = true;
-      this.wake?.();
-    });
-    stream.on('error', () => undefined);
-  }
-
-  private async until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pred()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; unread: ${JSON.stringify(this.buf.toString('latin1'))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left); // safety net only
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = null;
-    }
-  }
-
-  async read(expected: string | Buffer): Promise<void> {
-    const want = Buffer.isBuffer(expected) ? expected : Buffer.from(expected, 'latin1');
-    await this.until(() => this.buf.length >= want.length, JSON.stringify(want.toString('latin1')));
-    assert.equal(this.buf.subarray(0, want.length).toString('latin1'), want.toString('latin1'));
-    this.buf = this.buf.subarray(want.length);
-  }
-
-  async skipPast(marker: string): Promise<Buffer> {
-    await this.until(() => this.buf.includes(marker), JSON.stringify(marker));
-    const at = this.buf.indexOf(marker);
-    const skipped = this.buf.subarray(0, at);
-    this.buf = this.buf.subarray(at + marker.length);
-    return skipped;
-  }
-
-  async waitEnd(): Promise<void> {
-    await this.until(() => this.ended, 'end of stream');
-  }
-
-  write(text: string | Buffer): void {
-    this.stream.write(text);
-  }
-
-  async cmd(line: string, answer: string): Promise<void> {
-    this.write(`${line}\r\n`);
-    await this.read(answer);
-  }
-}
-
+let testBroker: TestBroker;
 let broker: Aedes;
-let server: net.Server;
 let brokerPort = 0;
 
 before(async () => {
-  broker = await Aedes.createBroker();
-  server = net.createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  brokerPort = (server.address() as net.AddressInfo).port;
+  testBroker = await startBroker();
+  ({ broker, port: brokerPort } = testBroker);
 });
 
-after(async () => {
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+after(() => testBroker.close());
 
 let emu: Esp8266Emulator;
 const streams: Duplex[] = [];
@@ -109,10 +42,10 @@ afterEach(async () => {
   for (const s of streams.splice(0)) s.destroy();
 });
 
-async function bootedHost(): Promise<HostReader> {
+async function bootedHost(): Promise<ScriptedHost> {
   const stream = emu.createHostStream();
   streams.push(stream);
-  const host = new HostReader(stream);
+  const host = new ScriptedHost(stream, '\r\n');
   await host.skipPast('\r\nready\r\n');
   return host;
 }
@@ -244,7 +177,7 @@ describe('esp8266 emulator over TCP', () => {
     const socket = net.connect(port, '127.0.0.1');
     streams.push(socket);
     await onceWithin(socket, 'connect');
-    const host = new HostReader(socket);
+    const host = new ScriptedHost(socket, '\r\n');
     await host.skipPast('\r\nready\r\n');
     await host.cmd('AT+CIPMQTTCONN=0', 'AT+CIPMQTTCONN=0\r\n\r\nERROR\r\n');
     await host.cmd('AT', 'AT\r\n\r\nOK\r\n');

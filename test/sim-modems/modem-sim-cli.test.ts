@@ -6,7 +6,7 @@ import { existsSync, openSync, closeSync, readSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parseModemSimArgs } from '../../dist/sim/modems/cli-args';
-import { QuectelHost } from './quectel-host';
+import { ScriptedHost } from './scripted-host';
 import { onceWithin } from '../modems/event-deadline';
 
 const CLI = path.resolve(__dirname, '../../dist/sim/modems/cli.js');
@@ -64,7 +64,7 @@ describe('iotda-modem-sim process', () => {
     const cli = await startCli(['ec20', '--tcp', '0', '--baud', '0', '--boot-delay', '5']);
     const m = await waitLine(cli, /listening on tcp:\/\/127\.0\.0\.1:(\d+)/);
     const socket = net.connect(Number(m[1]), '127.0.0.1');
-    const host = new QuectelHost(socket);
+    const host = new ScriptedHost(socket);
     await host.skipPast('\r\nRDY\r\n');
     await host.skipPast('+QIND: PB DONE\r\n');
     await host.cmd('AT', 'AT\r\r\nOK\r\n');

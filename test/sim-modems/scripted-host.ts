@@ -1,5 +1,5 @@
 /**
- * A scripted host for the Quectel emulator tests: writes raw bytes, reads the modem's output back
+ * A scripted host for the modem emulator tests (Quectel and ESP-AT): writes raw bytes, reads the modem's output back
  * in exact pieces, and a real aedes broker on 127.0.0.1:0 for the MQTT side. Deliberately NOT the
  * product driver: the emulator must match the manual's bytes, not whatever the driver accepts.
  */
@@ -8,12 +8,13 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 
-export class QuectelHost {
+export class ScriptedHost {
   private buf = Buffer.alloc(0);
   private wake: (() => void) | null = null;
   ended = false;
 
-  constructor(readonly stream: Duplex) {
+  /** `terminator`: what ends a command line: Quectel takes CR, ESP-AT needs CR LF. */
+  constructor(readonly stream: Duplex, private readonly terminator: '\r' | '\r\n' = '\r') {
     stream.on('data', (chunk: Buffer) => {
       this.buf = Buffer.concat([this.buf, chunk]);
       this.wake?.();
@@ -70,9 +71,8 @@ export class QuectelHost {
     this.stream.write(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
   }
 
-  /** Quectel takes CR as the terminator. */
   async cmd(line: string, answer: string): Promise<void> {
-    this.write(`${line}\r`);
+    this.write(`${line}${this.terminator}`);
     await this.read(answer);
   }
 }
