@@ -14,6 +14,7 @@ import { DownlinkDedup } from './downlink-dedup';
 import { LinkError, connackRefusal } from './errors';
 import type { ModemStep, ModemSupervisor } from './modem-supervisor';
 import { OfflineQueue, type QueuedPublish } from './offline-queue';
+import { settleWithin } from './settle-within';
 
 export type LinkState =
   | 'idle'
@@ -83,14 +84,6 @@ export interface PublishOptions {
 const ACTIVE: ReadonlySet<LinkState> = new Set(['opening-port', 'init', 'attaching', 'opening-mqtt', 'connecting', 'subscribing', 'online']);
 const REQUEST_KINDS: ReadonlySet<DownlinkKind> = new Set(['command', 'property-set', 'property-get']);
 const RESPONSE_KINDS = new Set(['command-response', 'property-set-response', 'property-get-response']);
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -185,7 +178,7 @@ export class LinkSupervisor extends EventEmitter {
   private async attempt(epoch: number): Promise<void> {
     const live = () => epoch === this.epoch;
     this.setStatus({ state: 'opening-port', step: 'port' });
-    if (this.cleanup) await withTimeout(this.cleanup, this.opts.disconnectTimeoutMs ?? 10000);
+    if (this.cleanup) await settleWithin(this.cleanup, this.opts.disconnectTimeoutMs ?? 10000);
     this.cleanup = undefined;
     if (!live()) return;
     const driver = await this.opts.modem.ready((step) => {
@@ -468,7 +461,7 @@ export class LinkSupervisor extends EventEmitter {
     const limit = this.opts.disconnectTimeoutMs ?? 10000;
     if (session && this.opts.modem.current) {
       const bye = wasOnline ? session.disconnect().catch(() => session.close()) : session.close();
-      await withTimeout(bye.catch(() => undefined), limit);
+      await settleWithin(bye, limit);
     }
     this.setStatus({ state: 'stopped' });
   }

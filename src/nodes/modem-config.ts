@@ -10,6 +10,7 @@ import type { LinkSupervisor } from '../link/link-supervisor';
 import { openModemTransport, parsePort } from './modem-port';
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
 import { claimPort, releasePort, resolvePortPath } from './port-registry';
+import { settleWithin } from '../link/settle-within';
 
 export const MODEM_MODELS = ['ec20', 'bc26', 'esp8266'] as const;
 
@@ -37,15 +38,6 @@ export interface ModemConfigNode extends RedNode {
 
 const CLOSE_LIMIT_MS = 12000;
 
-function bounded(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.then(() => undefined, () => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 export function registerModemConfig(RED: RedAPI): void {
   function ModemConfig(this: ModemConfigNode, config: ModemConfigDef) {
@@ -108,11 +100,11 @@ export function registerModemConfig(RED: RedAPI): void {
       void removed;
       // Links first (their DISCONNECT needs the port), then the modem, all within Node-RED's 15 s.
       const byeAll = Promise.all([...links].map((l) => l.stop()));
-      bounded(byeAll, CLOSE_LIMIT_MS - 2000)
-        .then(() => (node.modem ? bounded(node.modem.close(), 2000) : undefined))
+      settleWithin(byeAll, CLOSE_LIMIT_MS - 2000)
+        .then(() => (node.modem ? settleWithin(node.modem.close(), 2000) : undefined))
         .then(async () => {
           const { closeSimPort } = await import('./modem-port');
-          await bounded(closeSimPort(node.id), 1000);
+          await settleWithin(closeSimPort(node.id), 1000);
         })
         .catch(() => undefined)
         .finally(() => {

@@ -10,6 +10,7 @@ import { topicMatches } from '../link/topic-match';
 import type { ModemConfigNode } from './modem-config';
 import type { NodeStatus, RedAPI, RedNode } from './node-red-api';
 import { linkStatusView } from './status-view';
+import { settleWithin } from '../link/settle-within';
 
 export interface ConnectDef {
   id: string;
@@ -49,15 +50,6 @@ export interface ConnectNode extends RedNode {
 
 const STOP_LIMIT_MS = 12000;
 
-function bounded(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.then(() => undefined, () => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 function intOr(v: unknown, dflt: number): number {
   if (v === undefined || v === null || v === '') return dflt;
@@ -176,7 +168,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
       }
       // Rule 2: disconnect only when removed and nobody is left; `done` after the disconnect.
       if (removed && users.size === 0 && !closing) {
-        bounded(link.stop(), STOP_LIMIT_MS).finally(done);
+        settleWithin(link.stop(), STOP_LIMIT_MS).finally(done);
         return;
       }
       done();
@@ -187,7 +179,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
       closing = true;
       const link = node.link;
       if (!link) return done();
-      bounded(link.dispose(), STOP_LIMIT_MS).finally(() => {
+      settleWithin(link.dispose(), STOP_LIMIT_MS).finally(() => {
         modemNode?.removeLink(link);
         done();
       });
