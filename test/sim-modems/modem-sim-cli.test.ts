@@ -2,7 +2,8 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, closeSync, readSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { SerialPort } from 'serialport';
 import net from 'node:net';
 import path from 'node:path';
 import { parseModemSimArgs } from '../../dist/sim/modems/cli-args';
@@ -78,35 +79,18 @@ describe('iotda-modem-sim process', () => {
     const link = `/tmp/iotda-modem-sim-test-${process.pid}`;
     const cli = await startCli(['bc26', '--pty', link, '--baud', '0', '--boot-delay', '300']);
     await waitLine(cli, /emulator on /);
-    // socat creates the link asynchronously; poll briefly (bounded).
-    const deadline = Date.now() + 5000;
-    while (!existsSync(link)) {
-      if (Date.now() > deadline) throw new Error('pty link did not appear');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const fd = openSync(link, 'r+');
+    assert.ok(existsSync(link), 'the pty path exists once the CLI announces it');
+    // The pty is opened the way a user's flow opens a USB modem: the real serialport stream.
+    const port = new SerialPort({ path: link, baudRate: 115200, autoOpen: false });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     try {
-      const read = async (want: string): Promise<string> => {
-        let got = '';
-        const buf = Buffer.alloc(4096);
-        const until = Date.now() + 5000;
-        while (!got.includes(want)) {
-          if (Date.now() > until) throw new Error(`pty: no ${JSON.stringify(want)} in ${JSON.stringify(got)}`);
-          try {
-            const n = readSync(fd, buf, 0, buf.length, null);
-            got += buf.subarray(0, n).toString('latin1');
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-            await new Promise((r) => setTimeout(r, 10));
-          }
-        }
-        return got;
-      };
-      await read('+CPIN: READY\r\n');
-      writeSync(fd, 'AT+CEREG?\r');
-      assert.match(await read('OK\r\n'), /\+CEREG: 0,1\r\n\r\nOK\r\n/);
+      const host = new ScriptedHost(port);
+      await host.skipPast('+CPIN: READY\r\n');
+      host.write('AT+CEREG?\r');
+      await host.skipPast('+CEREG: 0,1\r\n\r\nOK\r\n');
     } finally {
-      closeSync(fd);
+      // Close our side before socat goes, or the pending read keeps the process alive.
+      await new Promise<void>((resolve) => port.close(() => resolve()));
     }
     cli.child.kill('SIGTERM');
     await onceWithin(cli.child, 'exit');

@@ -42,7 +42,16 @@ async function main(): Promise<void> {
       process.stderr.write(`cannot start socat (apt install socat): ${err.message}\n`);
       process.exit(1);
     });
-    socat.on('exit', (code) => process.stderr.write(`socat exited (${code ?? 'signal'})\n`));
+    let announced = false;
+    socat.on('exit', (code) => {
+      process.stderr.write(`socat exited (${code ?? 'signal'})\n`);
+      // Before the pty was announced nothing can use the emulator: fail instead of waiting.
+      if (!announced) process.exit(1);
+    });
+    // socat creates the pty before it dials our listener, so once it is attached the path
+    // exists: announce it only then, so a user (or a test) can open it at once.
+    await new Promise<void>((resolve) => emulator.once('attached', () => resolve()));
+    announced = true;
     process.stdout.write(`${opts.model} emulator on ${opts.ptyPath}\n`);
   }
 
