@@ -2,7 +2,7 @@
  * A Transport on a local serial port (serialport 13). An unplugged USB modem, a port error
  * or a close from the OS is reported as `close(reason)`, so the link layer reopens it.
  */
-import { access } from 'node:fs';
+import { access, existsSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { SerialPort } from 'serialport';
 import { StreamTransport } from './stream-transport';
@@ -92,22 +92,21 @@ export class SerialTransport extends StreamTransport {
     const every = this.options.presenceCheckMs ?? 1000;
     this.vanished = false;
     if (every <= 0) return;
-    // Only watch a path that exists now: COM ports and mock bindings have no device node.
-    access(this.options.path, (missing) => {
-      if (missing || !port.isOpen) return;
-      const timer = setInterval(() => {
-        access(this.options.path, (err) => {
-          if (!err || err.code !== 'ENOENT' || !port.isOpen) return;
-          this.vanished = true;
-          clearInterval(timer);
-          port.destroy();
-        });
-      }, every);
-      // Never the reason the process stays alive.
-      timer.unref();
-      this.presenceTimer = timer;
-      port.once('close', () => clearInterval(timer));
-    });
+    // Only watch a path that exists at open (COM ports and mock bindings have no device node);
+    // decided synchronously, so an unplug right after open is still noticed.
+    if (!existsSync(this.options.path) || !port.isOpen) return;
+    const timer = setInterval(() => {
+      access(this.options.path, (err) => {
+        if (!err || err.code !== 'ENOENT' || !port.isOpen) return;
+        this.vanished = true;
+        clearInterval(timer);
+        port.destroy();
+      });
+    }, every);
+    // Never the reason the process stays alive.
+    timer.unref();
+    this.presenceTimer = timer;
+    port.once('close', () => clearInterval(timer));
   }
 
   protected override lossReason(closeArg: unknown): Error {

@@ -79,8 +79,7 @@ describe('SerialTransport with @serialport/binding-mock', () => {
       const t = new SerialTransport({ path: node, baudRate: 115200, binding: MockBinding, presenceCheckMs: 10 });
       await t.open();
       const closed = once(t, 'close');
-      // Let the first presence check see the node, then pull it.
-      await new Promise((r) => setTimeout(r, 30));
+      // The node existed at open, so the presence check watches it; pull it.
       unlinkSync(node);
       // The presence timer is unref'd (a real port's poller keeps the loop alive; the mock has
       // none), so a bounded safety timer holds the loop while we wait.
