@@ -1,4 +1,8 @@
-/** MQTT 3.1.1 topic filter matching (§4.7), used to decide how a downlink reaches a device. */
+/**
+ * MQTT 3.1.1 topic filter matching (§4.7), used to decide how a downlink reaches a device.
+ * Deliberately not shared with src/link/topic-match.ts: the emulator is the tests' oracle and
+ * must not inherit a mistake from the product code it checks (a shared '$' rule bug would pass).
+ */
 export function topicMatchesFilter(filter: string, topic: string): boolean {
   const f = filter.split('/');
   const t = topic.split('/');
