@@ -7,9 +7,12 @@
  *   when the sink claims it, exactly N raw bytes after the header are handed over whatever
  *   they contain, and the rest of that line (e.g. a closing `"`) is dropped.
  *
- * Hot path: Buffer.indexOf for CR/LF, one utf8 decode per line, no regex and no per-byte
- * loop except over the break bytes themselves.
+ * Hot path: one latin1 decode per chunk (a char per byte, so string positions are byte
+ * positions), then V8's string search for CR/LF and substrings for lines: a native call and a
+ * fresh string per line (Buffer.indexOf + toString) cost more than the framing itself. Lines of
+ * a chunk that is not all ASCII are decoded as UTF-8 one by one. No regex, no per-byte loop.
  */
+import { isAscii } from 'node:buffer';
 import type { RawClaim } from './types';
 
 export interface LineFramerSink {
@@ -42,6 +45,11 @@ function firstBreak(buf: Buffer): number {
   // A CR before any LF is the earliest break; otherwise only the LF search up to it is needed.
   const lf = cr === -1 ? buf.indexOf(LF) : cr === 0 ? -1 : buf.subarray(0, cr).indexOf(LF);
   return lf === -1 ? cr : lf;
+}
+
+/** A line of the chunk: a substring of its latin1 text when the chunk is ASCII, else decoded as UTF-8. */
+function decodeLine(buf: Buffer, text: string, ascii: boolean, start: number, end: number): string {
+  return ascii ? text.slice(start, end) : buf.toString('utf8', start, end);
 }
 
 export class LineFramer {
@@ -110,6 +118,8 @@ export class LineFramer {
       buf = Buffer.concat([pending, buf]);
     }
     const len = buf.length;
+    const text = buf.toString('latin1');
+    const ascii = isAscii(buf);
     let pos = 0;
     // Cached positions of the next CR and LF at or after `pos` (-1: none in this buffer).
     let nextCr = -2;
@@ -131,8 +141,8 @@ export class LineFramer {
         continue;
       }
 
-      if (nextCr !== -1 && nextCr < pos) nextCr = buf.indexOf(CR, pos);
-      if (nextLf !== -1 && nextLf < pos) nextLf = buf.indexOf(LF, pos);
+      if (nextCr !== -1 && nextCr < pos) nextCr = text.indexOf('\r', pos);
+      if (nextLf !== -1 && nextLf < pos) nextLf = text.indexOf('\n', pos);
       const brk = nextCr === -1 ? nextLf : nextLf === -1 ? nextCr : nextCr < nextLf ? nextCr : nextLf;
 
       if (this.dropRest) {
@@ -142,7 +152,7 @@ export class LineFramer {
         continue;
       }
 
-      const c = buf[pos];
+      const c = text.charCodeAt(pos);
       if (c === CR || c === LF) {
         pos++;
         continue;
@@ -157,17 +167,17 @@ export class LineFramer {
       if (c === PROMPT && this.sink.wantsPrompt()) {
         pos++;
         if (pos === len) this.skipPromptSpace = true;
-        else if (buf[pos] === SPACE) pos++;
+        else if (text.charCodeAt(pos) === SPACE) pos++;
         this.sink.onPrompt();
         continue;
       }
 
       const end = brk === -1 ? len : brk;
-      let text: string | undefined;
+      let line: string | undefined;
       if (this.partialFirst[c] === 1) {
-        const attempt = this.tryClaim(buf, pos, end);
+        const attempt = this.tryClaim(buf, ascii ? text : undefined, pos, end);
         const claimed = attempt.claimed;
-        text = attempt.text;
+        line = attempt.text;
         if (claimed !== undefined) {
           pos += claimed.headerBytes;
           if (claimed.claim.length <= 0) {
@@ -181,14 +191,14 @@ export class LineFramer {
       }
       if (brk === -1) {
         if (len - pos > this.maxLineBytes) {
-          this.sink.onLine(text ?? buf.toString('utf8', pos, len));
+          this.sink.onLine(line ?? decodeLine(buf, text, ascii, pos, len));
           return;
         }
         // Keep the open line for the next chunk (a view: Node streams never reuse chunk memory).
         this.pending = buf.subarray(pos, len);
         return;
       }
-      this.sink.onLine(text ?? buf.toString('utf8', pos, brk));
+      this.sink.onLine(line ?? decodeLine(buf, text, ascii, pos, brk));
       pos = brk + 1;
     }
   }
@@ -197,15 +207,21 @@ export class LineFramer {
    * Offers the line at `pos` to the partial handlers. Returns the claim, or the line's full
    * text when it had to be decoded anyway (so it is decoded only once).
    */
-  private tryClaim(buf: Buffer, pos: number, end: number): { claimed?: ReturnType<LineFramerSink['claimRaw']>; text?: string } {
+  private tryClaim(
+    buf: Buffer,
+    asciiText: string | undefined,
+    pos: number,
+    end: number,
+  ): { claimed?: ReturnType<LineFramerSink['claimRaw']>; text?: string } {
     const whole = end - pos <= this.headerWindow;
-    const head = buf.toString('utf8', pos, whole ? end : pos + this.headerWindow);
+    const headEnd = whole ? end : pos + this.headerWindow;
+    const head = asciiText !== undefined ? asciiText.slice(pos, headEnd) : buf.toString('utf8', pos, headEnd);
     if (!this.startsWithPartialPrefix(head)) return whole ? { text: head } : {};
     const claimed = this.sink.claimRaw(head);
     if (claimed !== undefined) return { claimed };
     if (whole) return { text: head };
     // The header may be longer than the window: try the whole line, and widen the window.
-    const full = buf.toString('utf8', pos, end);
+    const full = asciiText !== undefined ? asciiText.slice(pos, end) : buf.toString('utf8', pos, end);
     const retry = this.sink.claimRaw(full);
     if (retry !== undefined) this.headerWindow = Math.min(MAX_HEADER_WINDOW, Math.max(this.headerWindow * 2, retry.headerBytes + 64));
     return retry !== undefined ? { claimed: retry } : { text: full };
