@@ -6,7 +6,8 @@
  * secret only gets the device flagged.
  */
 import { EventEmitter } from 'node:events';
-import type { MqttSession } from '../modems/driver';
+import { AtTimeoutError } from '../at/errors';
+import type { ModemDriver, MqttSession } from '../modems/driver';
 import { iotdaCredentials, type SignType } from '../iotda/credentials';
 import { parseDownlinkTopic, parseUplinkTopic, systemSubscriptions, type DownlinkKind } from '../iotda/topics';
 import { ReconnectBackoff } from './backoff';
@@ -69,7 +70,10 @@ export interface LinkSupervisorOptions {
   reconnectCeilingMs?: number;
   /** Bound on the polite MQTT disconnect in stop() (default 10000 ms, below Node-RED's 15 s close timeout). */
   disconnectTimeoutMs?: number;
-  /** Idle probe of the modem while online (default 60000 ms; 0 = off): a silent modem is a lost modem. */
+  /**
+   * Idle probe of the modem while online (default 60000 ms; 0 = off): a signal query that times
+   * out on PROBE_TIMEOUTS_TO_LOSE consecutive probes marks the modem lost, so the link reconnects.
+   */
   probeIntervalMs?: number;
   log?: (level: 'info' | 'warn', text: string) => void;
 }
@@ -88,6 +92,24 @@ const RESPONSE_KINDS = new Set(['command-response', 'property-set-response', 'pr
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
+ * Consecutive probe timeouts that mean "the modem is gone". Not one: a single timeout can be a
+ * modem busy with something else (ESP-AT `busy p...` and late answers, PROTOCOLS.md P9; a
+ * cellular modem searching the network), and the channel resyncs after it. Two in a row, a
+ * whole probe interval apart, is a modem that stopped answering.
+ */
+export const PROBE_TIMEOUTS_TO_LOSE = 2;
+
+/** True for an AT timeout, also when the driver wrapped it (ModemError with the timeout as `cause`). */
+export function isAtTimeout(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e instanceof AtTimeoutError) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
+/**
  * Events:
  * - `status` (LinkStatus): every state or step change, and queue length changes.
  * - `message` (DownlinkMessage): a downlink that is not a duplicate.
@@ -98,6 +120,8 @@ export class LinkSupervisor extends EventEmitter {
   private epoch = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
+  /** Idle probes in a row that got no answer at all (see PROBE_TIMEOUTS_TO_LOSE). */
+  private probeTimeouts = 0;
   private session: MqttSession | undefined;
   private unbindSession: (() => void) | undefined;
   private cleanup: Promise<unknown> | undefined;
@@ -241,15 +265,61 @@ export class LinkSupervisor extends EventEmitter {
     );
   }
 
+  /**
+   * Probes the idle modem every probeIntervalMs while this attempt stays online. The next probe
+   * is armed only when the previous one settled, so a slow timeout never stacks probes up.
+   */
   private armProbe(epoch: number): void {
-    clearInterval(this.probeTimer);
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    this.probeTimeouts = 0;
     const every = this.opts.probeIntervalMs ?? 60000;
     if (!every) return;
-    this.probeTimer = setInterval(() => {
-      if (epoch !== this.epoch || this.current.state !== 'online') return;
-      this.refreshSignal(epoch);
-    }, every);
-    this.probeTimer.unref?.();
+    const live = () => epoch === this.epoch && this.current.state === 'online';
+    const next = () => {
+      this.probeTimer = setTimeout(() => {
+        this.probeTimer = undefined;
+        if (!live()) return;
+        void this.probe(epoch).finally(() => {
+          if (live() && !this.probeTimer) next();
+        });
+      }, every);
+      this.probeTimer.unref?.();
+    };
+    next();
+  }
+
+  /** One idle probe: a signal query. Only a timeout counts against the modem; any answer clears the count. */
+  private async probe(epoch: number): Promise<void> {
+    const driver = this.opts.modem.current;
+    if (!driver) return;
+    try {
+      const q = await driver.signal();
+      if (epoch !== this.epoch) return;
+      this.probeTimeouts = 0;
+      if (this.current.state === 'online' && q.percent !== undefined && q.percent !== this.current.signal) {
+        this.setStatus({ signal: q.percent }, false);
+      }
+    } catch (err) {
+      if (epoch !== this.epoch) return;
+      // ERROR / +CME ERROR is an answer: the modem is alive, whatever it thinks of the query.
+      if (!isAtTimeout(err)) {
+        this.probeTimeouts = 0;
+        return;
+      }
+      this.probeTimeouts++;
+      if (this.probeTimeouts < PROBE_TIMEOUTS_TO_LOSE) {
+        this.opts.log?.('warn', `idle probe got no answer (${messageOf(err)}); probing again`);
+        return;
+      }
+      this.probeTimeouts = 0;
+      this.loseSilentModem(driver, `the modem stopped answering (${PROBE_TIMEOUTS_TO_LOSE} idle probes timed out: ${messageOf(err)})`);
+    }
+  }
+
+  /** Through the modem supervisor, so every link on this modem goes down and the modem is reopened. */
+  private loseSilentModem(driver: ModemDriver, reason: string): void {
+    this.opts.modem.markLost(reason, driver);
   }
 
   private bindSession(session: MqttSession, epoch: number): void {
@@ -285,7 +355,7 @@ export class LinkSupervisor extends EventEmitter {
   private dropSession(): void {
     this.unbindSession?.();
     this.unbindSession = undefined;
-    clearInterval(this.probeTimer);
+    clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     const session = this.session;
     this.session = undefined;
@@ -450,7 +520,7 @@ export class LinkSupervisor extends EventEmitter {
     this.epoch++;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    clearInterval(this.probeTimer);
+    clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     for (const it of this.queue.drain()) it.reject(new LinkError('closed', 'the connection is closed'));
     this.setStatus({ state: 'stopping' });

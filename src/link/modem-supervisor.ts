@@ -131,9 +131,14 @@ export class ModemSupervisor extends EventEmitter {
     this.emit('lost', reason);
   }
 
-  /** Reports an external sign that the modem is gone (e.g. a probe timeout). */
-  markLost(reason: string): void {
-    if (this.driver) this.lose(this.driver, reason);
+  /**
+   * Reports an external sign that the modem is gone (e.g. idle probes that timed out). With
+   * `driver`, only when that driver is still the current one: a late verdict about a modem
+   * that was already lost and reopened must not take the fresh one down.
+   */
+  markLost(reason: string, driver?: ModemDriver): void {
+    if (!this.driver || (driver && driver !== this.driver)) return;
+    this.lose(this.driver, reason);
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 
-type Step = 'init' | 'attach' | 'open' | 'connect' | 'subscribe' | 'publish' | 'disconnect';
+type Step = 'init' | 'attach' | 'open' | 'connect' | 'subscribe' | 'publish' | 'disconnect' | 'signal';
 
 export class FakeSession extends EventEmitter {
   readonly calls: string[] = [];
@@ -74,7 +74,12 @@ export class FakeDriver extends EventEmitter {
     opts.onStep?.('network');
     await this.gate('attach');
   }
+  /** Signal queries so far (the link's idle probe); emits `signal` with the count as each one starts. */
+  signals = 0;
   async signal() {
+    this.signals++;
+    this.emit('signal', this.signals);
+    await this.gate('signal');
     return { raw: 20, percent: 65 };
   }
   session(i: number): FakeSession {

@@ -66,6 +66,7 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
   private busyLeft = 0;
   private errorCountdown = 0;
   private extraDelay = 0;
+  private muted = false;
 
   protected constructor(
     readonly model: EmulatedModel,
@@ -120,6 +121,7 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
     stream.on('data', (chunk: Buffer) => {
       if (this.stream !== stream) return;
       this.transcript.push({ dir: 'in', t: this.now(), bytes: Buffer.from(chunk) });
+      if (this.muted) return;
       this.receive(chunk);
     });
     const gone = (): void => {
@@ -178,11 +180,21 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Fault: the modem hangs (firmware stuck, brown-out without a reboot). While muted it ignores
+   * every byte it receives and sends nothing, not even URCs; its state (network, MQTT clients)
+   * stays as it was. `mute(false)` makes it answer again; commands sent meanwhile are lost.
+   */
+  mute(on = true): void {
+    this.muted = on;
+    if (on) this.writer.discard();
+  }
+
   // ------------------------------------------------------------------ for models
 
   /** Bytes modem->host, paced at the baud rate. Dropped while nothing is attached. */
   protected send(bytes: Buffer | string): void {
-    if (this.closed || !this.stream) return;
+    if (this.closed || !this.stream || this.muted) return;
     this.writer.write(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
   }
 

@@ -1,0 +1,159 @@
+import { describe, it, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { LinkSupervisor, isAtTimeout, type LinkState, type LinkStatus } from '../../dist/link/link-supervisor';
+import { ModemSupervisor } from '../../dist/link/modem-supervisor';
+import { AtCommandError, AtTimeoutError } from '../../dist/at/errors';
+import { ModemError } from '../../dist/modems/errors';
+import type { ModemDriver } from '../../dist/modems/driver';
+import { within } from '../modems/event-deadline';
+import { FakeDriver } from './fake-driver';
+
+// The idle probe over the scripted driver: which probe failures take the modem down and which
+// do not. The end-to-end version over an emulated modem is idle-probe-emulated.test.ts.
+
+const DEVICE = 'prod_dev01';
+
+interface Rig {
+  drivers: FakeDriver[];
+  modem: ModemSupervisor;
+  link: LinkSupervisor;
+  lost: string[];
+}
+
+const rigs: Rig[] = [];
+afterEach(async () => {
+  for (const r of rigs.splice(0)) {
+    await r.link.dispose();
+    await r.modem.close();
+  }
+});
+
+function rig(): Rig {
+  const drivers: FakeDriver[] = [];
+  const modem = new ModemSupervisor({
+    createDriver: () => {
+      const d = new FakeDriver();
+      drivers.push(d);
+      return d as unknown as ModemDriver;
+    },
+  });
+  const lost: string[] = [];
+  modem.on('lost', (reason: string) => lost.push(reason));
+  const link = new LinkSupervisor({
+    modem,
+    host: '127.0.0.1',
+    port: 1883,
+    deviceId: DEVICE,
+    secret: 'top-secret',
+    reconnectFloorMs: 5,
+    reconnectCeilingMs: 20,
+    probeIntervalMs: 5,
+  });
+  const r = { drivers, modem, link, lost };
+  rigs.push(r);
+  return r;
+}
+
+function reach(link: LinkSupervisor, state: LinkState): Promise<LinkStatus> {
+  if (link.state === state) return Promise.resolve(link.status);
+  return within(
+    new Promise((resolve) => {
+      const on = (s: LinkStatus) => {
+        if (s.state !== state) return;
+        link.off('status', on);
+        resolve(s);
+      };
+      link.on('status', on);
+    }),
+    `link never reached ${state}`,
+  );
+}
+
+/** Resolves once `driver` has started its n-th signal query (the probe after it has not run yet). */
+function probes(driver: FakeDriver, n: number): Promise<void> {
+  if (driver.signals >= n) return Promise.resolve();
+  return within(
+    new Promise<void>((resolve) => {
+      const on = (count: number) => {
+        if (count < n) return;
+        driver.off('signal', on);
+        resolve();
+      };
+      driver.on('signal', on);
+    }),
+    `signal query ${n} never started`,
+  );
+}
+
+/** What the driver throws when AT+CSQ gets no answer: a ModemError whose cause is the channel's timeout. */
+const csqTimeout = () => new ModemError('AT+CSQ', 'timeout', 'no answer within 1000 ms', { cause: new AtTimeoutError('AT+CSQ', 1000) });
+const csqError = () => new ModemError('AT+CSQ', 'ERROR', 'the modem refused the command', { cause: new AtCommandError('AT+CSQ', 'ERROR') });
+
+describe('idle probe', () => {
+  it('two probe timeouts in a row mark the modem lost; the link reconnects on a fresh driver', async () => {
+    const r = rig();
+    r.link.connect();
+    await reach(r.link, 'online');
+    const first = r.drivers[0];
+    // Signal query 1 is the refresh on going online; 2 and 3 are idle probes.
+    first.failures.set('signal', [csqTimeout(), csqTimeout(), csqTimeout()]);
+    const down = await reach(r.link, 'backoff');
+    assert.match(down.reason ?? '', /stopped answering/);
+    assert.equal(r.lost.length, 1);
+    assert.match(r.lost[0], /2 idle probes timed out/);
+    await reach(r.link, 'online');
+    assert.equal(r.drivers.length, 2, 'the modem was reopened');
+    assert.equal(first.closed, true);
+    assert.equal(r.drivers[1].inits, 1);
+    assert.equal(r.drivers[1].sessions.get(0)!.connects.length, 1, 'MQTT connected again on the new driver');
+  });
+
+  it('a successful probe between two timeouts resets the count', async () => {
+    const r = rig();
+    r.link.connect();
+    await reach(r.link, 'online');
+    const d = r.drivers[0];
+    await probes(d, 1);
+    // Probes 2..7 alternate timeout / answer: never two timeouts in a row.
+    const ok = undefined as unknown as Error;
+    d.failures.set('signal', [csqTimeout(), ok, csqTimeout(), ok, csqTimeout(), ok]);
+    // Query 8 starts only after query 7 settled: by then every alternation has been judged.
+    await probes(d, 8);
+    assert.deepEqual(r.lost, []);
+    assert.equal(r.link.state, 'online');
+    assert.equal(r.drivers.length, 1);
+  });
+
+  it('ERROR answers to the probe are not a lost modem', async () => {
+    const r = rig();
+    r.link.connect();
+    await reach(r.link, 'online');
+    const d = r.drivers[0];
+    await probes(d, 1);
+    d.failures.set('signal', [csqError(), csqError(), csqError(), csqTimeout(), csqError(), csqTimeout()]);
+    await probes(d, 8);
+    assert.deepEqual(r.lost, []);
+    assert.equal(r.link.state, 'online');
+  });
+
+  it('recognises the channel timeout bare or wrapped by the driver, and nothing else', () => {
+    assert.equal(isAtTimeout(new AtTimeoutError('AT', 300)), true);
+    assert.equal(isAtTimeout(csqTimeout()), true);
+    assert.equal(isAtTimeout(csqError()), false);
+    assert.equal(isAtTimeout(new Error('timeout')), false);
+    assert.equal(isAtTimeout(undefined), false);
+  });
+
+  it('markLost about a driver that is no longer current leaves the fresh one alone', async () => {
+    const r = rig();
+    r.link.connect();
+    await reach(r.link, 'online');
+    const old = r.drivers[0];
+    old.emit('reboot');
+    await reach(r.link, 'backoff');
+    await reach(r.link, 'online');
+    r.modem.markLost('late verdict', old as unknown as ModemDriver);
+    assert.equal(r.modem.current, r.drivers[1] as unknown as ModemDriver);
+    assert.deepEqual(r.lost, ['the modem restarted']);
+  });
+});
