@@ -27,6 +27,8 @@ export type LinkState =
   | 'subscribing'
   | 'online'
   | 'backoff'
+  /** Taken down on purpose by the flow (msg.action "disconnect"): publishes queue, nothing retries until release(). */
+  | 'held'
   | 'stopping'
   | 'stopped';
 
@@ -126,6 +128,8 @@ export class LinkSupervisor extends EventEmitter {
   private unbindSession: (() => void) | undefined;
   private cleanup: Promise<unknown> | undefined;
   private stopping: Promise<void> | undefined;
+  /** Where the take-down in `stopping` ends: `held` keeps the offline queue, `stopped` fails it. */
+  private downTo: 'held' | 'stopped' = 'stopped';
   private pumping = false;
   /** A link loss reported while open/connect was still pending. */
   private pendingLinkDown: string | undefined;
@@ -172,9 +176,63 @@ export class LinkSupervisor extends EventEmitter {
   /** Starts connecting unless already up or on the way; safe to call any number of times. */
   connect(): void {
     const s = this.current.state;
-    if (ACTIVE.has(s) || s === 'stopping') return;
+    // A hold is the flow's decision: only release() (or reconnect()) ends it, not a user registering.
+    if (ACTIVE.has(s) || s === 'stopping' || s === 'held') return;
     if (s === 'backoff' && (this.retryTimer || this.current.halted)) return;
     this.start();
+  }
+
+  /** Ends a hold and connects; otherwise the same as connect(). */
+  release(): void {
+    if (this.current.state === 'held') {
+      this.start();
+      return;
+    }
+    this.connect();
+  }
+
+  /**
+   * Disconnects politely (bounded, like stop()) and stays down in `held`: publishes keep
+   * queueing (they go out in order after release()), the modem stays open for other links.
+   */
+  hold(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    const s = this.current.state;
+    if (s === 'held') return Promise.resolve();
+    if (s === 'idle' || s === 'stopped' || s === 'backoff') {
+      this.epoch++;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.dropSession();
+      this.setStatus({ state: 'held' });
+      return Promise.resolve();
+    }
+    return this.takeDown('held');
+  }
+
+  /**
+   * Resolves once online; rejects when the attempt ends elsewhere than in a retry: a CONNACK
+   * 4/5 halt (retrying cannot help), a hold or a stop.
+   */
+  untilOnline(): Promise<void> {
+    const ended = (s: LinkStatus): Error | undefined => {
+      if (s.state === 'backoff' && s.halted) return new LinkError('auth-failed', s.reason ?? 'IoTDA refused the login');
+      if (s.state === 'held' || s.state === 'stopped' || s.state === 'stopping') return new LinkError('not-connected', `the connection was ${s.state === 'held' ? 'disconnected' : 'closed'} before it came online`);
+      return undefined;
+    };
+    if (this.current.state === 'online') return Promise.resolve();
+    const now = ended(this.current);
+    if (now) return Promise.reject(now);
+    return new Promise((resolve, reject) => {
+      const on = (s: LinkStatus) => {
+        const err = s.state === 'online' ? undefined : ended(s);
+        if (s.state !== 'online' && !err) return;
+        this.off('status', on);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.on('status', on);
+    });
   }
 
   /** Starts a fresh attempt now, also after a CONNACK 4/5 halt (an explicit user request). */
@@ -430,7 +488,7 @@ export class LinkSupervisor extends EventEmitter {
    */
   publish(topic: string, payload: Buffer, qos: 0 | 1, opts: PublishOptions = {}): Promise<number> {
     const s = this.current.state;
-    if (s === 'stopping' || s === 'stopped') {
+    if (s === 'stopped' || (s === 'stopping' && this.downTo === 'stopped')) {
       return Promise.reject(new LinkError('closed', 'the connection is closed'));
     }
     const limit = opts.queueSize ?? 1000;
@@ -501,28 +559,39 @@ export class LinkSupervisor extends EventEmitter {
    * connect() starts again. Concurrent calls share one stop.
    */
   stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    if (this.current.state === 'stopped' || this.current.state === 'idle') {
+    if (this.stopping) {
+      // A hold in progress ends in `held`; the stop follows it so the queue is still failed.
+      return this.downTo === 'stopped' ? this.stopping : this.stopping.then(() => this.stop());
+    }
+    const s = this.current.state;
+    if (s === 'stopped' || s === 'idle' || s === 'held') {
       for (const it of this.queue.drain()) it.reject(new LinkError('closed', 'the connection is closed'));
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
-      if (this.current.state === 'idle') this.setStatus({ state: 'stopped' });
+      if (s !== 'stopped') this.setStatus({ state: 'stopped' });
       return Promise.resolve();
     }
-    this.stopping = this.doStop().finally(() => {
+    return this.takeDown('stopped');
+  }
+
+  /** Shared by stop() and hold(); concurrent calls share one take-down. */
+  private takeDown(end: 'stopped' | 'held'): Promise<void> {
+    this.downTo = end;
+    this.stopping = this.doStop(end).finally(() => {
       this.stopping = undefined;
+      this.downTo = 'stopped';
     });
     return this.stopping;
   }
 
-  private async doStop(): Promise<void> {
+  private async doStop(end: 'stopped' | 'held'): Promise<void> {
     const wasOnline = this.current.state === 'online';
     this.epoch++;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
-    for (const it of this.queue.drain()) it.reject(new LinkError('closed', 'the connection is closed'));
+    if (end === 'stopped') for (const it of this.queue.drain()) it.reject(new LinkError('closed', 'the connection is closed'));
     this.setStatus({ state: 'stopping' });
     this.unbindSession?.();
     this.unbindSession = undefined;
@@ -533,7 +602,7 @@ export class LinkSupervisor extends EventEmitter {
       const bye = wasOnline ? session.disconnect().catch(() => session.close()) : session.close();
       await settleWithin(bye, limit);
     }
-    this.setStatus({ state: 'stopped' });
+    this.setStatus({ state: end });
   }
 
   /** Stops and detaches from the modem for good. */

@@ -47,6 +47,18 @@ export function registerAtPublish(RED: RedAPI): void {
         const t = translatePublishError(err, String(model));
         done(new Error(RED._(t.key, t.params)));
       };
+      // msg.action controls the shared connection instead of publishing (as core MQTT nodes do);
+      // the msg goes on once the action is done, so a flow can chain "connect" → publish.
+      if (msg.action !== undefined && msg.action !== null && msg.action !== '') {
+        connection.control(msg.action).then(
+          () => {
+            send(msg);
+            done();
+          },
+          (err: Error) => done(err),
+        );
+        return;
+      }
       if (invalidKind) return fail(new Error(RED._('iotda-at.errors.invalidKind', { kind })));
       if (connection.invalid || !connection.link) return done(new Error(connection.invalid ?? RED._('iotda-at.errors.noConnection')));
       const link = connection.link;

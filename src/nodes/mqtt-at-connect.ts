@@ -46,7 +46,17 @@ export interface ConnectNode extends RedNode {
   deregister(user: LinkUser, done: () => void, removed: boolean): void;
   /** Re-renders a user's status (after its queue changed). */
   refresh(user: LinkUser): void;
+  /**
+   * msg.action: takes the SHARED session down ("disconnect", kept down until "connect"), brings
+   * it back ("connect") or renews it ("reconnect": DISCONNECT, then CONNECT with fresh
+   * credentials). Resolves when done: held down, or online again. Rejects with a translated
+   * error for an unknown action, an invalid connection or a connect that cannot succeed.
+   */
+  control(action: unknown): Promise<void>;
 }
+
+export const LINK_ACTIONS = ['connect', 'disconnect', 'reconnect'] as const;
+export type LinkAction = (typeof LINK_ACTIONS)[number];
 
 const STOP_LIMIT_MS = 12000;
 
@@ -100,9 +110,36 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         const code = /CONNACK (\d)/.exec(s.reason ?? '')?.[1] ?? '?';
         return { fill: 'red', shape: 'ring', text: _('iotda-at.errors.authFailed', { code, reason: s.reason ?? '' }) };
       }
+      if (s.state === 'held') {
+        // Grey like a stopped link, but saying who took it down; a publisher's own queue still shows.
+        const queued = u.queued?.() ?? 0;
+        return { fill: 'grey', shape: 'ring', text: queued > 0 ? _('iotda-at.action.heldQueued', { count: queued }) : _('iotda-at.action.held') };
+      }
       return linkStatusView(s, _, u.queued?.() ?? 0);
     };
     node.refresh = (u) => u.node.status(view(u));
+
+    node.control = async (action) => {
+      if (typeof action !== 'string' || !(LINK_ACTIONS as readonly string[]).includes(action)) {
+        throw new Error(_('iotda-at.errors.unknownAction', { action: String(action) }));
+      }
+      const link = node.link;
+      if (node.invalid || !link) throw new Error(node.invalid ?? _('iotda-at.errors.noConnection'));
+      if (closing) throw new Error(_('iotda-at.errors.closed'));
+      if (action === 'disconnect') return link.hold();
+      if (action === 'reconnect') await link.hold();
+      link.release();
+      try {
+        await link.untilOnline();
+      } catch (err) {
+        const s = link.status;
+        if (s.state === 'backoff' && s.halted) {
+          const code = /CONNACK (\d)/.exec(s.reason ?? '')?.[1] ?? '?';
+          throw new Error(_('iotda-at.errors.authFailed', { code, reason: s.reason ?? '' }));
+        }
+        throw new Error(_('iotda-at.errors.actionInterrupted', { action, reason: (err as Error).message }));
+      }
+    };
 
     if (node.invalid) {
       node.error(node.invalid);
