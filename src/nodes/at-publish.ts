@@ -5,6 +5,7 @@
  */
 import type { ConnectNode, LinkUser } from './mqtt-at-connect';
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
+import { editorText } from './status-view';
 import { PUBLISH_KINDS, buildUplink, translatePublishError, type PublishKind } from './uplink-message';
 
 export interface PublishDef {
@@ -32,7 +33,7 @@ export function registerAtPublish(RED: RedAPI): void {
     let waiting = 0;
 
     if (!connection) {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('iotda-at.errors.noConnection') });
+      node.status({ fill: 'red', shape: 'ring', text: editorText('iotda-at.errors.noConnection') });
       node.on('input', (_msg, _send, done) => done(new Error(RED._('iotda-at.errors.noConnection'))));
       return;
     }

@@ -7,6 +7,7 @@ import { parseDownlink } from '../iotda/payloads';
 import type { DownlinkMessage } from '../link/link-supervisor';
 import { downlinkFilter, type ConnectNode, type LinkUser } from './mqtt-at-connect';
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
+import { editorText } from './status-view';
 
 export const SUBSCRIBE_KINDS = ['messages', 'commands', 'property-set', 'property-get', 'events', 'raw'] as const;
 
@@ -54,7 +55,7 @@ export function registerAtSubscribe(RED: RedAPI): void {
     const filter = kind === 'raw' ? String(config.topic ?? '').trim() : undefined;
 
     if (!connection) {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('iotda-at.errors.noConnection') });
+      node.status({ fill: 'red', shape: 'ring', text: editorText('iotda-at.errors.noConnection') });
       return;
     }
     if (!(SUBSCRIBE_KINDS as readonly string[]).includes(kind)) {

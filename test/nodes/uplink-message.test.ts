@@ -85,10 +85,14 @@ describe('at-subscribe output and port names', () => {
     assert.deepEqual(linkStatusView({ state: 'attaching', step: 'sim', queued: 0 }, _), {
       fill: 'yellow',
       shape: 'ring',
-      text: 'iotda-at.status.connectingStep{"step":"iotda-at.status.step.sim"}',
+      text: 'node-red-contrib-iotda-at/iotda-at:iotda-at.status.connectingStep.sim',
     });
     assert.equal(linkStatusView({ state: 'online', signal: 70, queued: 0 }, _).fill, 'green');
-    assert.deepEqual(linkStatusView({ state: 'backoff', queued: 3 }, _, 3), { fill: 'yellow', shape: 'dot', text: 'iotda-at.status.queued{"count":3}' });
+    assert.deepEqual(linkStatusView({ state: 'backoff', queued: 3 }, _, 3), {
+      fill: 'yellow',
+      shape: 'dot',
+      text: 'MQTT $t(node-red-contrib-iotda-at/iotda-at:iotda-at.status.queued, {"count":3})',
+    });
     assert.equal(linkStatusView({ state: 'backoff', reason: 'x', queued: 0 }, _).fill, 'red');
   });
 });
