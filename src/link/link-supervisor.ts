@@ -182,9 +182,12 @@ export class LinkSupervisor extends EventEmitter {
     this.start();
   }
 
-  /** Ends a hold and connects; otherwise the same as connect(). */
+  /**
+   * Ends a hold and connects (msg.action "connect"). An explicit request from the flow, so it
+   * also retries after a CONNACK 4/5 halt; otherwise the same as connect().
+   */
   release(): void {
-    if (this.current.state === 'held') {
+    if (this.current.state === 'held' || (this.current.state === 'backoff' && this.current.halted)) {
       this.start();
       return;
     }
@@ -217,7 +220,10 @@ export class LinkSupervisor extends EventEmitter {
   untilOnline(): Promise<void> {
     const ended = (s: LinkStatus): Error | undefined => {
       if (s.state === 'backoff' && s.halted) return new LinkError('auth-failed', s.reason ?? 'IoTDA refused the login');
-      if (s.state === 'held' || s.state === 'stopped' || s.state === 'stopping') return new LinkError('not-connected', `the connection was ${s.state === 'held' ? 'disconnected' : 'closed'} before it came online`);
+      if (s.state === 'held' || s.state === 'stopped' || s.state === 'stopping') {
+        const held = s.state === 'held' || (s.state === 'stopping' && this.downTo === 'held');
+        return new LinkError('not-connected', `the connection was ${held ? 'disconnected' : 'closed'} before it came online`);
+      }
       return undefined;
     };
     if (this.current.state === 'online') return Promise.resolve();

@@ -1,0 +1,162 @@
+import { describe, it, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { LinkSupervisor, type LinkState, type LinkStatus } from '../../dist/link/link-supervisor';
+import { ModemSupervisor } from '../../dist/link/modem-supervisor';
+import type { ModemDriver } from '../../dist/modems/driver';
+import { within } from '../modems/event-deadline';
+import { FakeDriver } from './fake-driver';
+
+// hold()/release(), the link side of msg.action "disconnect"/"connect", over the scripted driver.
+
+const DEVICE = 'prod_dev01';
+const UP = `$oc/devices/${DEVICE}/sys/messages/up`;
+
+interface Rig {
+  drivers: FakeDriver[];
+  modem: ModemSupervisor;
+  link: LinkSupervisor;
+  states: LinkState[];
+}
+
+const rigs: Rig[] = [];
+afterEach(async () => {
+  for (const r of rigs.splice(0)) {
+    await r.link.dispose();
+    await r.modem.close();
+  }
+});
+
+function rig(): Rig {
+  const drivers: FakeDriver[] = [];
+  const modem = new ModemSupervisor({
+    createDriver: () => {
+      const d = new FakeDriver();
+      drivers.push(d);
+      return d as unknown as ModemDriver;
+    },
+  });
+  const link = new LinkSupervisor({
+    modem,
+    host: '127.0.0.1',
+    port: 1883,
+    deviceId: DEVICE,
+    secret: 'top-secret',
+    reconnectFloorMs: 5,
+    reconnectCeilingMs: 20,
+    probeIntervalMs: 0,
+  });
+  const states: LinkState[] = [];
+  link.on('status', (s: LinkStatus) => {
+    if (states[states.length - 1] !== s.state) states.push(s.state);
+  });
+  const r = { drivers, modem, link, states };
+  rigs.push(r);
+  return r;
+}
+
+function reach(link: LinkSupervisor, state: LinkState): Promise<LinkStatus> {
+  if (link.state === state) return Promise.resolve(link.status);
+  return within(
+    new Promise((resolve) => {
+      const on = (s: LinkStatus) => {
+        if (s.state !== state) return;
+        link.off('status', on);
+        resolve(s);
+      };
+      link.on('status', on);
+    }),
+    `link never reached ${state}`,
+  );
+}
+
+describe('LinkSupervisor hold', () => {
+  it('disconnects politely, queues while held, ignores connect(), and release() flushes in order', async () => {
+    const r = rig();
+    r.link.connect();
+    await r.link.untilOnline();
+    const session = r.drivers[0].sessions.get(0)!;
+    await r.link.hold();
+    assert.equal(r.link.state, 'held');
+    assert.ok(session.calls.includes('disconnect'), 'an MQTT DISCONNECT, not just a dropped socket');
+    const sent = [r.link.publish(UP, Buffer.from('a'), 1), r.link.publish(UP, Buffer.from('b'), 1)];
+    assert.equal(r.link.status.queued, 2);
+    r.link.connect(); // a node registering must not end the flow's hold
+    assert.equal(r.link.state, 'held');
+    // A modem loss while held is not a reason to come back either.
+    r.drivers[0].emit('reboot');
+    assert.equal(r.link.state, 'held');
+    r.link.release();
+    await r.link.untilOnline();
+    await Promise.all(sent);
+    const now = r.drivers.at(-1)!.sessions.get(0)!;
+    assert.deepEqual(now.published.map((p) => p.payload), ['a', 'b']);
+    assert.equal(r.link.status.queued, 0);
+  });
+
+  it('stop() while held, or while a hold is under way, fails the queue and ends stopped', async () => {
+    const r = rig();
+    r.link.connect();
+    await r.link.untilOnline();
+    const d = r.drivers[0];
+    let release!: () => void;
+    d.holds.set('disconnect', new Promise<void>((res) => (release = res)));
+    const held = r.link.hold();
+    await reach(r.link, 'stopping');
+    // Publishes during the hold's DISCONNECT still queue: the flow asked for "down", not "closed".
+    const p = r.link.publish(UP, Buffer.from('x'), 1);
+    const stopped = r.link.stop();
+    release();
+    await held;
+    await stopped;
+    await assert.rejects(p, { code: 'closed' });
+    assert.equal(r.link.state, 'stopped');
+
+    const r2 = rig();
+    await r2.link.hold(); // from idle: nothing to disconnect
+    assert.equal(r2.link.state, 'held');
+    const q = r2.link.publish(UP, Buffer.from('y'), 1);
+    await r2.link.stop();
+    await assert.rejects(q, { code: 'closed' });
+    assert.equal(r2.drivers.length, 0, 'the modem was never opened');
+  });
+
+  it('hold() during a backoff cancels the retry', async () => {
+    const r = rig();
+    r.link.connect();
+    await r.link.untilOnline();
+    const d = r.drivers[0];
+    d.failures.set('open', [new Error('open failed')]);
+    d.sessions.get(0)!.emit('linkDown', 'dropped');
+    await reach(r.link, 'backoff');
+    const opens = d.sessions.get(0)!.calls.filter((c) => c.startsWith('open')).length;
+    await r.link.hold();
+    assert.equal(r.link.state, 'held');
+    // Longer than the 5 ms retry delay: a retry would show as a state change or a new open.
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    assert.equal(r.link.state, 'held');
+    assert.equal(d.sessions.get(0)!.calls.filter((c) => c.startsWith('open')).length, opens);
+  });
+
+  it('untilOnline() rejects on a CONNACK 5 halt and when held; release() retries a halted link', async () => {
+    const r = rig();
+    r.link.connect();
+    await r.link.untilOnline();
+    const d = r.drivers[0];
+    d.failures.set('connect', [new Error('+QMTCONN: 0,0,5 (CONNACK 5: not authorised)')]);
+    r.link.reconnect();
+    await assert.rejects(r.link.untilOnline(), { code: 'auth-failed' });
+    assert.equal(r.link.status.halted, true);
+    // An explicit connect from the flow is a user request: it tries again, as reconnect() does.
+    r.link.release();
+    await r.link.untilOnline();
+    assert.equal(d.sessions.get(0)!.connects.length, 3);
+
+    d.holds.set('connect', new Promise<void>(() => undefined)); // the next CONNECT never answers
+    r.link.reconnect();
+    await reach(r.link, 'connecting');
+    const waiting = r.link.untilOnline();
+    await r.link.hold();
+    await assert.rejects(waiting, { code: 'not-connected', message: /disconnected/ });
+    await assert.rejects(r.link.untilOnline(), { code: 'not-connected' });
+  });
+});
