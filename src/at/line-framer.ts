@@ -7,10 +7,11 @@
  *   when the sink claims it, exactly N raw bytes after the header are handed over whatever
  *   they contain, and the rest of that line (e.g. a closing `"`) is dropped.
  *
- * Hot path: one latin1 decode per chunk (a char per byte, so string positions are byte
- * positions), then V8's string search for CR/LF and substrings for lines: a native call and a
- * fresh string per line (Buffer.indexOf + toString) cost more than the framing itself. Lines of
- * a chunk that is not all ASCII are decoded as UTF-8 one by one. No regex, no per-byte loop.
+ * Hot path: each chunk is decoded once as latin1, a char per byte, so a string position is a
+ * byte position and the open line carried to the next chunk is just a string joined in front
+ * of it. Breaks are found with V8's string search and lines are substrings; only lines with
+ * bytes above 0x7F are decoded as UTF-8. Buffer.indexOf, toString and subarray per line (native
+ * calls and a fresh object each) cost more than the framing itself did. No per-byte loop.
  */
 import { isAscii } from 'node:buffer';
 import type { RawClaim } from './types';
@@ -19,8 +20,11 @@ export interface LineFramerSink {
   onLine(line: string): void;
   wantsPrompt(): boolean;
   onPrompt(): void;
-  /** `text` is the open line from its start (maybe longer than the header); returns the claim and the header's byte length. */
-  claimRaw(text: string): { headerBytes: number; claim: RawClaim } | undefined;
+  /**
+   * `text` is the open line from its start (maybe longer than the header); returns the claim
+   * and the header's length in characters of `text` (the framer converts it to bytes).
+   */
+  claimRaw(text: string): { headerLength: number; claim: RawClaim } | undefined;
   onRaw(claim: RawClaim, payload: Buffer): void;
 }
 
@@ -28,6 +32,7 @@ const CR = 0x0d;
 const LF = 0x0a;
 const PROMPT = 0x3e; // '>'
 const SPACE = 0x20;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Bytes first decoded to test a partial (raw-read) header, so the payload that follows it on
@@ -40,25 +45,49 @@ const MAX_HEADER_WINDOW = 4096;
 /** An open line longer than this without a break is flushed as a line, so garbage cannot grow memory. */
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
-function firstBreak(buf: Buffer): number {
-  const cr = buf.indexOf(CR);
-  // A CR before any LF is the earliest break; otherwise only the LF search up to it is needed.
-  const lf = cr === -1 ? buf.indexOf(LF) : cr === 0 ? -1 : buf.subarray(0, cr).indexOf(LF);
-  return lf === -1 ? cr : lf;
+function hasBreak(text: string): boolean {
+  return text.indexOf('\r') !== -1 || text.indexOf('\n') !== -1;
 }
 
-/** A line of the chunk: a substring of its latin1 text when the chunk is ASCII, else decoded as UTF-8. */
-function decodeLine(buf: Buffer, text: string, ascii: boolean, start: number, end: number): string {
-  return ascii ? text.slice(start, end) : buf.toString('utf8', start, end);
+/**
+ * The bytes being framed: the open line carried over (as latin1 text) followed by a chunk.
+ * Position p of `text` is byte p of that stream.
+ */
+class Window {
+  constructor(
+    readonly chunk: Buffer,
+    readonly text: string,
+    /** Length of the carried-over part in front of the chunk. */
+    readonly base: number,
+    /** Every byte is below 0x80: lines are substrings of `text` as they are. */
+    readonly ascii: boolean,
+  ) {}
+
+  /** Bytes [start, end): a view of the chunk when they lie in it (Node streams never reuse chunk memory). */
+  bytes(start: number, end: number): Buffer {
+    if (start >= this.base) return this.chunk.subarray(start - this.base, end - this.base);
+    return Buffer.from(this.text.slice(start, end), 'latin1');
+  }
+
+  /** The text of bytes [start, end), decoded as UTF-8 where they are not ASCII. */
+  decode(start: number, end: number): string {
+    const s = this.text.slice(start, end);
+    if (this.ascii || !NON_ASCII.test(s)) return s;
+    return Buffer.from(s, 'latin1').toString('utf8');
+  }
 }
 
 export class LineFramer {
-  /** Bytes of the open (unterminated) line carried over from the previous chunk. */
-  private pending: Buffer | null = null;
+  /** The open (unterminated) line carried over from the previous chunk, as latin1 text. */
+  private pending: string | null = null;
+  private pendingAscii = true;
   /** First bytes of registered partial prefixes: a cheap gate before any decode or regex. */
   private partialFirst = new Uint8Array(256);
   private partialPrefixes: string[] = [];
-  private raw: { claim: RawClaim; remaining: number; parts: Buffer[] } | null = null;
+  /** A raw read in progress: its first piece, and the others only when it spans chunks. */
+  private raw: { claim: RawClaim; remaining: number; first: Buffer | null; parts: Buffer[] | null } | null = null;
+  /** The line text tryClaim decoded for a line it did not claim (so it is decoded only once). */
+  private decodedLine: string | undefined = undefined;
   /** After a raw payload: drop bytes up to the next line break. */
   private dropRest = false;
   /** A prompt `>` ended a chunk; its optional space may open the next one. */
@@ -86,58 +115,45 @@ export class LineFramer {
   /** Forget any partial state (after the port reopens). */
   reset(): void {
     this.pending = null;
+    this.pendingAscii = true;
     this.raw = null;
     this.dropRest = false;
     this.skipPromptSpace = false;
   }
 
   push(chunk: Buffer): void {
+    const chunkText = chunk.toString('latin1');
+    const chunkAscii = isAscii(chunk);
     const pending = this.pending;
     if (pending === null) {
-      this.process(chunk);
+      this.process(new Window(chunk, chunkText, 0, chunkAscii));
+      return;
+    }
+    const joined = pending + chunkText;
+    const joinedAscii = chunkAscii && this.pendingAscii;
+    if (pending.length > MAX_HEADER_WINDOW && joined.length <= this.maxLineBytes && !hasBreak(chunkText)) {
+      // A long open line (too long to be an unclaimed raw-read header) that goes on: keep the
+      // joined rope without searching it again, so a line fed in small reads costs linear time.
+      this.pending = joined;
+      this.pendingAscii = joinedAscii;
       return;
     }
     this.pending = null;
-    // Join the open line with its end only, not with the whole chunk: copying every chunk
-    // that follows an open line (nearly all of them with small reads) cost more than framing it.
-    // Any split of the stream is valid input, so the rest is simply framed as a chunk of its own.
-    const brk = firstBreak(chunk);
-    if (brk === -1 || brk === chunk.length - 1) {
-      this.process(Buffer.concat([pending, chunk]));
-      return;
-    }
-    this.process(Buffer.concat([pending, chunk.subarray(0, brk + 1)]));
-    this.process(chunk.subarray(brk + 1));
+    // A string join, not a Buffer.concat: no copy until the search flattens it, no new Buffer.
+    this.process(new Window(chunk, joined, pending.length, joinedAscii));
   }
 
-  private process(buf: Buffer): void {
-    if (this.pending !== null) {
-      // Only when a raw payload ended inside the joined head and left a new open line.
-      const pending = this.pending;
-      this.pending = null;
-      buf = Buffer.concat([pending, buf]);
-    }
-    const len = buf.length;
-    const text = buf.toString('latin1');
-    const ascii = isAscii(buf);
+  private process(w: Window): void {
+    const text = w.text;
+    const len = text.length;
     let pos = 0;
-    // Cached positions of the next CR and LF at or after `pos` (-1: none in this buffer).
+    // Cached positions of the next CR and LF at or after `pos` (-1: none in this window).
     let nextCr = -2;
     let nextLf = -2;
 
     while (pos < len) {
       if (this.raw !== null) {
-        const raw = this.raw;
-        const take = Math.min(raw.remaining, len - pos);
-        // A view, not a copy: Node streams hand out fresh buffers per chunk.
-        raw.parts.push(buf.subarray(pos, pos + take));
-        raw.remaining -= take;
-        pos += take;
-        if (raw.remaining === 0) {
-          this.raw = null;
-          this.dropRest = true;
-          this.sink.onRaw(raw.claim, raw.parts.length === 1 ? raw.parts[0] : Buffer.concat(raw.parts));
-        }
+        pos = this.takeRaw(w, pos, len);
         continue;
       }
 
@@ -174,61 +190,93 @@ export class LineFramer {
 
       const end = brk === -1 ? len : brk;
       let line: string | undefined;
-      if (this.partialFirst[c] === 1) {
-        const attempt = this.tryClaim(buf, ascii ? text : undefined, pos, end);
-        const claimed = attempt.claimed;
-        line = attempt.text;
+      // The prefix test runs on the window's text in place: most lines that start with `+` are
+      // not raw-read headers, and slicing a header for each cost a string. (A non-ASCII prefix
+      // cannot be seen in latin1 text; it is tested on the decoded header instead.)
+      if (this.partialFirst[c] === 1 && (!w.ascii || this.partialPrefixAt(text, pos))) {
+        const claimed = this.tryClaim(w, pos, end);
+        line = this.decodedLine;
+        this.decodedLine = undefined;
         if (claimed !== undefined) {
           pos += claimed.headerBytes;
           if (claimed.claim.length <= 0) {
             this.dropRest = true;
             this.sink.onRaw(claimed.claim, Buffer.alloc(0));
           } else {
-            this.raw = { claim: claimed.claim, remaining: claimed.claim.length, parts: [] };
+            this.raw = { claim: claimed.claim, remaining: claimed.claim.length, first: null, parts: null };
           }
           continue;
         }
       }
       if (brk === -1) {
         if (len - pos > this.maxLineBytes) {
-          this.sink.onLine(line ?? decodeLine(buf, text, ascii, pos, len));
+          this.sink.onLine(line ?? w.decode(pos, len));
           return;
         }
-        // Keep the open line for the next chunk (a view: Node streams never reuse chunk memory).
-        this.pending = buf.subarray(pos, len);
+        this.pending = text.slice(pos);
+        this.pendingAscii = w.ascii || !NON_ASCII.test(this.pending);
         return;
       }
-      this.sink.onLine(line ?? decodeLine(buf, text, ascii, pos, brk));
+      this.sink.onLine(line ?? w.decode(pos, brk));
       pos = brk + 1;
     }
   }
 
-  /**
-   * Offers the line at `pos` to the partial handlers. Returns the claim, or the line's full
-   * text when it had to be decoded anyway (so it is decoded only once).
-   */
-  private tryClaim(
-    buf: Buffer,
-    asciiText: string | undefined,
-    pos: number,
-    end: number,
-  ): { claimed?: ReturnType<LineFramerSink['claimRaw']>; text?: string } {
-    const whole = end - pos <= this.headerWindow;
-    const headEnd = whole ? end : pos + this.headerWindow;
-    const head = asciiText !== undefined ? asciiText.slice(pos, headEnd) : buf.toString('utf8', pos, headEnd);
-    if (!this.startsWithPartialPrefix(head)) return whole ? { text: head } : {};
-    const claimed = this.sink.claimRaw(head);
-    if (claimed !== undefined) return { claimed };
-    if (whole) return { text: head };
-    // The header may be longer than the window: try the whole line, and widen the window.
-    const full = asciiText !== undefined ? asciiText.slice(pos, end) : buf.toString('utf8', pos, end);
-    const retry = this.sink.claimRaw(full);
-    if (retry !== undefined) this.headerWindow = Math.min(MAX_HEADER_WINDOW, Math.max(this.headerWindow * 2, retry.headerBytes + 64));
-    return retry !== undefined ? { claimed: retry } : { text: full };
+  /** Hands the next bytes to the raw read in progress; returns the position after them. */
+  private takeRaw(w: Window, pos: number, len: number): number {
+    const raw = this.raw!;
+    const take = Math.min(raw.remaining, len - pos);
+    const piece = w.bytes(pos, pos + take);
+    if (raw.first === null) raw.first = piece;
+    else (raw.parts ??= [raw.first]).push(piece);
+    raw.remaining -= take;
+    if (raw.remaining === 0) {
+      this.raw = null;
+      this.dropRest = true;
+      this.sink.onRaw(raw.claim, raw.parts === null ? raw.first : Buffer.concat(raw.parts));
+    }
+    return pos + take;
   }
 
-  private startsWithPartialPrefix(text: string): boolean {
-    for (const p of this.partialPrefixes) if (text.startsWith(p)) return true;
+  /** True when the text at `pos` starts with a registered partial prefix. */
+  private partialPrefixAt(text: string, pos: number): boolean {
+    const prefixes = this.partialPrefixes;
+    for (let i = 0; i < prefixes.length; i++) if (text.startsWith(prefixes[i], pos)) return true;
     return false;
+  }
+
+  /**
+   * Offers the line at `pos` to the partial handlers; returns the claim with the header's byte
+   * length. A line it had to decode whole and that nobody claimed is left in `decodedLine`, so
+   * it is decoded only once.
+   */
+  private tryClaim(w: Window, pos: number, end: number): { headerBytes: number; claim: RawClaim } | undefined {
+    const whole = end - pos <= this.headerWindow;
+    const head = w.decode(pos, whole ? end : pos + this.headerWindow);
+    if (!this.partialPrefixAt(head, 0)) {
+      if (whole) this.decodedLine = head;
+      return undefined;
+    }
+    const claimed = this.claim(w, head);
+    if (claimed !== undefined) return claimed;
+    if (whole) {
+      this.decodedLine = head;
+      return undefined;
+    }
+    // The header may be longer than the window: try the whole line, and widen the window.
+    const full = w.decode(pos, end);
+    const retry = this.claim(w, full);
+    if (retry !== undefined) this.headerWindow = Math.min(MAX_HEADER_WINDOW, Math.max(this.headerWindow * 2, retry.headerBytes + 64));
+    else this.decodedLine = full;
+    return retry;
+  }
+
+  private claim(w: Window, head: string): { headerBytes: number; claim: RawClaim } | undefined {
+    const c = this.sink.claimRaw(head);
+    if (c === undefined) return undefined;
+    const n = c.headerLength;
+    // Decoded text has a char per byte only when it is ASCII.
+    const headerBytes = w.ascii ? n : Buffer.byteLength(head.slice(0, n), 'utf8');
+    return { headerBytes, claim: c.claim };
   }
 }

@@ -54,8 +54,8 @@ export class UrcTable {
     return this.partials.map((h) => h.prefix);
   }
 
-  /** Offers an open line to the partial handlers; the first that claims it wins. */
-  claimRaw(text: string): { headerBytes: number; claim: RawClaim } | undefined {
+  /** Offers an open line to the partial handlers; the first that claims it wins (header length in chars of `text`). */
+  claimRaw(text: string): { headerLength: number; claim: RawClaim } | undefined {
     for (const h of this.partials) {
       if (!text.startsWith(h.prefix)) continue;
       h.partial!.lastIndex = 0;
@@ -69,7 +69,7 @@ export class UrcTable {
         continue;
       }
       if (claim === undefined || !Number.isFinite(claim.length) || claim.length < 0) continue;
-      return { headerBytes: Buffer.byteLength(m[0], 'utf8'), claim };
+      return { headerLength: m[0].length, claim };
     }
     return undefined;
   }

@@ -127,3 +127,28 @@ describe('AT raw (length-prefixed) reads', () => {
     }
   });
 });
+
+describe('AT framing limits', () => {
+  for (const mode of ['whole', 'random:7'] as const) {
+    it(`a 70 000-byte line: complete in one read it is one line; open past 64 KiB it is flushed in pieces; no byte lost [${mode}]`, async () => {
+      const f = await openChannel();
+      try {
+        const garbage = 'x'.repeat(70_000);
+        await f.modem.send(`${garbage}\r\n+CEREG: 1\r\n`, mode);
+        await f.modem.send('\r\nEND\r\n');
+        const end = f.unsolicited.indexOf('END');
+        assert.ok(end >= 2, `got ${f.unsolicited.length} lines`);
+        assert.deepEqual(f.unsolicited.slice(end - 1), ['+CEREG: 1', 'END']);
+        const pieces = f.unsolicited.slice(0, end - 1);
+        assert.equal(pieces.join(''), garbage);
+        if (mode !== 'whole') {
+          // Still open after 64 KiB: flushed once past the limit (plus at most one read), not kept growing.
+          for (const p of pieces) assert.ok(p.length <= 64 * 1024 + 16, `a ${p.length}-char line`);
+          assert.ok(pieces.length >= 2);
+        }
+      } finally {
+        await f.close();
+      }
+    });
+  }
+});
