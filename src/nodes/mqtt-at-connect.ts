@@ -110,11 +110,6 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         const code = /CONNACK (\d)/.exec(s.reason ?? '')?.[1] ?? '?';
         return { fill: 'red', shape: 'ring', text: _('iotda-at.errors.authFailed', { code, reason: s.reason ?? '' }) };
       }
-      if (s.state === 'held') {
-        // Grey like a stopped link, but saying who took it down; a publisher's own queue still shows.
-        const queued = u.queued?.() ?? 0;
-        return { fill: 'grey', shape: 'ring', text: queued > 0 ? _('iotda-at.action.heldQueued', { count: queued }) : _('iotda-at.action.held') };
-      }
       return linkStatusView(s, _, u.queued?.() ?? 0);
     };
     node.refresh = (u) => u.node.status(view(u));
