@@ -1,0 +1,120 @@
+/**
+ * What the browser tests share: `scripts/demo.js` (IoTDA emulator + Node-RED + the demo flow on an
+ * emulated EC20) on free ports, and the editor in headless Chromium through playwright-core.
+ * Tests are skipped, with the reason, where Chromium or playwright-core is not installed.
+ * (Same setup as test/e2e/editor.test.ts, which still has its own copy.)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export const root = path.resolve(__dirname, '..', '..');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+function playwrightCore(): PlaywrightCore | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('playwright-core') as PlaywrightCore;
+  } catch {
+    return null;
+  }
+}
+const pw = playwrightCore();
+
+/** Why the browser tests cannot run here, or false. */
+export const skipBrowser: string | false = !fs.existsSync(CHROMIUM)
+  ? `${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM) to run the browser test`
+  : !pw
+    ? 'playwright-core is not installed: npm install --no-save playwright-core to run the browser test'
+    : !fs.existsSync(path.join(root, 'dist', 'nodes', 'iotda-at.js'))
+      ? 'dist/ is not built (npm run build)'
+      : false;
+
+// The few playwright-core calls used, typed locally so the tests compile where the package is
+// absent (they are then skipped). Callbacks given to evaluate/waitForFunction run in the page.
+export interface Locator {
+  fill(value: string): Promise<void>;
+  hover(): Promise<void>;
+  click(): Promise<void>;
+  waitFor(options?: { state?: 'visible' | 'hidden' | 'attached' | 'detached'; timeout?: number }): Promise<void>;
+  getAttribute(name: string): Promise<string | null>;
+  textContent(): Promise<string | null>;
+  filter(options: { hasText?: string | RegExp }): Locator;
+  first(): Locator;
+}
+export interface Page {
+  goto(url: string): Promise<unknown>;
+  locator(selector: string): Locator;
+  evaluate<R, A>(fn: (arg: A) => R, arg: A): Promise<R>;
+  waitForFunction<A>(fn: (arg: A) => unknown, arg: A, options?: { timeout?: number }): Promise<unknown>;
+}
+export interface BrowserContext {
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+export interface Browser {
+  newContext(options: { locale: string; viewport: { width: number; height: number } }): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+interface PlaywrightCore {
+  chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> };
+}
+
+export interface Demo {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<unknown>;
+}
+
+/**
+ * Starts scripts/demo.js on free ports with its user dir in `dir`; resolves once it printed the
+ * editor URL. `env` adds to the environment (e.g. LANG, which sets the runtime's language).
+ */
+export function startDemo(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Demo> {
+  const child = spawn(process.execPath, [path.join(root, 'scripts', 'demo.js')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, IOTDA_DEMO_MQTT_PORT: '0', IOTDA_DEMO_HTTP_PORT: '0', IOTDA_DEMO_UI_PORT: '0', IOTDA_DEMO_DIR: dir, IOTDA_DEMO_QUIET: '1', ...env },
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let out = '';
+  child.stderr!.on('data', (c) => (out += c));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /Node-RED editor: (\S+)/.exec(out);
+      if (m) resolve({ url: m[1], child, exited });
+    });
+    void exited.then((code) => reject(new Error(`demo exited (${code}) before it was ready:\n${out}`)));
+  });
+}
+
+export async function stopDemo(demo: Demo | undefined): Promise<void> {
+  if (!demo) return;
+  // demo.js stops Node-RED and the emulator on SIGINT, then exits.
+  if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill('SIGINT');
+  const killer = setTimeout(() => demo.child.kill('SIGKILL'), 20000);
+  await demo.exited;
+  clearTimeout(killer);
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return pw!.chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// Page-side global, only ever touched inside callbacks that run in the browser.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const RED: any;
+
+/** A fresh browser context in `locale` with the editor loaded and our node types registered. */
+export async function openEditor(browser: Browser, url: string, locale: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale, viewport: { width: 1600, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && RED.nodes.getType('at-publish'), null, { timeout: 60000 });
+  await page.locator('#red-ui-workspace-chart g.red-ui-flow-node-group').first().waitFor();
+  return { context, page };
+}

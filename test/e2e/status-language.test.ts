@@ -1,0 +1,100 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { launchBrowser, openEditor, root, skipBrowser, startDemo, stopDemo, type Browser, type Demo, type Page } from './editor-session';
+
+// Node statuses in the EDITOR USER's language: the demo (at-publish and at-subscribe on an
+// emulated EC20 logged in to the IoTDA emulator) runs with an English runtime, and the editor
+// opened in Chromium with a zh-CN and an en-US locale must show the online status, signal
+// value included, in the browser's language under every IoTDA node.
+
+const catalog = (lang: string) => JSON.parse(fs.readFileSync(path.join(root, 'nodes', 'locales', lang, 'iotda-at.json'), 'utf8'));
+const en = catalog('en-US');
+const zh = catalog('zh-CN');
+
+/** The online status as the editor shows it, from the catalog template (see src/nodes/status-view.ts). */
+function onlineLabel(template: string): RegExp {
+  const escaped = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('__signal__', '(\\d+)');
+  return new RegExp(`^MQTT ${escaped}$`);
+}
+
+// Page-side global, only ever touched inside callbacks that run in the browser.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const RED: any;
+
+/** Waits until every IoTDA flow node's status label matches `pattern`; returns the labels. */
+async function onlineLabels(page: Page, pattern: RegExp): Promise<string[]> {
+  const ids = await page.evaluate(() => {
+    const out: string[] = [];
+    RED.nodes.eachNode((n: { id: string; type: string }) => {
+      if (n.type === 'at-publish' || n.type === 'at-subscribe') out.push(n.id);
+    });
+    return out;
+  }, null);
+  assert.equal(ids.length, 3, 'the demo flow has one at-subscribe and two at-publish nodes');
+  // The modem boots, attaches and logs in first; the signal follows right after the login.
+  await page.waitForFunction(
+    ({ ids, source }: { ids: string[]; source: string }) =>
+      ids.every((id) => {
+        const label = document.getElementById(id)?.querySelector('.red-ui-flow-node-status-label');
+        const dot = document.getElementById(id)?.querySelector('.red-ui-flow-node-status');
+        return label && new RegExp(source).test(label.textContent) && dot.classList.contains('red-ui-flow-node-status-dot-green');
+      }),
+    { ids, source: pattern.source },
+    { timeout: 60000 },
+  );
+  return page.evaluate(
+    (ids: string[]) => ids.map((id) => document.getElementById(id).querySelector('.red-ui-flow-node-status-label').textContent as string),
+    ids,
+  );
+}
+
+describe('node status in the editor user’s language', { skip: skipBrowser }, () => {
+  let dir = '';
+  let demo: Demo | undefined;
+  let browser: Browser | undefined;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-status-lang-'));
+    // An English gateway: the runtime's own RED._ renders English.
+    demo = await startDemo(dir, { LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8' });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopDemo(demo);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const signals: Record<string, string[]> = {};
+
+  for (const { locale, cat, language } of [
+    { locale: 'zh-CN', cat: zh, language: 'Chinese' },
+    { locale: 'en-US', cat: en, language: 'English' },
+  ]) {
+    it(`shows the online status with its signal in ${language} to a ${locale} browser`, async () => {
+      const { context, page } = await openEditor(browser!, demo!.url, locale);
+      try {
+        const pattern = onlineLabel(cat['iotda-at'].status.connectedSignal);
+        const labels = await onlineLabels(page, pattern);
+        signals[locale] = labels.map((l) => pattern.exec(l)![1]);
+        for (const s of signals[locale]) assert.ok(Number(s) > 0 && Number(s) <= 100, `signal ${s}% in ${labels.join(' | ')}`);
+        // Nothing of the $t() form reaches the canvas.
+        for (const l of labels) assert.doesNotMatch(l, /\$t\(|__/);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  it('shows the same signal value in both languages', () => {
+    assert.ok(signals['zh-CN'] && signals['en-US'], 'both locale tests ran');
+    assert.deepEqual(signals['zh-CN'], signals['en-US']);
+    assert.notEqual(zh['iotda-at'].status.connectedSignal, en['iotda-at'].status.connectedSignal);
+  });
+});
