@@ -110,6 +110,8 @@ export class AtChannel extends EventEmitter {
   private readonly urcs: UrcTable;
   private readonly secrets = new SecretRedactor();
   private readonly bannerSet = new Set<string>();
+  /** First characters of the string banners: most lines (`+...`, `OK`) skip the Set lookup and its hashing. */
+  private readonly bannerFirst = new Uint8Array(128);
   private readonly bannerPatterns: RegExp[] = [];
   /** Longest string banner: longer lines skip the Set lookup (hashing a long line is not free). */
   private bannerMaxLength = 0;
@@ -161,8 +163,13 @@ export class AtChannel extends EventEmitter {
     this.opts = options;
     for (const b of options.bootBanners ?? []) {
       if (typeof b === 'string') {
-        this.bannerSet.add(b.trim());
-        this.bannerMaxLength = Math.max(this.bannerMaxLength, b.trim().length);
+        const banner = b.trim();
+        if (banner.length === 0) continue;
+        this.bannerSet.add(banner);
+        this.bannerMaxLength = Math.max(this.bannerMaxLength, banner.length);
+        const first = banner.charCodeAt(0);
+        if (first < 128) this.bannerFirst[first] = 1;
+        else this.bannerFirst.fill(1);
       }
       else this.bannerPatterns.push(b);
     }
@@ -471,8 +478,11 @@ export class AtChannel extends EventEmitter {
   }
 
   private isBanner(t: string): boolean {
-    if (t.length <= this.bannerMaxLength && this.bannerSet.has(t)) return true;
-    for (const re of this.bannerPatterns) {
+    const first = t.charCodeAt(0);
+    if (t.length <= this.bannerMaxLength && (first >= 128 || this.bannerFirst[first] === 1) && this.bannerSet.has(t)) return true;
+    const patterns = this.bannerPatterns;
+    if (patterns.length === 0) return false;
+    for (const re of patterns) {
       re.lastIndex = 0;
       if (re.test(t)) return true;
     }

@@ -69,6 +69,12 @@ class Window {
     return Buffer.from(this.text.slice(start, end), 'latin1');
   }
 
+  /** Copies bytes [start, end) into `target` at `offset`. */
+  copyTo(target: Buffer, offset: number, start: number, end: number): void {
+    if (start >= this.base) this.chunk.copy(target, offset, start - this.base, end - this.base);
+    else target.write(this.text.slice(start, end), offset, 'latin1');
+  }
+
   /** The text of bytes [start, end), decoded as UTF-8 where they are not ASCII. */
   decode(start: number, end: number): string {
     const s = this.text.slice(start, end);
@@ -84,8 +90,8 @@ export class LineFramer {
   /** First bytes of registered partial prefixes: a cheap gate before any decode or regex. */
   private partialFirst = new Uint8Array(256);
   private partialPrefixes: string[] = [];
-  /** A raw read in progress: its first piece, and the others only when it spans chunks. */
-  private raw: { claim: RawClaim; remaining: number; first: Buffer | null; parts: Buffer[] | null } | null = null;
+  /** A raw read in progress; `into` is allocated only when the payload spans reads. */
+  private raw: { claim: RawClaim; remaining: number; into: Buffer | null } | null = null;
   /** The line text tryClaim decoded for a line it did not claim (so it is decoded only once). */
   private decodedLine: string | undefined = undefined;
   /** After a raw payload: drop bytes up to the next line break. */
@@ -203,7 +209,7 @@ export class LineFramer {
             this.dropRest = true;
             this.sink.onRaw(claimed.claim, Buffer.alloc(0));
           } else {
-            this.raw = { claim: claimed.claim, remaining: claimed.claim.length, first: null, parts: null };
+            this.raw = { claim: claimed.claim, remaining: claimed.claim.length, into: null };
           }
           continue;
         }
@@ -226,16 +232,25 @@ export class LineFramer {
   private takeRaw(w: Window, pos: number, len: number): number {
     const raw = this.raw!;
     const take = Math.min(raw.remaining, len - pos);
-    const piece = w.bytes(pos, pos + take);
-    if (raw.first === null) raw.first = piece;
-    else (raw.parts ??= [raw.first]).push(piece);
-    raw.remaining -= take;
-    if (raw.remaining === 0) {
-      this.raw = null;
-      this.dropRest = true;
-      this.sink.onRaw(raw.claim, raw.parts === null ? raw.first : Buffer.concat(raw.parts));
+    if (raw.into === null && take === raw.remaining) {
+      // The whole payload is in this read: a view, no copy.
+      this.finishRaw(w.bytes(pos, pos + take));
+      return pos + take;
     }
+    // Spanning reads: one buffer of the announced length, filled as the bytes come.
+    const total = raw.claim.length;
+    raw.into ??= Buffer.allocUnsafe(total);
+    w.copyTo(raw.into, total - raw.remaining, pos, pos + take);
+    raw.remaining -= take;
+    if (raw.remaining === 0) this.finishRaw(raw.into);
     return pos + take;
+  }
+
+  private finishRaw(payload: Buffer): void {
+    const claim = this.raw!.claim;
+    this.raw = null;
+    this.dropRest = true;
+    this.sink.onRaw(claim, payload);
   }
 
   /** True when the text at `pos` starts with a registered partial prefix. */

@@ -6,6 +6,13 @@
  */
 import type { RawClaim, UrcHandler } from './types';
 
+/**
+ * Largest raw read a header may announce. The modules deliver at most a few KiB per URC
+ * (EC20 10 KiB); a larger length is line noise, and claiming it would swallow the stream and
+ * reserve that much memory. Such a header is left to the line handlers.
+ */
+const MAX_RAW_BYTES = 1024 * 1024;
+
 /** Longest prefix key looked up in the map; longer "prefixes" are not URC names. */
 const MAX_KEY_LENGTH = 48;
 
@@ -68,7 +75,7 @@ export class UrcTable {
         this.onHandlerError(h, err);
         continue;
       }
-      if (claim === undefined || !Number.isFinite(claim.length) || claim.length < 0) continue;
+      if (claim === undefined || !Number.isInteger(claim.length) || claim.length < 0 || claim.length > MAX_RAW_BYTES) continue;
       return { headerLength: m[0].length, claim };
     }
     return undefined;

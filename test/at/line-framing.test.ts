@@ -107,6 +107,24 @@ describe('AT raw (length-prefixed) reads', () => {
     }
   }
 
+  it('a header announcing more than 1 MiB is not claimed: the stream goes on as lines', async () => {
+    const f = await openChannel();
+    try {
+      const payloads: Buffer[] = [];
+      f.channel.addUrc({
+        name: 'qmtrecv',
+        prefix: '+QMTRECV:',
+        partial: /^\+QMTRECV: (\d+),(\d+),"([^"]*)",(\d+),"/,
+        onPartial: (m) => ({ length: Number(m[4]), onRaw: (p) => payloads.push(p) }),
+      });
+      await f.modem.send('+QMTRECV: 0,1,"t",99999999,"{}"\r\nOK\r\n', 'random:7');
+      assert.deepEqual(payloads, []);
+      assert.deepEqual(f.unsolicited, ['+QMTRECV: 0,1,"t",99999999,"{}"', 'OK']);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('a header whose partial form does not match is an ordinary line for the line handler', async () => {
     const f = await openChannel();
     try {
