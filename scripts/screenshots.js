@@ -10,6 +10,7 @@
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
+const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
@@ -20,6 +21,10 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORT = { width: 1600, height: 820 };
+// The editor sizes a tray from its content when a type is first opened (a config select's
+// longest node name among it), so one dialog opens 509px wide in one run and 605px in the next.
+// The dialog pictures use one width, in both languages.
+const TRAY_WIDTH = 600;
 
 // One picture of a flow per example; the file name says what the flow does.
 const FLOWS = [
@@ -29,12 +34,23 @@ const FLOWS = [
   ['flow-same-flow-esp8266.png', 'Same flow on each model - ESP8266 (simulated).json'],
 ];
 
+/** Resolves `port` if nothing listens on it on 127.0.0.1, else 0 (any free port). */
+function portIfFree(port) {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(0));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(port)));
+  });
+}
+
 /** Starts scripts/demo.js on free ports; resolves with its editor URL and a stop function. */
-function startDemo(dir) {
+async function startDemo(dir) {
+  // The connection dialog shows the emulator's port: 1883, what a reader would type, when free.
+  const mqttPort = await portIfFree(1883);
   const child = spawn(process.execPath, [path.join(root, 'scripts', 'demo.js')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, IOTDA_DEMO_MQTT_PORT: '0', IOTDA_DEMO_HTTP_PORT: '0', IOTDA_DEMO_UI_PORT: '0', IOTDA_DEMO_DIR: dir, IOTDA_DEMO_QUIET: '1' },
+    env: { ...process.env, IOTDA_DEMO_MQTT_PORT: String(mqttPort), IOTDA_DEMO_HTTP_PORT: '0', IOTDA_DEMO_UI_PORT: '0', IOTDA_DEMO_DIR: dir, IOTDA_DEMO_QUIET: '1' },
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {
@@ -143,6 +159,14 @@ async function openDialog(page, type, kind) {
     const t = [...document.querySelectorAll('.red-ui-tray')].pop();
     return t && getComputedStyle(t).right === '0px' && t.contains(document.activeElement);
   });
+  // As a drag of the tray's edge does: the body's min-width (the opening width) goes too.
+  await page.evaluate((width) => {
+    const t = $('.red-ui-tray').last();
+    t.find('.red-ui-tray-body').css('min-width', '');
+    t.width(width);
+    $(window).trigger('resize');
+  }, TRAY_WIDTH);
+  await page.waitForFunction((width) => Math.round($('.red-ui-tray').last().width()) === width, TRAY_WIDTH);
   return tray;
 }
 
