@@ -38,13 +38,27 @@ function checkTemplate(dialect: AtDialect, template: string): void {
 const renderConfigs = new WeakMap<AtDialect, { escape: (value: unknown) => string }>();
 const NO_PARTIALS = {};
 
+/**
+ * Parsed templates, keyed by the template alone. Mustache's own cache keys each lookup by
+ * `template + ':' + tags`, a string built and hashed per render, which cost more than the
+ * render; profiles use a few dozen templates, so this map stays small.
+ */
+const writer = new Mustache.Writer();
+const parsedTemplates = new Map<string, string[][]>();
+
 function renderWithEscape(dialect: AtDialect, template: string, view: Record<string, unknown>): string {
   let config = renderConfigs.get(dialect);
   if (config === undefined) {
     config = { escape: (value: unknown) => dialect.escape(typeof value === 'string' ? value : String(value)) };
     renderConfigs.set(dialect, config);
   }
-  return Mustache.render(template, view, NO_PARTIALS, config);
+  let tokens = parsedTemplates.get(template);
+  if (tokens === undefined) {
+    if (parsedTemplates.size >= MAX_CHECKED_TEMPLATES) parsedTemplates.clear();
+    tokens = writer.parse(template) as string[][];
+    parsedTemplates.set(template, tokens);
+  }
+  return writer.renderTokens(tokens, new Mustache.Context(view), NO_PARTIALS, template, config);
 }
 
 function checkSingleLine(template: string, line: string): void {

@@ -49,40 +49,6 @@ function hasBreak(text: string): boolean {
   return text.indexOf('\r') !== -1 || text.indexOf('\n') !== -1;
 }
 
-/**
- * The bytes being framed: the open line carried over (as latin1 text) followed by a chunk.
- * Position p of `text` is byte p of that stream.
- */
-class Window {
-  constructor(
-    readonly chunk: Buffer,
-    readonly text: string,
-    /** Length of the carried-over part in front of the chunk. */
-    readonly base: number,
-    /** Every byte is below 0x80: lines are substrings of `text` as they are. */
-    readonly ascii: boolean,
-  ) {}
-
-  /** Bytes [start, end): a view of the chunk when they lie in it (Node streams never reuse chunk memory). */
-  bytes(start: number, end: number): Buffer {
-    if (start >= this.base) return this.chunk.subarray(start - this.base, end - this.base);
-    return Buffer.from(this.text.slice(start, end), 'latin1');
-  }
-
-  /** Copies bytes [start, end) into `target` at `offset`. */
-  copyTo(target: Buffer, offset: number, start: number, end: number): void {
-    if (start >= this.base) this.chunk.copy(target, offset, start - this.base, end - this.base);
-    else target.write(this.text.slice(start, end), offset, 'latin1');
-  }
-
-  /** The text of bytes [start, end), decoded as UTF-8 where they are not ASCII. */
-  decode(start: number, end: number): string {
-    const s = this.text.slice(start, end);
-    if (this.ascii || !NON_ASCII.test(s)) return s;
-    return Buffer.from(s, 'latin1').toString('utf8');
-  }
-}
-
 export class LineFramer {
   /** The open (unterminated) line carried over from the previous chunk, as latin1 text. */
   private pending: string | null = null;
@@ -99,6 +65,15 @@ export class LineFramer {
   /** A prompt `>` ended a chunk; its optional space may open the next one. */
   private skipPromptSpace = false;
   private headerWindow = INITIAL_HEADER_WINDOW;
+
+  // The bytes being framed (fields, not an object per read): the open line carried over, as
+  // latin1 text, followed by the chunk. Position p of `text` is byte p of that stream.
+  private chunk: Buffer = Buffer.alloc(0);
+  private text = '';
+  /** Length of the carried-over part in front of the chunk. */
+  private base = 0;
+  /** Every byte is below 0x80: lines are substrings of `text` as they are. */
+  private ascii = true;
 
   constructor(
     private readonly sink: LineFramerSink,
@@ -132,7 +107,7 @@ export class LineFramer {
     const chunkAscii = isAscii(chunk);
     const pending = this.pending;
     if (pending === null) {
-      this.process(new Window(chunk, chunkText, 0, chunkAscii));
+      this.process(chunk, chunkText, 0, chunkAscii);
       return;
     }
     const joined = pending + chunkText;
@@ -146,11 +121,14 @@ export class LineFramer {
     }
     this.pending = null;
     // A string join, not a Buffer.concat: no copy until the search flattens it, no new Buffer.
-    this.process(new Window(chunk, joined, pending.length, joinedAscii));
+    this.process(chunk, joined, pending.length, joinedAscii);
   }
 
-  private process(w: Window): void {
-    const text = w.text;
+  private process(chunk: Buffer, text: string, base: number, ascii: boolean): void {
+    this.chunk = chunk;
+    this.text = text;
+    this.base = base;
+    this.ascii = ascii;
     const len = text.length;
     let pos = 0;
     // Cached positions of the next CR and LF at or after `pos` (-1: none in this window).
@@ -159,7 +137,7 @@ export class LineFramer {
 
     while (pos < len) {
       if (this.raw !== null) {
-        pos = this.takeRaw(w, pos, len);
+        pos = this.takeRaw(pos, len);
         continue;
       }
 
@@ -199,8 +177,8 @@ export class LineFramer {
       // The prefix test runs on the window's text in place: most lines that start with `+` are
       // not raw-read headers, and slicing a header for each cost a string. (A non-ASCII prefix
       // cannot be seen in latin1 text; it is tested on the decoded header instead.)
-      if (this.partialFirst[c] === 1 && (!w.ascii || this.partialPrefixAt(text, pos))) {
-        const claimed = this.tryClaim(w, pos, end);
+      if (this.partialFirst[c] === 1 && (!ascii || this.partialPrefixAt(text, pos))) {
+        const claimed = this.tryClaim(pos, end);
         line = this.decodedLine;
         this.decodedLine = undefined;
         if (claimed !== undefined) {
@@ -216,31 +194,50 @@ export class LineFramer {
       }
       if (brk === -1) {
         if (len - pos > this.maxLineBytes) {
-          this.sink.onLine(line ?? w.decode(pos, len));
+          this.sink.onLine(line ?? this.decode(pos, len));
           return;
         }
         this.pending = text.slice(pos);
-        this.pendingAscii = w.ascii || !NON_ASCII.test(this.pending);
+        this.pendingAscii = ascii || !NON_ASCII.test(this.pending);
         return;
       }
-      this.sink.onLine(line ?? w.decode(pos, brk));
+      this.sink.onLine(line ?? this.decode(pos, brk));
       pos = brk + 1;
     }
   }
 
+  /** Bytes [start, end): a view of the chunk when they lie in it (Node streams never reuse chunk memory). */
+  private bytes(start: number, end: number): Buffer {
+    if (start >= this.base) return this.chunk.subarray(start - this.base, end - this.base);
+    return Buffer.from(this.text.slice(start, end), 'latin1');
+  }
+
+  /** Copies bytes [start, end) into `target` at `offset`. */
+  private copyTo(target: Buffer, offset: number, start: number, end: number): void {
+    if (start >= this.base) this.chunk.copy(target, offset, start - this.base, end - this.base);
+    else target.write(this.text.slice(start, end), offset, 'latin1');
+  }
+
+  /** The text of bytes [start, end), decoded as UTF-8 where they are not ASCII. */
+  private decode(start: number, end: number): string {
+    const s = this.text.slice(start, end);
+    if (this.ascii || !NON_ASCII.test(s)) return s;
+    return Buffer.from(s, 'latin1').toString('utf8');
+  }
+
   /** Hands the next bytes to the raw read in progress; returns the position after them. */
-  private takeRaw(w: Window, pos: number, len: number): number {
+  private takeRaw(pos: number, len: number): number {
     const raw = this.raw!;
     const take = Math.min(raw.remaining, len - pos);
     if (raw.into === null && take === raw.remaining) {
       // The whole payload is in this read: a view, no copy.
-      this.finishRaw(w.bytes(pos, pos + take));
+      this.finishRaw(this.bytes(pos, pos + take));
       return pos + take;
     }
     // Spanning reads: one buffer of the announced length, filled as the bytes come.
     const total = raw.claim.length;
     raw.into ??= Buffer.allocUnsafe(total);
-    w.copyTo(raw.into, total - raw.remaining, pos, pos + take);
+    this.copyTo(raw.into, total - raw.remaining, pos, pos + take);
     raw.remaining -= take;
     if (raw.remaining === 0) this.finishRaw(raw.into);
     return pos + take;
@@ -265,33 +262,33 @@ export class LineFramer {
    * length. A line it had to decode whole and that nobody claimed is left in `decodedLine`, so
    * it is decoded only once.
    */
-  private tryClaim(w: Window, pos: number, end: number): { headerBytes: number; claim: RawClaim } | undefined {
+  private tryClaim(pos: number, end: number): { headerBytes: number; claim: RawClaim } | undefined {
     const whole = end - pos <= this.headerWindow;
-    const head = w.decode(pos, whole ? end : pos + this.headerWindow);
+    const head = this.decode(pos, whole ? end : pos + this.headerWindow);
     if (!this.partialPrefixAt(head, 0)) {
       if (whole) this.decodedLine = head;
       return undefined;
     }
-    const claimed = this.claim(w, head);
+    const claimed = this.claim(head);
     if (claimed !== undefined) return claimed;
     if (whole) {
       this.decodedLine = head;
       return undefined;
     }
     // The header may be longer than the window: try the whole line, and widen the window.
-    const full = w.decode(pos, end);
-    const retry = this.claim(w, full);
+    const full = this.decode(pos, end);
+    const retry = this.claim(full);
     if (retry !== undefined) this.headerWindow = Math.min(MAX_HEADER_WINDOW, Math.max(this.headerWindow * 2, retry.headerBytes + 64));
     else this.decodedLine = full;
     return retry;
   }
 
-  private claim(w: Window, head: string): { headerBytes: number; claim: RawClaim } | undefined {
+  private claim(head: string): { headerBytes: number; claim: RawClaim } | undefined {
     const c = this.sink.claimRaw(head);
     if (c === undefined) return undefined;
     const n = c.headerLength;
     // Decoded text has a char per byte only when it is ASCII.
-    const headerBytes = w.ascii ? n : Buffer.byteLength(head.slice(0, n), 'utf8');
+    const headerBytes = this.ascii ? n : Buffer.byteLength(head.slice(0, n), 'utf8');
     return { headerBytes, claim: c.claim };
   }
 }
