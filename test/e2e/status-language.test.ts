@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { LinkStatus } from '../../dist/link/link-supervisor';
+import { CATALOG_NS, NESTED_LEAD, linkStatusView } from '../../dist/nodes/status-view';
 import { launchBrowser, openEditor, root, skipBrowser, startDemo, stopDemo, type Browser, type Demo, type Page } from './editor-session';
 
 // Node statuses in the EDITOR USER's language: the demo (at-publish and at-subscribe on an
@@ -18,6 +20,33 @@ const zh = catalog('zh-CN');
 function onlineLabel(template: string): RegExp {
   const escaped = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('__signal__', '(\\d+)');
   return new RegExp(`^MQTT ${escaped}$`);
+}
+
+/** Every link state with a catalog text (error reasons are runtime text and not here). */
+const STATES: Array<[LinkStatus, number]> = [
+  [{ state: 'opening-port', step: 'port', queued: 0 }, 0],
+  [{ state: 'attaching', step: 'sim', queued: 0 }, 0],
+  [{ state: 'attaching', step: 'wifi', queued: 0 }, 0],
+  [{ state: 'connecting', step: 'mqtt', queued: 0 }, 0],
+  [{ state: 'subscribing', step: 'subscribe', queued: 0 }, 0],
+  [{ state: 'init', queued: 0 }, 0],
+  [{ state: 'online', signal: 42, queued: 0 }, 0],
+  [{ state: 'online', queued: 0 }, 0],
+  [{ state: 'backoff', reason: 'x', queued: 5 }, 5],
+  [{ state: 'held', queued: 0 }, 0],
+  [{ state: 'held', queued: 7 }, 7],
+  [{ state: 'stopping', queued: 0 }, 0],
+  [{ state: 'stopped', queued: 0 }, 0],
+];
+
+/** What a status text should read in a catalog, worked out from the catalog itself. */
+function expectedText(cat: Record<string, unknown>, text: string): string {
+  const find = (key: string) => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], cat) as string;
+  if (text.startsWith(`${CATALOG_NS}:`)) return find(text.slice(CATALOG_NS.length + 1));
+  const m = /^\S+ \$t\([^:]+:([\w.-]+), (\{.*\})\)$/.exec(text);
+  assert.ok(m, `not a status text of ours: ${text}`);
+  const numbers = JSON.parse(m[2]) as Record<string, number>;
+  return `${NESTED_LEAD} ${find(m[1]).replace(/__(\w+)__/g, (_all, name: string) => String(numbers[name]))}`;
 }
 
 // Page-side global, only ever touched inside callbacks that run in the browser.
@@ -77,7 +106,7 @@ describe('node status in the editor user’s language', { skip: skipBrowser }, (
     { locale: 'zh-CN', cat: zh, language: 'Chinese' },
     { locale: 'en-US', cat: en, language: 'English' },
   ]) {
-    it(`shows the online status with its signal in ${language} to a ${locale} browser`, async () => {
+    it(`shows the online status with its signal in ${language} to a ${locale} browser, and every other status text`, async () => {
       const { context, page } = await openEditor(browser!, demo!.url, locale);
       try {
         const pattern = onlineLabel(cat['iotda-at'].status.connectedSignal);
@@ -86,6 +115,18 @@ describe('node status in the editor user’s language', { skip: skipBrowser }, (
         for (const s of signals[locale]) assert.ok(Number(s) > 0 && Number(s) <= 100, `signal ${s}% in ${labels.join(' | ')}`);
         // Nothing of the $t() form reaches the canvas.
         for (const l of labels) assert.doesNotMatch(l, /\$t\(|__/);
+
+        // Every other status text, through the editor's own call for status texts (red.js,
+        // "status/#": node._(text, {defaultValue: text}) for texts starting with a letter).
+        const texts = STATES.map(([st, queued]) => linkStatusView(st, (k) => k, queued).text!);
+        const shown = await page.evaluate((texts: string[]) => {
+          let node: { _: (key: string, opts: unknown) => string } | undefined;
+          RED.nodes.eachNode((n: { type: string; _: (key: string, opts: unknown) => string }) => {
+            if (!node && n.type === 'at-publish') node = n;
+          });
+          return texts.map((t) => (/^[@a-zA-Z]/.test(t) ? node!._(t, { defaultValue: t }) : t));
+        }, texts);
+        assert.deepEqual(shown, texts.map((t) => expectedText(cat, t)));
       } finally {
         await context.close();
       }
