@@ -3,55 +3,17 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { root, skipBrowser, startDemo, stopDemo, launchBrowser, openEditor, type Browser, type BrowserContext, type Demo, type Page } from './editor-session';
 
 // The edit dialogs as a person sees them, in en-US and zh-CN: every dialog of the running demo
 // (scripts/demo.js) opened in headless Chromium, in each variant that shows other rows (modem
-// model, publish and subscribe kind), and measured. What review found by eye (a label wrapping
-// to two lines, a select whose text is cut, a tip sticking out past the fields) is a geometry
-// fact here. Each dialog is measured at the width the editor opens it with and again at 500px,
-// the narrowest tray Node-RED opens. Skipped, with the reason, without Chromium or playwright-core.
+// model, publish and subscribe kind, a new node), and measured. What review found by eye (a
+// label wrapping to two lines, a select whose text is cut, a tip sticking out past the fields,
+// a row stuck to the tip above it) is a geometry fact here. Each dialog is measured at the width
+// the editor opens it with and again at 500px, the narrowest tray Node-RED opens.
 
-const root = path.resolve(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const LOCALES = ['en-US', 'zh-CN'];
 const NARROW_TRAY = 500;
-
-function playwrightCore(): PlaywrightCore | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('playwright-core') as PlaywrightCore;
-  } catch {
-    return null;
-  }
-}
-const pw = playwrightCore();
-const skip = !fs.existsSync(CHROMIUM)
-  ? `${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM) to run the browser test`
-  : !pw
-    ? 'playwright-core is not installed: npm install --no-save playwright-core to run the browser test'
-    : !fs.existsSync(path.join(root, 'dist', 'nodes', 'iotda-at.js'))
-      ? 'dist/ is not built (npm run build)'
-      : false;
-
-// The few playwright-core calls used here, typed locally so the test compiles where the package
-// is absent (it is then skipped). Callbacks given to evaluate/waitForFunction run in the page.
-interface Page {
-  goto(url: string): Promise<unknown>;
-  evaluate<R, A>(fn: (arg: A) => R, arg: A): Promise<R>;
-  waitForFunction<A>(fn: (arg: A) => unknown, arg: A, options?: { timeout?: number }): Promise<unknown>;
-}
-interface BrowserContext {
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
-interface Browser {
-  newContext(options: { locale: string; viewport: { width: number; height: number } }): Promise<BrowserContext>;
-  close(): Promise<void>;
-}
-interface PlaywrightCore {
-  chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> };
-}
 
 // Page-side globals, only ever touched inside callbacks that run in the browser.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -61,61 +23,32 @@ declare const $: any;
 declare function getComputedStyle(el: any): any;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-interface Demo {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<unknown>;
-}
-
-/** Starts scripts/demo.js on free ports in `dir`; resolves once it printed the editor URL. */
-function startDemo(dir: string): Promise<Demo> {
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'demo.js')], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, IOTDA_DEMO_MQTT_PORT: '0', IOTDA_DEMO_HTTP_PORT: '0', IOTDA_DEMO_UI_PORT: '0', IOTDA_DEMO_DIR: dir, IOTDA_DEMO_QUIET: '1' },
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let out = '';
-  child.stderr!.on('data', (c) => (out += c));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /Node-RED editor: (\S+)/.exec(out);
-      if (m) resolve({ url: m[1], child, exited });
-    });
-    void exited.then((code) => reject(new Error(`demo exited (${code}) before it was ready:\n${out}`)));
-  });
-}
-
-async function stopDemo(demo: Demo | undefined): Promise<void> {
-  if (!demo) return;
-  // demo.js stops Node-RED and the emulator on SIGINT, then exits.
-  if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill('SIGINT');
-  const killer = setTimeout(() => demo.child.kill('SIGKILL'), 20000);
-  await demo.exited;
-  clearTimeout(killer);
-}
-
 /** One dialog in one state: the node to open, and what to choose so the state's rows show. */
 interface DialogCase {
   type: string;
   variant: string;
-  /** Runs in the page with the dialog open: picks the model or kind of the variant. */
-  choose?: 'model' | 'kind';
+  /** A new config node (the dialog of "Add new ..."), not the demo's. */
+  fresh?: boolean;
+  /** What to pick with the dialog open: the model, the kind, or "add new" in the modem select. */
+  choose?: 'model' | 'kind' | 'no-modem';
 }
 
 const CASES: DialogCase[] = [
   ...['ec20', 'bc26', 'esp8266'].map((variant): DialogCase => ({ type: 'modem-config', variant, choose: 'model' })),
+  { type: 'modem-config', variant: 'new', fresh: true },
   { type: 'mqtt-at-connect', variant: '' },
+  { type: 'mqtt-at-connect', variant: 'new, no modem chosen', fresh: true, choose: 'no-modem' },
   ...['property', 'message', 'command-response', 'property-set-response', 'property-get-response', 'event', 'raw']
     .map((variant): DialogCase => ({ type: 'at-publish', variant, choose: 'kind' })),
   ...['messages', 'commands', 'property-set', 'property-get', 'events', 'raw']
     .map((variant): DialogCase => ({ type: 'at-subscribe', variant, choose: 'kind' })),
 ];
 
-/** Opens the edit tray of the demo's first node of `type` and waits until it has slid in. */
-async function openDialog(page: Page, type: string): Promise<void> {
-  await page.evaluate((type: string) => {
+/** Opens the edit tray of the demo's first node of `type` (or of a new one) and waits until it has slid in. */
+async function openDialog(page: Page, type: string, fresh = false): Promise<void> {
+  await page.evaluate(({ type, fresh }) => {
+    // '_ADD_' is the editor's own id for "Add new config node".
+    if (fresh) return RED.editor.editConfig('', type, '_ADD_');
     let node: { id: string; _def: { category: string } } | null = null;
     const visit = (n: { id: string; type: string; _def: { category: string } }) => {
       if (!node && n.type === type) node = n;
@@ -126,7 +59,7 @@ async function openDialog(page: Page, type: string): Promise<void> {
     const found = node as { id: string; _def: { category: string } };
     if (found._def.category === 'config') RED.editor.editConfig('', type, found.id);
     else RED.editor.edit(found);
-  }, type);
+  }, { type, fresh });
   // The tray slides in (a transition of `right`) and takes the focus when it is done.
   await page.waitForFunction(() => {
     const tray = [...document.querySelectorAll('.red-ui-tray')].pop();
@@ -142,6 +75,9 @@ async function choose(page: Page, c: DialogCase): Promise<void> {
       $('#node-config-input-model').val(model).trigger('change');
     }, c.variant);
     await page.waitForFunction((model: string) => $('#node-config-input-model').val() === model, c.variant);
+  } else if (c.choose === 'no-modem') {
+    await page.evaluate(() => $('#node-config-input-modem').val('_ADD_').trigger('change'), null);
+    await page.waitForFunction(() => $('#node-config-input-modem').val() === '_ADD_', null);
   } else if (c.choose === 'kind') {
     await page.evaluate((kind: string) => $('#node-input-kind').typedInput('value', kind), c.variant);
     await page.waitForFunction((kind: string) => $('#node-input-kind').typedInput('value') === kind, c.variant);
@@ -265,6 +201,7 @@ function layoutFlaws(page: Page): Promise<string[]> {
     // Tips below the rows stay inside the form; nothing makes the tray scroll sideways.
     for (const tip of [...form.querySelectorAll('.form-tips')].filter(visible)) {
       if (box(tip).right > box(form).right + 1) flaws.push(`tip "${name(tip)}" sticks out of the form`);
+      if (!tip.textContent.trim()) flaws.push(`tip ${name(tip)} is an empty box`);
     }
     const body = tray.querySelector('.red-ui-tray-body');
     if (body.scrollWidth > body.clientWidth + 1) flaws.push(`the tray scrolls sideways (${body.scrollWidth} > ${body.clientWidth}px)`);
@@ -272,7 +209,7 @@ function layoutFlaws(page: Page): Promise<string[]> {
   }, null);
 }
 
-describe('edit dialog layout in Chromium, en-US and zh-CN', { skip }, () => {
+describe('edit dialog layout in Chromium, en-US and zh-CN', { skip: skipBrowser }, () => {
   let dir = '';
   let demo: Demo | undefined;
   let browser: Browser | undefined;
@@ -280,10 +217,7 @@ describe('edit dialog layout in Chromium, en-US and zh-CN', { skip }, () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-layout-'));
     demo = await startDemo(dir);
-    browser = await pw!.chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
   });
 
   after(async () => {
@@ -298,11 +232,7 @@ describe('edit dialog layout in Chromium, en-US and zh-CN', { skip }, () => {
       let page: Page;
 
       before(async () => {
-        context = await browser!.newContext({ locale, viewport: { width: 1600, height: 1000 } });
-        page = await context.newPage();
-        await page.goto(demo!.url);
-        await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && RED.nodes.getType('at-publish'), null, { timeout: 60000 });
-        await page.waitForFunction(() => document.querySelector('#red-ui-workspace-chart .red-ui-flow-node'), null, { timeout: 60000 });
+        ({ context, page } = await openEditor(browser!, demo!.url, locale));
       });
 
       after(async () => {
@@ -318,7 +248,7 @@ describe('edit dialog layout in Chromium, en-US and zh-CN', { skip }, () => {
 
       for (const c of CASES) {
         it(`${c.type}${c.variant ? ` (${c.variant})` : ''}: one-line labels, fields on one right edge, texts not cut`, async () => {
-          await openDialog(page, c.type);
+          await openDialog(page, c.type, c.fresh);
           try {
             await choose(page, c);
             const opened = await layoutFlaws(page);
