@@ -197,7 +197,7 @@ describe('editor in Chromium against the running demo', { skip }, () => {
           const g = document.getElementById(id);
           const label = g && g.querySelector('.red-ui-flow-node-status-label');
           const dot = g && g.querySelector('.red-ui-flow-node-status');
-          return label && /^connected/.test(label.textContent) && dot.classList.contains('red-ui-flow-node-status-dot-green');
+          return label && /^MQTT connected, signal \d+%$/.test(label.textContent) && dot.classList.contains('red-ui-flow-node-status-dot-green');
         }),
       ids,
       { timeout: 60000 },
@@ -206,7 +206,7 @@ describe('editor in Chromium against the running demo', { skip }, () => {
       (ids: string[]) => ids.map((id) => document.getElementById(id).querySelector('.red-ui-flow-node-status-label').textContent),
       ids,
     );
-    for (const label of labels) assert.match(label, /^connected, signal \d+%$/);
+    for (const label of labels) assert.match(label, /^MQTT connected, signal \d+%$/);
   });
 
   it("opens the at-publish dialog with the node's service id, kind and English labels", async () => {
