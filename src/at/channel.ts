@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events';
 import type { Transport } from '../transport/transport';
 import { renderAtCommand } from './command-template';
 import { AtClosedError, AtCommandError, AtTimeoutError, ModemBusyError, ModemRebootedError } from './errors';
+import { Fifo } from './fifo';
 import { LineFramer } from './line-framer';
 import { regexLiteralPrefix } from './regex-literal-prefix';
 import { SecretRedactor } from './secret-redactor';
@@ -115,7 +116,7 @@ export class AtChannel extends EventEmitter {
   private readonly bannerPatterns: RegExp[] = [];
   /** Longest string banner: longer lines skip the Set lookup (hashing a long line is not free). */
   private bannerMaxLength = 0;
-  private readonly queue: QueuedCommand[] = [];
+  private readonly queue = new Fifo<QueuedCommand>();
   private current: ActiveCommand | undefined;
   private waiters: UrcWaiter[] = [];
   private lastSent: string | undefined;
@@ -688,7 +689,7 @@ export class AtChannel extends EventEmitter {
       this.finish(cur);
       cur.reject(new AtClosedError(cur.shown, reason));
     }
-    for (const q of this.queue.splice(0)) q.reject(new AtClosedError(q.shown, reason));
+    for (const q of this.queue.drain()) q.reject(new AtClosedError(q.shown, reason));
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) {
