@@ -15,23 +15,29 @@ async function runReader(input: Buffer, chunks: number[], dataFor: Record<string
   let reader!: CommandReader;
   let settled!: () => void;
   const idle = new Promise<void>((r) => (settled = r));
-  let timer: NodeJS.Timeout | undefined;
-  const poke = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(settled, 30); // quiet period after the last event: everything parsed
+  // Settles once the input is used up. After each event the handler hands the reader back
+  // (resume/expectData) and the reader parses on in a setImmediate; a check queued right after
+  // that hand-back runs after the reader's turn, so if no event came in between, nothing is left.
+  // (A 30 ms quiet-period timer here fired before the reader's next turn when the process was
+  // descheduled under load: the test then saw only the first line.)
+  const settleIfQuietAfterReader = (): void => {
+    const count = events.length;
+    setImmediate(() => {
+      if (events.length === count) settled();
+    });
   };
   reader = new CommandReader('cr', {
     line: (text) => {
       events.push(['line', text]);
-      poke();
       if (dataFor[text]) reader.expectData(dataFor[text]);
       else reader.resume();
+      settleIfQuietAfterReader();
     },
     echo: (bytes) => (echo += bytes.toString('latin1')),
     data: (result) => {
       events.push(['data', result]);
-      poke();
       reader.resume();
+      settleIfQuietAfterReader();
     },
   });
   let at = 0;
@@ -40,7 +46,7 @@ async function runReader(input: Buffer, chunks: number[], dataFor: Record<string
     at += n;
   }
   if (at < input.length) reader.feed(input.subarray(at));
-  poke();
+  settleIfQuietAfterReader();
   await idle;
   return { events, echo };
 }
