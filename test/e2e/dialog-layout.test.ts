@@ -1,9 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { root, skipBrowser, startDemo, stopDemo, launchBrowser, openEditor, type Browser, type BrowserContext, type Demo, type Page } from './editor-session';
+import { closeTrays, openEditor, root, skipBrowser, useDemoAndBrowser, type BrowserContext, type Page } from './editor-session';
 
 // The edit dialogs as a person sees them, in en-US and zh-CN: every dialog of the running demo
 // (scripts/demo.js) opened in headless Chromium, in each variant that shows other rows (modem
@@ -82,14 +81,6 @@ async function choose(page: Page, c: DialogCase): Promise<void> {
     await page.evaluate((kind: string) => $('#node-input-kind').typedInput('value', kind), c.variant);
     await page.waitForFunction((kind: string) => $('#node-input-kind').typedInput('value') === kind, c.variant);
   }
-}
-
-/** Closes every open tray without keeping changes. */
-async function closeDialogs(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    for (let i = 0; i < 5 && document.querySelector('.red-ui-tray'); i++) RED.tray.close();
-  }, null);
-  await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, null);
 }
 
 /** Narrows the open tray to `width` px the way a drag of its edge does, content min-width included. */
@@ -210,21 +201,7 @@ function layoutFlaws(page: Page): Promise<string[]> {
 }
 
 describe('edit dialog layout in Chromium, en-US and zh-CN', { skip: skipBrowser }, () => {
-  let dir = '';
-  let demo: Demo | undefined;
-  let browser: Browser | undefined;
-
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-layout-'));
-    demo = await startDemo(dir);
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stopDemo(demo);
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const session = useDemoAndBrowser('iotda-at-layout-');
 
   for (const locale of LOCALES) {
     describe(locale, () => {
@@ -232,7 +209,7 @@ describe('edit dialog layout in Chromium, en-US and zh-CN', { skip: skipBrowser 
       let page: Page;
 
       before(async () => {
-        ({ context, page } = await openEditor(browser!, demo!.url, locale));
+        ({ context, page } = await openEditor(session.browser, session.demo.url, locale));
       });
 
       after(async () => {
@@ -257,7 +234,7 @@ describe('edit dialog layout in Chromium, en-US and zh-CN', { skip: skipBrowser 
             const narrow = await layoutFlaws(page);
             assert.deepEqual(narrow, [], `in a ${NARROW_TRAY}px tray`);
           } finally {
-            await closeDialogs(page);
+            await closeTrays(page);
           }
         });
       }

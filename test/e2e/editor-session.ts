@@ -2,9 +2,10 @@
  * What the browser tests share: `scripts/demo.js` (IoTDA emulator + Node-RED + the demo flow on an
  * emulated EC20) on free ports, and the editor in headless Chromium through playwright-core.
  * Tests are skipped, with the reason, where Chromium or playwright-core is not installed.
- * (Same setup as test/e2e/editor.test.ts, which still has its own copy.)
  */
+import { before, after } from 'node:test';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -105,9 +106,44 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-// Page-side global, only ever touched inside callbacks that run in the browser.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/**
+ * Runs the demo (user dir: a fresh temp dir named after `dirPrefix`) and one Chromium for the
+ * tests of the calling describe: registers its before/after hooks, which stop both and remove the
+ * dir. Read `demo` and `browser` inside tests and hooks, once before() has run.
+ */
+export function useDemoAndBrowser(dirPrefix: string, env: NodeJS.ProcessEnv = {}): { readonly demo: Demo; readonly browser: Browser } {
+  let dir = '';
+  let demo: Demo | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), dirPrefix));
+    demo = await startDemo(dir, env);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await stopDemo(demo);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const started = <T>(what: string, value: T | undefined): T => {
+    if (value === undefined) throw new Error(`${what} is not started: read it in a test or hook, after before()`);
+    return value;
+  };
+  return {
+    get demo() {
+      return started('the demo', demo);
+    },
+    get browser() {
+      return started('the browser', browser);
+    },
+  };
+}
+
+// Page-side globals, only ever touched inside callbacks that run in the browser.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 declare const RED: any;
+declare const document: any;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** A fresh browser context in `locale` with the editor loaded and our node types registered. */
 export async function openEditor(browser: Browser, url: string, locale: string): Promise<{ context: BrowserContext; page: Page }> {
@@ -117,4 +153,12 @@ export async function openEditor(browser: Browser, url: string, locale: string):
   await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && RED.nodes.getType('at-publish'), null, { timeout: 60000 });
   await page.locator('#red-ui-workspace-chart g.red-ui-flow-node-group').first().waitFor();
   return { context, page };
+}
+
+/** Closes every open edit tray without keeping changes; resolves once none is left. */
+export async function closeTrays(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    for (let i = 0; i < 5 && document.querySelector('.red-ui-tray'); i++) RED.tray.close();
+  }, null);
+  await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, null);
 }

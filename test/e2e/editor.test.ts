@@ -1,65 +1,15 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { closeTrays, openEditor, root, skipBrowser, useDemoAndBrowser, type Page } from './editor-session';
 
 // The product as a person sees it: `scripts/demo.js` (IoTDA emulator + Node-RED + the demo flow on
 // an emulated EC20) on free ports, the editor opened in headless Chromium through playwright-core.
 // Skipped, with the reason, where Chromium or playwright-core is not installed.
 
-const root = path.resolve(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const en = JSON.parse(fs.readFileSync(path.join(root, 'nodes', 'locales', 'en-US', 'iotda-at.json'), 'utf8'));
 const zh = JSON.parse(fs.readFileSync(path.join(root, 'nodes', 'locales', 'zh-CN', 'iotda-at.json'), 'utf8'));
-
-function playwrightCore(): PlaywrightCore | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('playwright-core') as PlaywrightCore;
-  } catch {
-    return null;
-  }
-}
-const pw = playwrightCore();
-const skip = !fs.existsSync(CHROMIUM)
-  ? `${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM) to run the browser test`
-  : !pw
-    ? 'playwright-core is not installed: npm install --no-save playwright-core to run the browser test'
-    : !fs.existsSync(path.join(root, 'dist', 'nodes', 'iotda-at.js'))
-      ? 'dist/ is not built (npm run build)'
-      : false;
-
-// The few playwright-core calls used here, typed locally so the test compiles where the package
-// is absent (it is then skipped). Callbacks given to evaluate/waitForFunction run in the page.
-interface Locator {
-  fill(value: string): Promise<void>;
-  hover(): Promise<void>;
-  click(): Promise<void>;
-  waitFor(options?: { state?: 'visible' | 'hidden' | 'attached' | 'detached'; timeout?: number }): Promise<void>;
-  getAttribute(name: string): Promise<string | null>;
-  textContent(): Promise<string | null>;
-  filter(options: { hasText?: string | RegExp }): Locator;
-  first(): Locator;
-}
-interface Page {
-  goto(url: string): Promise<unknown>;
-  locator(selector: string): Locator;
-  evaluate<R, A>(fn: (arg: A) => R, arg: A): Promise<R>;
-  waitForFunction<A>(fn: (arg: A) => unknown, arg: A, options?: { timeout?: number }): Promise<unknown>;
-}
-interface BrowserContext {
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
-interface Browser {
-  newContext(options: { locale: string; viewport: { width: number; height: number } }): Promise<BrowserContext>;
-  close(): Promise<void>;
-}
-interface PlaywrightCore {
-  chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> };
-}
 
 // Page-side globals, only ever touched inside callbacks that run in the browser.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -67,51 +17,6 @@ declare const RED: any;
 declare const document: any;
 declare const $: any;
 /* eslint-enable @typescript-eslint/no-explicit-any */
-
-interface Demo {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<unknown>;
-}
-
-/** Starts scripts/demo.js on free ports in `dir`; resolves once it printed the editor URL. */
-function startDemo(dir: string): Promise<Demo> {
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'demo.js')], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, IOTDA_DEMO_MQTT_PORT: '0', IOTDA_DEMO_HTTP_PORT: '0', IOTDA_DEMO_UI_PORT: '0', IOTDA_DEMO_DIR: dir, IOTDA_DEMO_QUIET: '1' },
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let out = '';
-  child.stderr!.on('data', (c) => (out += c));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /Node-RED editor: (\S+)/.exec(out);
-      if (m) resolve({ url: m[1], child, exited });
-    });
-    void exited.then((code) => reject(new Error(`demo exited (${code}) before it was ready:\n${out}`)));
-  });
-}
-
-async function stopDemo(demo: Demo | undefined): Promise<void> {
-  if (!demo) return;
-  // demo.js stops Node-RED and the emulator on SIGINT, then exits.
-  if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill('SIGINT');
-  const killer = setTimeout(() => demo.child.kill('SIGKILL'), 20000);
-  await demo.exited;
-  clearTimeout(killer);
-}
-
-/** A fresh browser context in `locale` with the editor loaded and our node types registered. */
-async function openEditor(browser: Browser, url: string, locale: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale, viewport: { width: 1600, height: 1000 } });
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && RED.nodes.getType('at-publish'), null, { timeout: 60000 });
-  await page.locator('#red-ui-workspace-chart g.red-ui-flow-node-group').first().waitFor();
-  return { context, page };
-}
 
 /** Id of the first node of `type` (and `kind`) in the editor's flow. */
 function nodeId(page: Page, type: string, kind?: string): Promise<string> {
@@ -131,34 +36,13 @@ async function openEditDialog(page: Page, id: string): Promise<void> {
   await page.locator('#node-dialog-ok').waitFor();
 }
 
-/** Closes every open edit tray without keeping changes. */
-async function cancelDialogs(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    for (let i = 0; i < 5 && document.querySelector('.red-ui-tray'); i++) RED.tray.close();
-  }, null);
-  await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, null);
-}
-
-describe('editor in Chromium against the running demo', { skip }, () => {
-  let dir = '';
-  let demo: Demo | undefined;
-  let browser: Browser | undefined;
+describe('editor in Chromium against the running demo', { skip: skipBrowser }, () => {
+  const session = useDemoAndBrowser('iotda-at-e2e-');
   let page: Page;
 
+  // Registered after the session's own before(), so it runs once the demo and browser are up.
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-e2e-'));
-    demo = await startDemo(dir);
-    browser = await pw!.chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    ({ page } = await openEditor(browser, demo.url, 'en-US'));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stopDemo(demo);
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    ({ page } = await openEditor(session.browser, session.demo.url, 'en-US'));
   });
 
   it('lists IoTDA publish and subscribe in the palette under "Huawei IoTDA", the two config types in the config sidebar', async () => {
@@ -218,7 +102,7 @@ describe('editor in Chromium against the running demo', { skip }, () => {
       const label = await page.locator('label[for="node-input-serviceId"]').textContent();
       assert.equal(label?.trim(), en['at-publish'].label.serviceId);
     } finally {
-      await cancelDialogs(page);
+      await closeTrays(page);
     }
   });
 
@@ -247,12 +131,12 @@ describe('editor in Chromium against the running demo', { skip }, () => {
       assert.equal(state.deviceId, 'bad device id!');
       assert.ok(state.errors.includes(en['mqtt-at-connect'].errors.deviceId), `validation errors: ${JSON.stringify(state.errors)}`);
     } finally {
-      await cancelDialogs(page);
+      await closeTrays(page);
     }
   });
 
   it('shows the palette and the at-publish dialog in Chinese for a zh-CN browser', async () => {
-    const { context, page: zhPage } = await openEditor(browser!, demo!.url, 'zh-CN');
+    const { context, page: zhPage } = await openEditor(session.browser, session.demo.url, 'zh-CN');
     try {
       const node = zhPage.locator('.red-ui-palette-node[data-palette-type="at-publish"]');
       await node.waitFor();

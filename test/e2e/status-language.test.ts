@@ -1,11 +1,10 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LinkStatus } from '../../dist/link/link-supervisor';
 import { CATALOG_NS, NESTED_LEAD, linkStatusView } from '../../dist/nodes/status-view';
-import { launchBrowser, openEditor, root, skipBrowser, startDemo, stopDemo, type Browser, type Demo, type Page } from './editor-session';
+import { openEditor, root, skipBrowser, useDemoAndBrowser, type Page } from './editor-session';
 
 // Node statuses in the EDITOR USER's language: the demo (at-publish and at-subscribe on an
 // emulated EC20 logged in to the IoTDA emulator) runs with an English runtime, and the editor
@@ -83,22 +82,8 @@ async function onlineLabels(page: Page, pattern: RegExp): Promise<string[]> {
 }
 
 describe('node status in the editor user’s language', { skip: skipBrowser }, () => {
-  let dir = '';
-  let demo: Demo | undefined;
-  let browser: Browser | undefined;
-
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-status-lang-'));
-    // An English gateway: the runtime's own RED._ renders English.
-    demo = await startDemo(dir, { LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8' });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stopDemo(demo);
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  // An English gateway: the runtime's own RED._ renders English.
+  const session = useDemoAndBrowser('iotda-at-status-lang-', { LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8' });
 
   const signals: Record<string, string[]> = {};
 
@@ -107,7 +92,7 @@ describe('node status in the editor user’s language', { skip: skipBrowser }, (
     { locale: 'en-US', cat: en, language: 'English' },
   ]) {
     it(`shows the online status with its signal in ${language} to a ${locale} browser, and every other status text`, async () => {
-      const { context, page } = await openEditor(browser!, demo!.url, locale);
+      const { context, page } = await openEditor(session.browser, session.demo.url, locale);
       try {
         const pattern = onlineLabel(cat['iotda-at'].status.connectedSignal);
         const labels = await onlineLabels(page, pattern);
