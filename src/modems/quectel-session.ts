@@ -98,7 +98,10 @@ export class QuectelSession extends EventEmitter implements MqttSession {
       result = await this.openOnce(host, port);
     }
     if (result.code !== 0) {
-      throw new ModemError(result.command, `+QMTOPEN: ${idx},${result.code}`, meaningOf(this.profile, 'qmtopen', result.code));
+      // The firmware reports a failed TLS handshake as a plain network failure (-1); name the
+      // usual cause so a user does not hunt for a network fault.
+      const tlsHint = tls && result.code === -1 ? `; with TLS on, check that port ${port} speaks TLS (IoTDA: 8883)` : '';
+      throw new ModemError(result.command, `+QMTOPEN: ${idx},${result.code}`, `${meaningOf(this.profile, 'qmtopen', result.code)}${tlsHint}`);
     }
     this.opened = true;
   }

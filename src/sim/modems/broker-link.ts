@@ -14,7 +14,8 @@ export type OpenFailure = 'dns' | 'refused' | 'timeout';
 export interface BrokerTarget {
   host: string;
   port: number;
-  tls?: { ca?: string | Buffer };
+  /** verify: check the server's chain against `ca` (no CA: nothing is trusted); false: no check at all. */
+  tls?: { verify: boolean; ca?: string | Buffer };
 }
 
 export interface ConnectParams {
@@ -56,9 +57,11 @@ export class BrokerLink extends EventEmitter {
       const socket: net.Socket = target.tls
         ? tls.connect({
             ...opts,
-            ca: target.tls.ca,
-            rejectUnauthorized: true,
-            // Like the Huawei SDKs and modem firmware: the chain is verified, the name is not.
+            // An empty list, not undefined: undefined would fall back to Node's public roots,
+            // which a modem does not have.
+            ca: target.tls.ca ?? [],
+            rejectUnauthorized: target.tls.verify,
+            // Like the Huawei SDKs and modem firmware: the chain may be verified, the name is not.
             checkServerIdentity: () => undefined,
           })
         : net.connect(opts);

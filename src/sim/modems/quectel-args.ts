@@ -72,8 +72,11 @@ function parseArgList(text: string): { args: QuectelArg[]; error?: string } {
   }
 }
 
-/** `s` quoted string, `i` integer, `?` either, `-` either or omitted (`AT+CPSMS=1,,,"…"`). */
-export type ArgType = 's' | 'i' | '?' | '-';
+/**
+ * `s` quoted string, `i` integer, `?` either, `-` either or omitted (`AT+CPSMS=1,,,"…"`),
+ * `h` either or a hex number the manual writes as `0X…` (`AT+QSSLCFG="ciphersuite",0,0XFFFF`).
+ */
+export type ArgType = 's' | 'i' | '?' | '-' | 'h';
 
 export interface ArgShape {
   /** Types of the parameters in order. */
@@ -104,6 +107,7 @@ export function checkArgShape(args: QuectelArg[], shape: ArgShape): string | nul
     if (want === 'i' && got !== 'int') return `parameter ${k + 1} must be an integer`;
     if (want === '?' && got !== 'str' && got !== 'int') return `parameter ${k + 1} is malformed`;
     if (want === '-' && got === 'bare') return `parameter ${k + 1} is malformed`;
+    if (want === 'h' && got !== 'str' && got !== 'int' && !isHexArg(args[k])) return `parameter ${k + 1} is malformed`;
   }
   return null;
 }
@@ -116,4 +120,9 @@ export function intArg(args: QuectelArg[], k: number): number | undefined {
 export function strArg(args: QuectelArg[], k: number): string | undefined {
   const a = args[k];
   return a && a.kind === 'str' ? a.value : undefined;
+}
+
+/** A bare `0X1F`-style hex number, as Quectel manuals write cipher suites. */
+export function isHexArg(a: QuectelArg | undefined): a is { kind: 'bare'; text: string } {
+  return a?.kind === 'bare' && /^0x[0-9a-f]{1,8}$/i.test(a.text);
 }

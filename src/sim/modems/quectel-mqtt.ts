@@ -140,7 +140,7 @@ export class QuectelMqtt {
       c.set('+QMTPUBEX', { set: { shape: { types: ['i', 'i', 'i', 'i', 's', 'i'] }, run: (a) => this.publish(a, '+QMTPUBEX') } });
     }
     if (this.traits.model === 'ec20') {
-      c.set('+QSSLCFG', { set: { shape: { types: ['s', 'i'], repeat: ['?'] }, run: (a) => this.qsslcfg(a) } });
+      c.set('+QSSLCFG', { set: { shape: { types: ['s', 'i'], repeat: ['h'] }, run: (a) => this.qsslcfg(a) } });
     }
   }
 
@@ -264,10 +264,33 @@ export class QuectelMqtt {
     }
     const value = a
       .slice(2)
-      .map((x) => (x.kind === 'str' ? `"${x.value}"` : x.kind === 'int' ? x.text : ''))
+      .map((x) => (x.kind === 'str' ? `"${x.value}"` : x.kind === 'int' || x.kind === 'bare' ? x.text : ''))
       .join(',');
+    // The manual's ranges for the two settings that change the handshake here.
+    const n = intArg(a, 2);
+    if (name === 'seclevel' && (a.length !== 3 || n === undefined || n < 0 || n > 2)) {
+      this.modem.strictViolation('AT+QSSLCFG="seclevel": expected <ctx 0-5>,<seclevel 0-2>');
+      return error();
+    }
+    if (name === 'sslversion' && (a.length !== 3 || n === undefined || n < 0 || n > 4)) {
+      this.modem.strictViolation('AT+QSSLCFG="sslversion": expected <ctx 0-5>,<version 0-4>');
+      return error();
+    }
     this.sslCfg.set(key, value);
     return ok();
+  }
+
+  /**
+   * What the SSL context asks of the handshake (Quectel SSL AT manual, AT+QSSLCFG "seclevel"):
+   * 0, the default, authenticates nothing; 1 verifies the server's chain, 2 also offers a client
+   * certificate when asked (none is emulated). The chain is checked against the CA file the
+   * modem holds (the "cacert" path stands for options.tlsCa); with none held nothing is trusted,
+   * as a module whose cacert file is missing fails the handshake.
+   */
+  private tlsPolicy(ctx: number): { verify: boolean; ca?: string | Buffer } {
+    const seclevel = Number(this.sslCfg.get(`seclevel/${ctx}`) ?? '0');
+    if (seclevel === 0) return { verify: false };
+    return { verify: true, ca: this.options.tlsCa };
   }
 
   // ------------------------------------------------------------------ open / close
@@ -315,7 +338,7 @@ export class QuectelMqtt {
       const target = this.options.resolveBroker ? this.options.resolveBroker(host, port) : { host, port };
       const useTls = this.traits.model === 'ec20' && cfg.ssl.on;
       const link = new BrokerLink();
-      void link.open({ ...target, tls: useTls ? { ca: this.options.tlsCa } : undefined }, 10_000).then((failure) => {
+      void link.open({ ...target, tls: useTls ? this.tlsPolicy(cfg.ssl.ctx) : undefined }, 10_000).then((failure) => {
         if (gen !== this.modem.currentGeneration || client.state !== 'opening') {
           link.close();
           return;

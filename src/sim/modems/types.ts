@@ -24,7 +24,11 @@ export interface ModemEmulatorOptions {
   strict?: boolean;
   /** Where the MQTT.js client really connects (default: the host and port named in the AT command). */
   resolveBroker?: (host: string, port: number) => { host: string; port: number };
-  /** CA to trust for TLS (EC20 SSL); verified against this CA, no hostname check. */
+  /**
+   * The CA certificate file the emulated EC20 holds for its SSL contexts ("cacert"). Used only
+   * where AT+QSSLCFG="seclevel" is 1 or 2; at seclevel 0 (the default) nothing is verified.
+   * Never a hostname check.
+   */
   tlsCa?: string | Buffer;
   /** Latency range of result URCs after `OK`, in ms (default [5, 25]). */
   urcLatencyMs?: [number, number];
