@@ -45,6 +45,15 @@ const MAX_HEADER_WINDOW = 4096;
 /** An open line longer than this without a break is flushed as a line, so garbage cannot grow memory. */
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
+/** Position of the first CR or LF in text[from, end), or -1. */
+function findBreak(text: string, from: number, end: number): number {
+  const cr = text.indexOf('\r', from);
+  // A CR right at `from` or none at all: the LF search can stop there (indexOf cannot be bounded).
+  const lf = cr === from ? -1 : text.indexOf('\n', from);
+  const brk = cr === -1 ? lf : lf === -1 || cr < lf ? cr : lf;
+  return brk < end ? brk : -1;
+}
+
 function hasBreak(text: string): boolean {
   return text.indexOf('\r') !== -1 || text.indexOf('\n') !== -1;
 }
@@ -58,8 +67,6 @@ export class LineFramer {
   private partialPrefixes: string[] = [];
   /** A raw read in progress; `into` is allocated only when the payload spans reads. */
   private raw: { claim: RawClaim; remaining: number; into: Buffer | null } | null = null;
-  /** The line text tryClaim decoded for a line it did not claim (so it is decoded only once). */
-  private decodedLine: string | undefined = undefined;
   /** After a raw payload: drop bytes up to the next line break. */
   private dropRest = false;
   /** A prompt `>` ended a chunk; its optional space may open the next one. */
@@ -131,21 +138,14 @@ export class LineFramer {
     this.ascii = ascii;
     const len = text.length;
     let pos = 0;
-    // Cached positions of the next CR and LF at or after `pos` (-1: none in this window).
-    let nextCr = -2;
-    let nextLf = -2;
 
     while (pos < len) {
       if (this.raw !== null) {
         pos = this.takeRaw(pos, len);
         continue;
       }
-
-      if (nextCr !== -1 && nextCr < pos) nextCr = text.indexOf('\r', pos);
-      if (nextLf !== -1 && nextLf < pos) nextLf = text.indexOf('\n', pos);
-      const brk = nextCr === -1 ? nextLf : nextLf === -1 ? nextCr : nextCr < nextLf ? nextCr : nextLf;
-
       if (this.dropRest) {
+        const brk = findBreak(text, pos, len);
         if (brk === -1) return;
         this.dropRest = false;
         pos = brk;
@@ -172,15 +172,24 @@ export class LineFramer {
         continue;
       }
 
-      const end = brk === -1 ? len : brk;
-      let line: string | undefined;
-      // The prefix test runs on the window's text in place: most lines that start with `+` are
-      // not raw-read headers, and slicing a header for each cost a string. (A non-ASCII prefix
-      // cannot be seen in latin1 text; it is tested on the decoded header instead.)
+      // A raw-read header is tested before the line's end is looked for, so a claimed payload
+      // is taken by its length and never scanned. The prefix test runs on the text in place
+      // (most lines that start with `+` are not headers); a non-ASCII prefix cannot be seen in
+      // latin1 text, so there it is tested on the decoded header instead.
+      let brk = -2;
       if (this.partialFirst[c] === 1 && (!ascii || this.partialPrefixAt(text, pos))) {
-        const claimed = this.tryClaim(pos, end);
-        line = this.decodedLine;
-        this.decodedLine = undefined;
+        let claimed = this.tryClaim(this.decode(pos, Math.min(len, pos + this.headerWindow)));
+        if (claimed === undefined) {
+          brk = findBreak(text, pos, len);
+          const end = brk === -1 ? len : brk;
+          // The header may be longer than the window: try the whole line, and widen the window.
+          if (end - pos > this.headerWindow) {
+            claimed = this.tryClaim(this.decode(pos, end));
+            if (claimed !== undefined) {
+              this.headerWindow = Math.min(MAX_HEADER_WINDOW, Math.max(this.headerWindow * 2, claimed.headerBytes + 64));
+            }
+          }
+        }
         if (claimed !== undefined) {
           pos += claimed.headerBytes;
           if (claimed.claim.length <= 0) {
@@ -192,16 +201,17 @@ export class LineFramer {
           continue;
         }
       }
+      if (brk === -2) brk = findBreak(text, pos, len);
       if (brk === -1) {
         if (len - pos > this.maxLineBytes) {
-          this.sink.onLine(line ?? this.decode(pos, len));
+          this.sink.onLine(this.decode(pos, len));
           return;
         }
         this.pending = text.slice(pos);
         this.pendingAscii = ascii || !NON_ASCII.test(this.pending);
         return;
       }
-      this.sink.onLine(line ?? this.decode(pos, brk));
+      this.sink.onLine(this.decode(pos, brk));
       pos = brk + 1;
     }
   }
@@ -250,43 +260,33 @@ export class LineFramer {
     this.sink.onRaw(claim, payload);
   }
 
-  /** True when the text at `pos` starts with a registered partial prefix. */
+  /**
+   * True when the text at `pos` starts with a registered partial prefix. Compared char by char:
+   * startsWith with a position argument was the framer's single most expensive call.
+   */
   private partialPrefixAt(text: string, pos: number): boolean {
     const prefixes = this.partialPrefixes;
-    for (let i = 0; i < prefixes.length; i++) if (text.startsWith(prefixes[i], pos)) return true;
+    for (let i = 0; i < prefixes.length; i++) {
+      const p = prefixes[i];
+      const n = p.length;
+      if (pos + n > text.length) continue;
+      let k = 0;
+      while (k < n && text.charCodeAt(pos + k) === p.charCodeAt(k)) k++;
+      if (k === n) return true;
+    }
     return false;
   }
 
   /**
-   * Offers the line at `pos` to the partial handlers; returns the claim with the header's byte
-   * length. A line it had to decode whole and that nobody claimed is left in `decodedLine`, so
-   * it is decoded only once.
+   * Offers a header (the start of an open line, maybe running into the lines after it) to the
+   * partial handlers; returns the claim with the header's byte length. A match that spans a
+   * line break is not a header of this line.
    */
-  private tryClaim(pos: number, end: number): { headerBytes: number; claim: RawClaim } | undefined {
-    const whole = end - pos <= this.headerWindow;
-    const head = this.decode(pos, whole ? end : pos + this.headerWindow);
-    if (!this.partialPrefixAt(head, 0)) {
-      if (whole) this.decodedLine = head;
-      return undefined;
-    }
-    const claimed = this.claim(head);
-    if (claimed !== undefined) return claimed;
-    if (whole) {
-      this.decodedLine = head;
-      return undefined;
-    }
-    // The header may be longer than the window: try the whole line, and widen the window.
-    const full = this.decode(pos, end);
-    const retry = this.claim(full);
-    if (retry !== undefined) this.headerWindow = Math.min(MAX_HEADER_WINDOW, Math.max(this.headerWindow * 2, retry.headerBytes + 64));
-    else this.decodedLine = full;
-    return retry;
-  }
-
-  private claim(head: string): { headerBytes: number; claim: RawClaim } | undefined {
+  private tryClaim(head: string): { headerBytes: number; claim: RawClaim } | undefined {
     const c = this.sink.claimRaw(head);
     if (c === undefined) return undefined;
     const n = c.headerLength;
+    if (findBreak(head, 0, n) !== -1) return undefined;
     // Decoded text has a char per byte only when it is ASCII.
     const headerBytes = this.ascii ? n : Buffer.byteLength(head.slice(0, n), 'utf8');
     return { headerBytes, claim: c.claim };
