@@ -2,7 +2,8 @@
  * Shared rig for the Node-RED node tests: the test helper on the real runtime, the IoTDA
  * emulator on a free loopback port and flow builders whose modems are `sim:` emulators.
  */
-import { startIotdaEmulator, type IotdaEmulator } from '../../dist/sim/iotda';
+import { before, after, afterEach } from 'node:test';
+import { startIotdaEmulator, type EmulatorEvent, type IotdaEmulator } from '../../dist/sim/iotda';
 import { within } from '../modems/event-deadline';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any
@@ -20,6 +21,50 @@ export type Model = (typeof MODELS)[number];
 
 export async function startEmulator(devices = [{ deviceId: DEVICE, secret: SECRET }]): Promise<IotdaEmulator> {
   return startIotdaEmulator({ host: '127.0.0.1', mqttPort: 0, httpPort: 0, devices, log: () => undefined });
+}
+
+/**
+ * The rig for the tests of the calling describe: registers its hooks. Before all, the Node-RED
+ * test server and an IoTDA emulator; after each test, `afterEachTest` (e.g. undoing mocked
+ * timers, which must come before the flow stops), then the helper settings reset and the flow
+ * unloaded; after all, both stopped. Read `emu` inside tests and hooks, once before() has run.
+ */
+export function useNodeRig(options: { afterEachTest?: () => void } = {}): { readonly emu: IotdaEmulator } {
+  let emu: IotdaEmulator | undefined;
+  before(async () => {
+    await helper.startServer();
+    emu = await startEmulator();
+  });
+  after(async () => {
+    await emu?.close();
+    await helper.stopServer();
+  });
+  afterEach(async () => {
+    options.afterEachTest?.();
+    helper.settings({});
+    await helper.unload();
+  });
+  return {
+    get emu() {
+      if (!emu) throw new Error('the IoTDA emulator is not started: read it in a test or hook, after before()');
+      return emu;
+    },
+  };
+}
+
+/** Resolves with the next emulator event of `type` (register BEFORE causing it). */
+export function nextEmulatorEvent(emu: IotdaEmulator, type: string): Promise<EmulatorEvent> {
+  let off = () => undefined as void;
+  return within(
+    new Promise<EmulatorEvent>((resolve) => {
+      off = emu.onEvent((e) => {
+        if (e.type !== type) return;
+        off();
+        resolve(e);
+      });
+    }),
+    `no ${type} event from the IoTDA emulator`,
+  ).finally(() => off());
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,8 +1,8 @@
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IotdaEmulator, EmulatorEvent } from '../../dist/sim/iotda';
+import type { EmulatorEvent } from '../../dist/sim/iotda';
 import { simPortOf } from '../../dist/nodes/modem-port';
-import { DEVICE, MODELS, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, nextInput, startEmulator, statusWhere, statusesOf, type FlowNode } from './flow-rig';
+import { DEVICE, MODELS, baseCreds, baseFlow, helper, iotdaAt, isOnline, nextInput, statusWhere, statusesOf, useNodeRig, type FlowNode } from './flow-rig';
 import { within } from '../modems/event-deadline';
 
 // Every node type over every emulated modem, end to end: Node-RED runtime → our nodes →
@@ -12,23 +12,11 @@ const SYS = `$oc/devices/${DEVICE}/sys`;
 
 for (const model of MODELS) {
   describe(`nodes over an emulated ${model}`, () => {
-    let emu: IotdaEmulator;
-    before(async () => {
-      await helper.startServer();
-      emu = await startEmulator();
-    });
-    after(async () => {
-      await emu.close();
-      await helper.stopServer();
-    });
-    afterEach(async () => {
-      helper.settings({});
-      await helper.unload();
-    });
+    const rig = useNodeRig();
 
     it('connects with status steps, reports a property, answers a command and a property get/set', async () => {
       const flow: FlowNode[] = [
-        ...baseFlow(model, emu.mqttPort),
+        ...baseFlow(model, rig.emu.mqttPort),
         { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'env', qos: 1, queueSize: 1000, wires: [['out']] },
         { id: 'out', type: 'helper', z: 'f1' },
         { id: 'cmd', type: 'at-subscribe', z: 'f1', connection: 'c1', kind: 'commands', output: 'auto', wires: [['cmdOut', 'cmdResp']] },
@@ -49,10 +37,10 @@ for (const model of MODELS) {
       const out = await sent;
       assert.equal(out.topic, `${SYS}/properties/report`);
       assert.equal(typeof out.messageId, 'number');
-      assert.deepEqual(emu.getDevice(DEVICE)?.properties.env?.properties, { temperature: 21.5 });
+      assert.deepEqual(rig.emu.getDevice(DEVICE)?.properties.env?.properties, { temperature: 21.5 });
 
       const received = nextInput(helper.getNode('cmdOut'));
-      const result = await emu.sendCommand(DEVICE, { service_id: 'stm32', command_name: 'LED', paras: { LED1: 1 } });
+      const result = await rig.emu.sendCommand(DEVICE, { service_id: 'stm32', command_name: 'LED', paras: { LED1: 1 } });
       const cmdMsg = await received;
       assert.deepEqual(cmdMsg.command, { service_id: 'stm32', command_name: 'LED', paras: { LED1: 1 } });
       assert.equal(cmdMsg.requestId, result.requestId);
@@ -60,17 +48,17 @@ for (const model of MODELS) {
       assert.equal(result.status, 'ok');
       assert.equal((result.response as { result_code: number }).result_code, 0);
 
-      const set = await emu.setProperties(DEVICE, [{ service_id: 'env', properties: { target: 3 } }]);
+      const set = await rig.emu.setProperties(DEVICE, [{ service_id: 'env', properties: { target: 3 } }]);
       assert.equal(set.status, 'ok');
       assert.equal((set.response as { result_code: number }).result_code, 0);
-      const get = await emu.getProperties(DEVICE, 'env');
+      const get = await rig.emu.getProperties(DEVICE, 'env');
       assert.equal(get.status, 'ok');
       assert.deepEqual((get.response as { services: unknown[] }).services, [{ service_id: 'env', properties: { t: 7 } }]);
     });
 
     it('delivers messages, events and raw topics; publishes message, event and raw', async () => {
       const flow: FlowNode[] = [
-        ...baseFlow(model, emu.mqttPort),
+        ...baseFlow(model, rig.emu.mqttPort),
         { id: 'msgs', type: 'at-subscribe', z: 'f1', connection: 'c1', kind: 'messages', output: 'auto', wires: [['msgsOut']] },
         { id: 'msgsOut', type: 'helper', z: 'f1' },
         { id: 'evts', type: 'at-subscribe', z: 'f1', connection: 'c1', kind: 'events', output: 'auto', wires: [['evtsOut']] },
@@ -88,17 +76,17 @@ for (const model of MODELS) {
       await statusWhere(helper.getNode('rawSub'), isOnline, 30000);
 
       const m = nextInput(helper.getNode('msgsOut'));
-      emu.sendMessage(DEVICE, { LED2: 1 });
+      rig.emu.sendMessage(DEVICE, { LED2: 1 });
       assert.deepEqual(((await m).payload as { content: unknown }).content, { LED2: 1 });
 
       const e = nextInput(helper.getNode('evtsOut'));
-      emu.sendEvent(DEVICE, [{ service_id: '$time_sync', event_type: 'time_sync_response', paras: { device_send_time: 1, server_recv_time: 2, server_send_time: 3 } }]);
+      rig.emu.sendEvent(DEVICE, [{ service_id: '$time_sync', event_type: 'time_sync_response', paras: { device_send_time: 1, server_recv_time: 2, server_send_time: 3 } }]);
       const ev = await e;
       assert.equal(ev.topic, `${SYS}/events/down`);
       assert.equal((ev.payload as { services: { event_type: string }[] }).services[0].event_type, 'time_sync_response');
 
       const r = nextInput(helper.getNode('rawOut'));
-      emu.sendMessage(DEVICE, 'hello raw', { raw: true });
+      rig.emu.sendMessage(DEVICE, 'hello raw', { raw: true });
       const raw = await r;
       assert.equal(raw.topic, `${SYS}/messages/down`);
       assert.equal(raw.payload, 'hello raw');
@@ -108,7 +96,7 @@ for (const model of MODELS) {
       // routed it: await the emulator's custom-up event instead of reading the list at once.
       let sawCustomUp!: () => void;
       const customUp = new Promise<void>((resolve) => (sawCustomUp = resolve));
-      const off = emu.onEvent((ev2) => {
+      const off = rig.emu.onEvent((ev2) => {
         upEvents.push(ev2.type);
         if (ev2.type === 'custom-up') sawCustomUp();
       });
@@ -129,7 +117,7 @@ for (const model of MODELS) {
     it('queues publishes while the broker link is down and flushes them in order after the reconnect', async () => {
       helper.settings({ mqttAtConnectReconnectTime: 300 });
       const flow: FlowNode[] = [
-        ...baseFlow(model, emu.mqttPort),
+        ...baseFlow(model, rig.emu.mqttPort),
         { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'message', qos: 1, queueSize: 10, wires: [['out']] },
         { id: 'out', type: 'helper', z: 'f1' },
       ];
@@ -140,7 +128,7 @@ for (const model of MODELS) {
       simPortOf('m1')!.emulator.faults.dropLink(0);
       await statusWhere(pub, (s) => s.fill === 'red' && statusesOf(pub).indexOf(s) >= seen);
       const ups: EmulatorEvent[] = [];
-      const off = emu.onEvent((e) => e.type === 'message-up' && ups.push(e));
+      const off = rig.emu.onEvent((e) => e.type === 'message-up' && ups.push(e));
       const outs: FlowNode[] = [];
       const all = new Promise<void>((resolve) =>
         helper.getNode('out').on('input', (m: FlowNode) => outs.push(m) === 3 && resolve()),

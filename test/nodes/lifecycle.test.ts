@@ -1,8 +1,8 @@
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IotdaEmulator, EmulatorEvent } from '../../dist/sim/iotda';
 import { simPortOf } from '../../dist/nodes/modem-port';
-import { DEVICE, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, lastStatus, nextInput, startEmulator, statusWhere, statusesOf, type FlowNode } from './flow-rig';
+import { DEVICE, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, lastStatus, nextInput, statusWhere, statusesOf, useNodeRig, type FlowNode } from './flow-rig';
 import { within } from '../modems/event-deadline';
 
 // Config sharing, credentials, invalid configs, Catch, close during connect, redeploys and the
@@ -14,22 +14,6 @@ function events(emu: IotdaEmulator, type: string): { list: EmulatorEvent[]; off:
     if (e.type === type) list.push(e);
   });
   return { list, off };
-}
-
-/** Resolves with the next emulator event of `type`. */
-function nextEvent(emu: IotdaEmulator, type: string, timeoutMs = 20000): Promise<EmulatorEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no ${type} event`));
-    }, timeoutMs);
-    const off = emu.onEvent((e) => {
-      if (e.type !== type) return;
-      clearTimeout(timer);
-      off();
-      resolve(e);
-    });
-  });
 }
 
 const publisher = (id: string, wires: string[] = []): FlowNode => ({
@@ -45,23 +29,11 @@ const publisher = (id: string, wires: string[] = []): FlowNode => ({
 });
 
 describe('node lifecycle over an emulated EC20', () => {
-  let emu: IotdaEmulator;
-  before(async () => {
-    await helper.startServer();
-    emu = await startEmulator();
-  });
-  after(async () => {
-    await emu.close();
-    await helper.stopServer();
-  });
-  afterEach(async () => {
-    helper.settings({});
-    await helper.unload();
-  });
+  const rig = useNodeRig();
 
   it('shares one modem and one session between two publishers', async () => {
-    const online = events(emu, 'online');
-    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1', ['o1']), publisher('p2', ['o2']), { id: 'o1', type: 'helper', z: 'f1' }, { id: 'o2', type: 'helper', z: 'f1' }];
+    const online = events(rig.emu, 'online');
+    const flow = [...baseFlow('ec20', rig.emu.mqttPort), publisher('p1', ['o1']), publisher('p2', ['o2']), { id: 'o1', type: 'helper', z: 'f1' }, { id: 'o2', type: 'helper', z: 'f1' }];
     await helper.load([iotdaAt], flow, baseCreds('ec20'));
     await Promise.all([statusWhere(helper.getNode('p1'), isOnline, 30000), statusWhere(helper.getNode('p2'), isOnline, 30000)]);
     const a = nextInput(helper.getNode('o1'));
@@ -73,12 +45,12 @@ describe('node lifecycle over an emulated EC20', () => {
     assert.equal(online.list.length, 1, 'one MQTT session for both publishers');
     const opens = simPortOf('m1')!.emulator.transcript.filter((t) => t.dir === 'in' && t.bytes.toString().startsWith('AT+QMTOPEN')).length;
     assert.equal(opens, 1);
-    assert.deepEqual(emu.getDevice(DEVICE)?.properties.env?.properties, { a: 1, b: 2 });
+    assert.deepEqual(rig.emu.getDevice(DEVICE)?.properties.env?.properties, { a: 1, b: 2 });
   });
 
   it('refuses a wrong secret with CONNACK 4 and says so in the status, without retrying', async () => {
-    const refused = events(emu, 'connect-refused');
-    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1')];
+    const refused = events(rig.emu, 'connect-refused');
+    const flow = [...baseFlow('ec20', rig.emu.mqttPort), publisher('p1')];
     await helper.load([iotdaAt], flow, { c1: { secret: 'wrong-secret' }, m1: {} });
     const s = await statusWhere(helper.getNode('p1'), (x) => x.fill === 'red', 30000);
     assert.equal(s.text, 'iotda-at.errors.authFailed', 'the first failure shown is the refusal, not the socket close after it');
@@ -88,12 +60,12 @@ describe('node lifecycle over an emulated EC20', () => {
 
   it('rejects invalid configs with a clear status: bad device id, missing secret, a second modem on one port', async () => {
     const flow: FlowNode[] = [
-      ...baseFlow('ec20', emu.mqttPort, { deviceId: 'bad id!' }),
+      ...baseFlow('ec20', rig.emu.mqttPort, { deviceId: 'bad id!' }),
       publisher('p1'),
       { id: 'm2', type: 'modem-config', port: 'sim:ec20', model: 'ec20' },
-      { id: 'c2', type: 'mqtt-at-connect', modem: 'm2', host: '127.0.0.1', port: emu.mqttPort, deviceId: DEVICE, keepalive: 120 },
+      { id: 'c2', type: 'mqtt-at-connect', modem: 'm2', host: '127.0.0.1', port: rig.emu.mqttPort, deviceId: DEVICE, keepalive: 120 },
       { id: 'p2', type: 'at-publish', z: 'f1', connection: 'c2', kind: 'property', serviceId: 'env', wires: [] },
-      { id: 'c3', type: 'mqtt-at-connect', modem: 'm1', host: '127.0.0.1', port: emu.mqttPort, deviceId: DEVICE, keepalive: 5 },
+      { id: 'c3', type: 'mqtt-at-connect', modem: 'm1', host: '127.0.0.1', port: rig.emu.mqttPort, deviceId: DEVICE, keepalive: 5 },
       { id: 'p3', type: 'at-publish', z: 'f1', connection: 'c3', kind: 'property', serviceId: 'env', wires: [] },
     ];
     await helper.load([iotdaAt], flow, { c1: { secret: 'x' }, c2: { secret: 'x' }, c3: { secret: 'x' } });
@@ -113,7 +85,7 @@ describe('node lifecycle over an emulated EC20', () => {
   ];
   for (const [name, conn, key] of badBroker) {
     it(`rejects a broker config with a dedicated key: ${name}`, async () => {
-      await helper.load([iotdaAt], [...baseFlow('ec20', emu.mqttPort, conn), publisher('p1')], baseCreds('ec20'));
+      await helper.load([iotdaAt], [...baseFlow('ec20', rig.emu.mqttPort, conn), publisher('p1')], baseCreds('ec20'));
       const status = lastStatus(helper.getNode('p1'));
       assert.match(status.text, key);
       assert.equal(status.fill, 'red');
@@ -121,13 +93,13 @@ describe('node lifecycle over an emulated EC20', () => {
   }
 
   it('reports a missing secret', async () => {
-    await helper.load([iotdaAt], [...baseFlow('ec20', emu.mqttPort), publisher('p1')], {});
+    await helper.load([iotdaAt], [...baseFlow('ec20', rig.emu.mqttPort), publisher('p1')], {});
     assert.match(lastStatus(helper.getNode('p1')).text, /^iotda-at\.errors\.missingSecret/);
   });
 
   it('sends publish errors to a Catch node through done(err)', async () => {
     const flow = [
-      ...baseFlow('ec20', emu.mqttPort),
+      ...baseFlow('ec20', rig.emu.mqttPort),
       publisher('p1'),
       { id: 'resp', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'command-response', qos: 0, wires: [] },
       { id: 'catcher', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
@@ -147,7 +119,7 @@ describe('node lifecycle over an emulated EC20', () => {
   });
 
   it('closes promptly during connect and frees the port for the next deploy', async () => {
-    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1')];
+    const flow = [...baseFlow('ec20', rig.emu.mqttPort), publisher('p1')];
     await helper.load([iotdaAt], flow, baseCreds('ec20'));
     await statusWhere(helper.getNode('p1'), (s) => s.fill === 'yellow');
     const t0 = Date.now();
@@ -160,21 +132,21 @@ describe('node lifecycle over an emulated EC20', () => {
 
   for (const type of ['nodes', 'flows', 'full'] as const) {
     it(`redeploys (${type}) without leaking a port or a session`, async () => {
-      const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
+      const flow = [...baseFlow('ec20', rig.emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
       await helper.load([iotdaAt], flow, baseCreds('ec20'));
       await statusWhere(helper.getNode('p1'), isOnline, 30000);
       // Change only the publisher: on a 'nodes' deploy the connection keeps running (node-red#3927).
       const changed = flow.map((n) => (n.id === 'p1' ? { ...n, serviceId: 'env2' } : n));
-      const kicked = events(emu, 'kicked');
-      const online = events(emu, 'online');
+      const kicked = events(rig.emu, 'kicked');
+      const online = events(rig.emu, 'online');
       await helper.setFlows(changed, type, baseCreds('ec20'));
       const p1 = helper.getNode('p1');
       await statusWhere(p1, isOnline, 30000);
       const out = nextInput(helper.getNode('o1'));
       p1.receive({ payload: { v: type } });
       await out;
-      assert.deepEqual(emu.getDevice(DEVICE)?.properties.env2?.properties, { v: type });
-      assert.equal(emu.getDevice(DEVICE)?.online, true);
+      assert.deepEqual(rig.emu.getDevice(DEVICE)?.properties.env2?.properties, { v: type });
+      assert.equal(rig.emu.getDevice(DEVICE)?.online, true);
       kicked.off();
       online.off();
       // A leaked session would be kicked by the new one (the newest connection wins).
@@ -187,7 +159,7 @@ describe('node lifecycle over an emulated EC20', () => {
   for (const fault of ['reboot', 'closePort'] as const) {
     it(`re-initialises the modem after a ${fault === 'reboot' ? 'modem reboot' : 'port loss'} and comes back online`, async () => {
       helper.settings({ mqttAtConnectReconnectTime: 200 });
-      const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
+      const flow = [...baseFlow('ec20', rig.emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
       await helper.load([iotdaAt], flow, baseCreds('ec20'));
       const p1 = helper.getNode('p1');
       await statusWhere(p1, isOnline, 30000);
@@ -203,12 +175,12 @@ describe('node lifecycle over an emulated EC20', () => {
       const out = nextInput(helper.getNode('o1'));
       p1.receive({ payload: { back: fault } });
       await out;
-      assert.deepEqual(emu.getDevice(DEVICE)?.properties.env?.properties.back, fault);
+      assert.deepEqual(rig.emu.getDevice(DEVICE)?.properties.env?.properties.back, fault);
     });
   }
 
   it('traces AT traffic with the device secret and the HMAC password hidden', async () => {
-    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1')];
+    const flow = [...baseFlow('ec20', rig.emu.mqttPort), publisher('p1')];
     flow[1] = { ...flow[1], trace: true };
     await helper.load([iotdaAt], flow, baseCreds('ec20'));
     await statusWhere(helper.getNode('p1'), isOnline, 30000);
@@ -234,14 +206,14 @@ describe('node lifecycle over an emulated EC20', () => {
 
   it('queues publishes during a link drop and flushes them in order', async () => {
     helper.settings({ mqttAtConnectReconnectTime: 300 });
-    const flow = [...baseFlow('ec20', emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
+    const flow = [...baseFlow('ec20', rig.emu.mqttPort), publisher('p1', ['o1']), { id: 'o1', type: 'helper', z: 'f1' }];
     await helper.load([iotdaAt], flow, baseCreds('ec20'));
     const p1 = helper.getNode('p1');
     await statusWhere(p1, isOnline, 30000);
     const before = statusesOf(p1).length;
     simPortOf('m1')!.emulator.faults.dropLink(0);
     await statusWhere(p1, (s) => s.fill === 'red' && statusesOf(p1).indexOf(s) >= before);
-    const reports = events(emu, 'report');
+    const reports = events(rig.emu, 'report');
     const outs: FlowNode[] = [];
     const all = new Promise<void>((resolve) =>
       helper.getNode('o1').on('input', (m: FlowNode) => {

@@ -1,29 +1,13 @@
-import { describe, it, before, after, afterEach, mock } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IotdaEmulator, EmulatorEvent } from '../../dist/sim/iotda';
+import type { EmulatorEvent } from '../../dist/sim/iotda';
 import { iotdaTimestamp } from '../../dist/iotda/credentials';
-import { DEVICE, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, nextInput, startEmulator, statusWhere, type FlowNode } from './flow-rig';
-import { within } from '../modems/event-deadline';
+import { DEVICE, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, nextEmulatorEvent, nextInput, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
 
 // msg.action on at-publish, end to end: Node-RED runtime → at-publish → the shared connection →
 // real driver → emulated EC20 → real MQTT → IoTDA emulator.
-
-/** Resolves with the next emulator event of `type` (register BEFORE causing it). */
-function nextEvent(emu: IotdaEmulator, type: string): Promise<EmulatorEvent> {
-  let off = () => undefined as void;
-  return within(
-    new Promise<EmulatorEvent>((resolve) => {
-      off = emu.onEvent((e) => {
-        if (e.type !== type) return;
-        off();
-        resolve(e);
-      });
-    }),
-    `no ${type} event from the IoTDA emulator`,
-  ).finally(() => off());
-}
 
 /** Collects the inputs of a helper node, in order. */
 function inputsOf(node: { on(ev: 'input', fn: (msg: FlowNode) => void): void }): FlowNode[] {
@@ -49,22 +33,10 @@ describe('msg.action catalog texts', () => {
 });
 
 describe('at-publish msg.action over an emulated EC20', () => {
-  let emu: IotdaEmulator;
-  before(async () => {
-    await helper.startServer();
-    emu = await startEmulator();
-  });
-  after(async () => {
-    await emu.close();
-    await helper.stopServer();
-  });
-  afterEach(async () => {
-    mock.timers.reset();
-    await helper.unload();
-  });
+  const rig = useNodeRig({ afterEachTest: () => mock.timers.reset() });
 
   const flow = (): FlowNode[] => [
-    ...baseFlow('ec20', emu.mqttPort),
+    ...baseFlow('ec20', rig.emu.mqttPort),
     { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'env', qos: 1, queueSize: 1000, wires: [['out']] },
     { id: 'out', type: 'helper', z: 'f1' },
     { id: 'sub', type: 'at-subscribe', z: 'f1', connection: 'c1', kind: 'messages', output: 'auto', wires: [[]] },
@@ -79,29 +51,29 @@ describe('at-publish msg.action over an emulated EC20', () => {
     await statusWhere(pub, isOnline, 30000);
     const out = inputsOf(helper.getNode('out'));
 
-    const offline = nextEvent(emu, 'offline');
+    const offline = nextEmulatorEvent(rig.emu, 'offline');
     const passed = nextInput(helper.getNode('out'));
     pub.receive({ action: 'disconnect', payload: 'keep me' });
     const msg = await passed;
     assert.equal(msg.action, 'disconnect', 'the action msg goes on once done');
     assert.equal(msg.payload, 'keep me');
     assert.equal((await offline).deviceId, DEVICE);
-    assert.equal(emu.getDevice(DEVICE)?.online, false);
+    assert.equal(rig.emu.getDevice(DEVICE)?.online, false);
     await statusWhere(pub, isHeld);
     // Shared: the subscriber on the same connection shows the hold too.
     await statusWhere(sub, isHeld);
 
     const reports: EmulatorEvent[] = [];
-    const offReports = emu.onEvent((e) => e.type === 'report' && reports.push(e));
+    const offReports = rig.emu.onEvent((e) => e.type === 'report' && reports.push(e));
     try {
       pub.receive({ payload: { n: 1 } });
       pub.receive({ payload: { n: 2 } });
       const queued = await statusWhere(pub, (s) => s.fill === 'grey' && /heldQueued|queued 2/.test(String(s.text)));
       assert.equal(queued.shape, 'ring');
       assert.equal(reports.length, 0, 'nothing is published while held');
-      assert.equal(emu.getDevice(DEVICE)?.online, false, 'registering traffic does not end the hold');
+      assert.equal(rig.emu.getDevice(DEVICE)?.online, false, 'registering traffic does not end the hold');
 
-      const online = nextEvent(emu, 'online');
+      const online = nextEmulatorEvent(rig.emu, 'online');
       pub.receive({ action: 'connect' });
       await online;
       while (out.filter((m) => m.payload?.n !== undefined).length < 2) await nextInput(helper.getNode('out'));
@@ -115,7 +87,7 @@ describe('at-publish msg.action over an emulated EC20', () => {
   });
 
   it('reconnect says goodbye and logs in again with a fresh clientId timestamp', async () => {
-    const first = nextEvent(emu, 'online');
+    const first = nextEmulatorEvent(rig.emu, 'online');
     await helper.load([iotdaAt, catchNode], flow(), baseCreds('ec20'));
     const pub = helper.getNode('pub');
     await statusWhere(pub, isOnline, 30000);
@@ -126,8 +98,8 @@ describe('at-publish msg.action over an emulated EC20', () => {
     // stay real) so a fresh login is visible in the clientId.
     const later = new Date(Date.now() + 3600_000);
     mock.timers.enable({ apis: ['Date'], now: later.getTime() });
-    const offline = nextEvent(emu, 'offline');
-    const online = nextEvent(emu, 'online');
+    const offline = nextEmulatorEvent(rig.emu, 'offline');
+    const online = nextEmulatorEvent(rig.emu, 'online');
     const passed = nextInput(helper.getNode('out'));
     pub.receive({ action: 'reconnect' });
     assert.equal((await offline).clientId, before);
@@ -149,6 +121,6 @@ describe('at-publish msg.action over an emulated EC20', () => {
     const err = await caught;
     assert.match(err.error.message, /errors\.unknownAction|Unknown msg\.action "explode"/);
     assert.equal(out.length, 0);
-    assert.equal(emu.getDevice(DEVICE)?.online, true, 'the connection is untouched');
+    assert.equal(rig.emu.getDevice(DEVICE)?.online, true, 'the connection is untouched');
   });
 });

@@ -1,11 +1,10 @@
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkStatus } from '../../dist/link/link-supervisor';
 import { CATALOG_NS, NESTED_LEAD, editorText, editorTextWith, linkStatusView } from '../../dist/nodes/status-view';
-import type { IotdaEmulator } from '../../dist/sim/iotda';
-import { baseCreds, baseFlow, helper, iotdaAt, isOnline, startEmulator, statusWhere, type FlowNode } from './flow-rig';
+import { baseCreds, baseFlow, helper, iotdaAt, isOnline, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
 import { within } from '../modems/event-deadline';
 
 // Node statuses are sent as catalog ids (or i18next $t() nesting with the numbers) so that the
@@ -152,23 +151,14 @@ describe('status texts the editor translates', () => {
 });
 
 describe('status texts in a running flow', () => {
-  let emu: IotdaEmulator;
-  before(async () => {
-    await helper.startServer();
-    emu = await startEmulator();
-  });
-  after(async () => {
-    await emu.close();
-    await helper.stopServer();
-  });
-  afterEach(() => helper.unload());
+  const rig = useNodeRig();
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const statusNode = require('@node-red/nodes/core/common/25-status.js');
 
   it('a Status node gets the same language-neutral text the editor translates: online with the signal', async () => {
     const flow: FlowNode[] = [
-      ...baseFlow('ec20', emu.mqttPort),
+      ...baseFlow('ec20', rig.emu.mqttPort),
       { id: 'p1', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'stm32' },
       { id: 'st', type: 'status', z: 'f1', scope: ['p1'], wires: [['out']] },
       { id: 'out', type: 'helper', z: 'f1' },
