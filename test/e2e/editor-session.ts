@@ -4,6 +4,7 @@
  * Tests are skipped, with the reason, where Chromium or playwright-core is not installed.
  */
 import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -161,4 +162,34 @@ export async function closeTrays(page: Page): Promise<void> {
     for (let i = 0; i < 5 && document.querySelector('.red-ui-tray'); i++) RED.tray.close();
   }, null);
   await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, null);
+}
+
+/**
+ * Waits until every IoTDA node of the demo flow (one at-subscribe, two at-publish) shows a green
+ * dot and a status label matching `pattern`; returns the labels.
+ */
+export async function greenStatusLabels(page: Page, pattern: RegExp): Promise<string[]> {
+  const ids = await page.evaluate(() => {
+    const out: string[] = [];
+    RED.nodes.eachNode((n: { id: string; type: string }) => {
+      if (n.type === 'at-publish' || n.type === 'at-subscribe') out.push(n.id);
+    });
+    return out;
+  }, null);
+  assert.equal(ids.length, 3, 'the demo flow has one at-subscribe and two at-publish nodes');
+  // The modem boots, attaches and logs in first; the signal follows right after the login.
+  await page.waitForFunction(
+    ({ ids, source }: { ids: string[]; source: string }) =>
+      ids.every((id) => {
+        const label = document.getElementById(id)?.querySelector('.red-ui-flow-node-status-label');
+        const dot = document.getElementById(id)?.querySelector('.red-ui-flow-node-status');
+        return label && new RegExp(source).test(label.textContent) && dot.classList.contains('red-ui-flow-node-status-dot-green');
+      }),
+    { ids, source: pattern.source },
+    { timeout: 60000 },
+  );
+  return page.evaluate(
+    (ids: string[]) => ids.map((id) => document.getElementById(id).querySelector('.red-ui-flow-node-status-label').textContent as string),
+    ids,
+  );
 }

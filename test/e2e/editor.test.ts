@@ -2,7 +2,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { closeTrays, openEditor, root, skipBrowser, useDemoAndBrowser, type Page } from './editor-session';
+import { closeTrays, greenStatusLabels, openEditor, root, skipBrowser, useDemoAndBrowser, type Page } from './editor-session';
 
 // The product as a person sees it: `scripts/demo.js` (IoTDA emulator + Node-RED + the demo flow on
 // an emulated EC20) on free ports, the editor opened in headless Chromium through playwright-core.
@@ -66,30 +66,8 @@ describe('editor in Chromium against the running demo', { skip: skipBrowser }, (
   });
 
   it("shows a connected (green) status under every IoTDA node of the demo flow", async () => {
-    const ids = await page.evaluate(() => {
-      const out: string[] = [];
-      RED.nodes.eachNode((n: { id: string; type: string }) => {
-        if (n.type === 'at-publish' || n.type === 'at-subscribe') out.push(n.id);
-      });
-      return out;
-    }, null);
-    assert.equal(ids.length, 3, 'the demo flow has one at-subscribe and two at-publish nodes');
     // The modem boots, attaches and logs in first: the statuses turn green within seconds.
-    await page.waitForFunction(
-      (ids: string[]) =>
-        ids.every((id) => {
-          const g = document.getElementById(id);
-          const label = g && g.querySelector('.red-ui-flow-node-status-label');
-          const dot = g && g.querySelector('.red-ui-flow-node-status');
-          return label && /^MQTT connected, signal \d+%$/.test(label.textContent) && dot.classList.contains('red-ui-flow-node-status-dot-green');
-        }),
-      ids,
-      { timeout: 60000 },
-    );
-    const labels = await page.evaluate(
-      (ids: string[]) => ids.map((id) => document.getElementById(id).querySelector('.red-ui-flow-node-status-label').textContent),
-      ids,
-    );
+    const labels = await greenStatusLabels(page, /^MQTT connected, signal \d+%$/);
     for (const label of labels) assert.match(label, /^MQTT connected, signal \d+%$/);
   });
 

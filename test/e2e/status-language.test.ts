@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LinkStatus } from '../../dist/link/link-supervisor';
 import { CATALOG_NS, NESTED_LEAD, linkStatusView } from '../../dist/nodes/status-view';
-import { openEditor, root, skipBrowser, useDemoAndBrowser, type Page } from './editor-session';
+import { greenStatusLabels, openEditor, root, skipBrowser, useDemoAndBrowser } from './editor-session';
 
 // Node statuses in the EDITOR USER's language: the demo (at-publish and at-subscribe on an
 // emulated EC20 logged in to the IoTDA emulator) runs with an English runtime, and the editor
@@ -54,33 +54,6 @@ declare const document: any;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
 
-/** Waits until every IoTDA flow node's status label matches `pattern`; returns the labels. */
-async function onlineLabels(page: Page, pattern: RegExp): Promise<string[]> {
-  const ids = await page.evaluate(() => {
-    const out: string[] = [];
-    RED.nodes.eachNode((n: { id: string; type: string }) => {
-      if (n.type === 'at-publish' || n.type === 'at-subscribe') out.push(n.id);
-    });
-    return out;
-  }, null);
-  assert.equal(ids.length, 3, 'the demo flow has one at-subscribe and two at-publish nodes');
-  // The modem boots, attaches and logs in first; the signal follows right after the login.
-  await page.waitForFunction(
-    ({ ids, source }: { ids: string[]; source: string }) =>
-      ids.every((id) => {
-        const label = document.getElementById(id)?.querySelector('.red-ui-flow-node-status-label');
-        const dot = document.getElementById(id)?.querySelector('.red-ui-flow-node-status');
-        return label && new RegExp(source).test(label.textContent) && dot.classList.contains('red-ui-flow-node-status-dot-green');
-      }),
-    { ids, source: pattern.source },
-    { timeout: 60000 },
-  );
-  return page.evaluate(
-    (ids: string[]) => ids.map((id) => document.getElementById(id).querySelector('.red-ui-flow-node-status-label').textContent as string),
-    ids,
-  );
-}
-
 describe('node status in the editor user’s language', { skip: skipBrowser }, () => {
   // An English gateway: the runtime's own RED._ renders English.
   const session = useDemoAndBrowser('iotda-at-status-lang-', { LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8' });
@@ -95,7 +68,7 @@ describe('node status in the editor user’s language', { skip: skipBrowser }, (
       const { context, page } = await openEditor(session.browser, session.demo.url, locale);
       try {
         const pattern = onlineLabel(cat['iotda-at'].status.connectedSignal);
-        const labels = await onlineLabels(page, pattern);
+        const labels = await greenStatusLabels(page, pattern);
         signals[locale] = labels.map((l) => pattern.exec(l)![1]);
         for (const s of signals[locale]) assert.ok(Number(s) > 0 && Number(s) <= 100, `signal ${s}% in ${labels.join(' | ')}`);
         // Nothing of the $t() form reaches the canvas.
