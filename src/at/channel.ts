@@ -395,14 +395,16 @@ export class AtChannel extends EventEmitter {
     let isResponse = false;
     if (cur !== undefined && cur.phase === 'waiting') {
       if (this.tryFinal(cur, t)) return;
-      if (t.startsWith('busy p') || t.startsWith('busy s')) {
+      // First-character gates before each startsWith: this runs for every line while a command
+      // waits, and most lines are URCs starting with `+`.
+      if (t.charCodeAt(0) === 0x62 /* b */ && (t.startsWith('busy p') || t.startsWith('busy s'))) {
         this.onBusy(cur, t);
         return;
       }
       const prefixes = cur.opts.responsePrefixes;
       if (prefixes !== undefined) {
-        for (const p of prefixes) {
-          if (t.startsWith(p)) {
+        for (let i = 0; i < prefixes.length; i++) {
+          if (t.startsWith(prefixes[i])) {
             cur.lines.push(t);
             isResponse = true;
             break;
@@ -443,8 +445,8 @@ export class AtChannel extends EventEmitter {
       this.succeed(cur, t);
       return true;
     }
-    const c0 = t.charCodeAt(0);
-    if (c0 === 0x2b /* + */) {
+    // `+CME ERROR:` / `+CMS ERROR:`: tested only for lines starting `+CM`.
+    if (t.charCodeAt(0) === 0x2b /* + */ && t.charCodeAt(1) === 0x43 /* C */ && t.charCodeAt(2) === 0x4d /* M */) {
       if (t.startsWith('+CME ERROR:')) {
         this.fail(cur, new AtCommandError(cur.shown, t, { cmeCode: errorCode(t.slice(11)) }));
         return true;

@@ -65,8 +65,13 @@ export class LineFramer {
   /** First bytes of registered partial prefixes: a cheap gate before any decode or regex. */
   private partialFirst = new Uint8Array(256);
   private partialPrefixes: string[] = [];
-  /** A raw read in progress; `into` is allocated only when the payload spans reads. */
-  private raw: { claim: RawClaim; remaining: number; into: Buffer | null } | null = null;
+  // A raw read in progress (fields, not an object per read): its claim, the bytes still to
+  // come, and the buffer it is copied into, allocated only when the payload spans reads.
+  private raw: RawClaim | null = null;
+  private rawRemaining = 0;
+  private rawInto: Buffer | null = null;
+  /** Byte length of the header tryClaim matched last. */
+  private claimedHeaderBytes = 0;
   /** After a raw payload: drop bytes up to the next line break. */
   private dropRest = false;
   /** A prompt `>` ended a chunk; its optional space may open the next one. */
@@ -105,6 +110,7 @@ export class LineFramer {
     this.pending = null;
     this.pendingAscii = true;
     this.raw = null;
+    this.rawInto = null;
     this.dropRest = false;
     this.skipPromptSpace = false;
   }
@@ -186,17 +192,19 @@ export class LineFramer {
           if (end - pos > this.headerWindow) {
             claimed = this.tryClaim(this.decode(pos, end));
             if (claimed !== undefined) {
-              this.headerWindow = Math.min(MAX_HEADER_WINDOW, Math.max(this.headerWindow * 2, claimed.headerBytes + 64));
+              this.headerWindow = Math.min(MAX_HEADER_WINDOW, Math.max(this.headerWindow * 2, this.claimedHeaderBytes + 64));
             }
           }
         }
         if (claimed !== undefined) {
-          pos += claimed.headerBytes;
-          if (claimed.claim.length <= 0) {
+          pos += this.claimedHeaderBytes;
+          if (claimed.length <= 0) {
             this.dropRest = true;
-            this.sink.onRaw(claimed.claim, Buffer.alloc(0));
+            this.sink.onRaw(claimed, Buffer.alloc(0));
           } else {
-            this.raw = { claim: claimed.claim, remaining: claimed.claim.length, into: null };
+            this.raw = claimed;
+            this.rawRemaining = claimed.length;
+            this.rawInto = null;
           }
           continue;
         }
@@ -237,25 +245,26 @@ export class LineFramer {
 
   /** Hands the next bytes to the raw read in progress; returns the position after them. */
   private takeRaw(pos: number, len: number): number {
-    const raw = this.raw!;
-    const take = Math.min(raw.remaining, len - pos);
-    if (raw.into === null && take === raw.remaining) {
+    const remaining = this.rawRemaining;
+    const take = remaining < len - pos ? remaining : len - pos;
+    if (this.rawInto === null && take === remaining) {
       // The whole payload is in this read: a view, no copy.
       this.finishRaw(this.bytes(pos, pos + take));
       return pos + take;
     }
     // Spanning reads: one buffer of the announced length, filled as the bytes come.
-    const total = raw.claim.length;
-    raw.into ??= Buffer.allocUnsafe(total);
-    this.copyTo(raw.into, total - raw.remaining, pos, pos + take);
-    raw.remaining -= take;
-    if (raw.remaining === 0) this.finishRaw(raw.into);
+    const total = this.raw!.length;
+    this.rawInto ??= Buffer.allocUnsafe(total);
+    this.copyTo(this.rawInto, total - remaining, pos, pos + take);
+    this.rawRemaining = remaining - take;
+    if (this.rawRemaining === 0) this.finishRaw(this.rawInto);
     return pos + take;
   }
 
   private finishRaw(payload: Buffer): void {
-    const claim = this.raw!.claim;
+    const claim = this.raw!;
     this.raw = null;
+    this.rawInto = null;
     this.dropRest = true;
     this.sink.onRaw(claim, payload);
   }
@@ -279,16 +288,16 @@ export class LineFramer {
 
   /**
    * Offers a header (the start of an open line, maybe running into the lines after it) to the
-   * partial handlers; returns the claim with the header's byte length. A match that spans a
-   * line break is not a header of this line.
+   * partial handlers; returns the claim and leaves the header's byte length in
+   * claimedHeaderBytes. A match that spans a line break is not a header of this line.
    */
-  private tryClaim(head: string): { headerBytes: number; claim: RawClaim } | undefined {
+  private tryClaim(head: string): RawClaim | undefined {
     const c = this.sink.claimRaw(head);
     if (c === undefined) return undefined;
     const n = c.headerLength;
     if (findBreak(head, 0, n) !== -1) return undefined;
     // Decoded text has a char per byte only when it is ASCII.
-    const headerBytes = this.ascii ? n : Buffer.byteLength(head.slice(0, n), 'utf8');
-    return { headerBytes, claim: c.claim };
+    this.claimedHeaderBytes = this.ascii ? n : Buffer.byteLength(head.slice(0, n), 'utf8');
+    return c.claim;
   }
 }
