@@ -16,6 +16,7 @@ import { loadProfile } from '../../dist/modems/load-profile';
 import type { ModemProfile } from '../../dist/modems/profile';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { StreamTransport } from './stream-transport';
+import { ScriptedHost } from '../sim-modems/scripted-host';
 import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
 
 const DEVICE = 'tls_prod_dev01';
@@ -130,6 +131,25 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
       });
     });
   }
+
+  it('AT+QSSLCFG reads back the manual defaults and takes the hex cipher suite as written (0XFFFF)', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const emulator = createModemEmulator({ model: 'ec20', baudRate: 0, strict: true, bootDelayMs: 0 });
+    const stream = emulator.createHostStream();
+    try {
+      const host = new ScriptedHost(stream);
+      await host.skipPast('PB DONE\r\n');
+      await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
+      await host.cmd('AT+QSSLCFG="sslversion",2', '\r\n+QSSLCFG: "sslversion",2,4\r\n\r\nOK\r\n');
+      await host.cmd('AT+QSSLCFG="ciphersuite",2', '\r\n+QSSLCFG: "ciphersuite",2,0XFFFF\r\n\r\nOK\r\n');
+      await host.cmd('AT+QSSLCFG="seclevel",2', '\r\n+QSSLCFG: "seclevel",2,0\r\n\r\nOK\r\n');
+      await host.cmd('AT+QSSLCFG="ciphersuite",2,0X0035', '\r\nOK\r\n');
+      await host.cmd('AT+QSSLCFG="ciphersuite",2', '\r\n+QSSLCFG: "ciphersuite",2,0X0035\r\n\r\nOK\r\n');
+      assert.deepEqual(emulator.violations, []);
+    } finally {
+      stream.destroy();
+      await emulator.close();
+    }
+  });
 
   it('AT+QSSLCFG="seclevel" outside 0-2 is refused with ERROR, as the manual allows 0-2 only', { timeout: EVENT_DEADLINE_MS }, async () => {
     const profile = loadProfile({ extends: 'ec20', name: 'ec20-bad-seclevel', commands: { sslSecLevel: 'AT+QSSLCFG="seclevel",{{ctx}},3' } });

@@ -42,6 +42,9 @@ interface Client {
   link: BrokerLink | null;
 }
 
+/** AT+QSSLCFG values before any set, as the Quectel SSL manual gives them (file paths: none). */
+const SSL_DEFAULTS: Record<string, string> = { sslversion: '4', ciphersuite: '0XFFFF', seclevel: '0' };
+
 const CLIENTS = 6;
 /** Longest host name QMTOPEN takes. */
 const MAX_HOST = 100;
@@ -259,7 +262,7 @@ export class QuectelMqtt {
     if (ctx < 0 || ctx > 5) return error();
     const key = `${name}/${ctx}`;
     if (a.length === 2) {
-      const value = this.sslCfg.get(key) ?? (name === 'seclevel' ? '0' : '""');
+      const value = this.sslCfg.get(key) ?? SSL_DEFAULTS[name] ?? '""';
       return ok(renderQuectelLine(QUECTEL_LINES.qsslcfg, { name, ctx, value }));
     }
     const value = a
