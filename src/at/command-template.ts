@@ -46,19 +46,41 @@ const NO_PARTIALS = {};
 const writer = new Mustache.Writer();
 const parsedTemplates = new Map<string, string[][]>();
 
+/**
+ * The view of one command. Mustache's own lookup caches every name in a per-render object and
+ * walks a context chain we never have; a plain name here is one property read, with mustache's
+ * meaning kept (a missing value renders as empty, a function is called with the view as `this`).
+ * Dotted names and `.` go to mustache's lookup.
+ */
+class CommandView extends Mustache.Context {
+  override lookup(name: string): unknown {
+    if (name === '.' || name.includes('.')) return super.lookup(name);
+    const view = this.view as Record<string, unknown> | null | undefined;
+    if (view === null || view === undefined || typeof view !== 'object') return undefined;
+    const value = view[name];
+    return typeof value === 'function' ? (value as (this: unknown) => unknown).call(view) : value;
+  }
+}
+
+/** The last dialect's config: one channel renders with one dialect, and a WeakMap lookup per render showed. */
+let lastDialect: AtDialect | undefined;
+let lastConfig: { escape: (value: unknown) => string } | undefined;
+
 function renderWithEscape(dialect: AtDialect, template: string, view: Record<string, unknown>): string {
-  let config = renderConfigs.get(dialect);
+  let config = dialect === lastDialect ? lastConfig : renderConfigs.get(dialect);
   if (config === undefined) {
     config = { escape: (value: unknown) => dialect.escape(typeof value === 'string' ? value : String(value)) };
     renderConfigs.set(dialect, config);
   }
+  lastDialect = dialect;
+  lastConfig = config;
   let tokens = parsedTemplates.get(template);
   if (tokens === undefined) {
     if (parsedTemplates.size >= MAX_CHECKED_TEMPLATES) parsedTemplates.clear();
     tokens = writer.parse(template) as string[][];
     parsedTemplates.set(template, tokens);
   }
-  return writer.renderTokens(tokens, new Mustache.Context(view), NO_PARTIALS, template, config);
+  return writer.renderTokens(tokens, new CommandView(view), NO_PARTIALS, template, config);
 }
 
 function checkSingleLine(template: string, line: string): void {

@@ -80,6 +80,16 @@ describe('command rendering', () => {
     assert.equal(renderAtCommand(espDialect, 'AT+MQTTPUB=0,"{{t}}","{{d}}",{{q}},0', { t: 't', d: 'a,b"c', q: 1 }), 'AT+MQTTPUB=0,"t","a\\,b\\"c",1,0');
   });
 
+  it('keeps mustache semantics: dotted names, sections, functions, missing values; each value escaped', () => {
+    const view = { a: { b: 'x,y' }, n: 0, list: ['p', 'q"'], f(this: { n: number }) { return `F${this.n},`; } };
+    assert.equal(
+      renderAtCommand(espDialect, 'AT+X="{{a.b}}",{{n}},{{#list}}{{.}};{{/list}}{{f}}{{missing}}', view),
+      'AT+X="x\\,y",0,p;q\\";F0\\,',
+    );
+    // The same template renders the same with a second view (parsed once, rendered per view).
+    assert.equal(renderAtCommand(espDialect, 'AT+X="{{a.b}}",{{n}},{{#list}}{{.}};{{/list}}{{f}}{{missing}}', { ...view, n: 7, a: { b: 'z' } }), 'AT+X="z",7,p;q\\";F7\\,');
+  });
+
   const INJECTION = '"\r\nAT+QPOWD\r\n';
   for (const field of ['host', 'user', 'pass']) {
     it(`quectel: an injection in ${field} is rejected and nothing is written`, async () => {
