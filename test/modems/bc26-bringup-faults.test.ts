@@ -108,7 +108,7 @@ function modemErrorCausedBy(cause: new (...args: never[]) => Error, code: RegExp
 }
 
 /** A link supervisor over the rig's emulated BC26, retrying quickly. */
-function linkOver(r: Rig): { link: LinkSupervisor; modem: ModemSupervisor; statuses: LinkStatus[]; dispose(): Promise<void> } {
+function linkOver(r: Rig): { link: LinkSupervisor; modem: ModemSupervisor; dispose(): Promise<void> } {
   const modem = new ModemSupervisor({ createDriver: () => r.newDriver(), attach: { apn: 'ctnb' } });
   const link = new LinkSupervisor({
     modem,
@@ -120,12 +120,9 @@ function linkOver(r: Rig): { link: LinkSupervisor; modem: ModemSupervisor; statu
     reconnectCeilingMs: 200,
     probeIntervalMs: 0,
   });
-  const statuses: LinkStatus[] = [];
-  link.on('status', (s: LinkStatus) => statuses.push({ ...s }));
   return {
     link,
     modem,
-    statuses,
     async dispose() {
       await link.dispose();
       await modem.close();
