@@ -4,9 +4,9 @@
  */
 import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { Aedes } from 'aedes';
+import type { Aedes } from 'aedes';
 import { Esp8266Engine, type EspEngineOptions } from '../../dist/sim/modems/esp8266-engine';
+import { brokerPublish, startBroker, type TestBroker } from './scripted-host';
 
 /** Collects modem output and reads it back in exact pieces. */
 class ScriptedHost {
@@ -66,14 +66,15 @@ class ScriptedHost {
   }
 }
 
+let tb: TestBroker;
 let broker: Aedes;
-let server: net.Server;
 let brokerPort = 0;
 const connects: { clientId: string; username?: string; password?: string }[] = [];
 let refuseNext = false;
 
 before(async () => {
-  broker = await Aedes.createBroker();
+  tb = await startBroker();
+  ({ broker, port: brokerPort } = tb);
   broker.authenticate = (client, username, password, done) => {
     connects.push({ clientId: client.id, username, password: password?.toString('utf8') });
     if (refuseNext) {
@@ -84,15 +85,9 @@ before(async () => {
     }
     done(null, true);
   };
-  server = net.createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  brokerPort = (server.address() as net.AddressInfo).port;
 });
 
-after(async () => {
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+after(() => tb.close());
 
 let host: ScriptedHost;
 let engine: Esp8266Engine;
@@ -112,16 +107,6 @@ function write(text: string | Buffer): void {
 async function cmd(line: string, answer: string): Promise<void> {
   write(`${line}\r\n`);
   await host.read(answer);
-}
-
-/** Publish from the platform side. */
-function downlink(topic: string, payload: Buffer | string, qos: 0 | 1 = 0): Promise<void> {
-  return new Promise((resolve, reject) =>
-    broker.publish(
-      { cmd: 'publish', topic, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), qos, retain: false, dup: false },
-      (err) => (err ? reject(err) : resolve()),
-    ),
-  );
 }
 
 /** The next publish the broker receives from a client on `topic`. */
@@ -285,7 +270,7 @@ describe('esp8266 engine: MQTT against a real broker', () => {
     await cmd('AT+MQTTSUB?', `+MQTTSUB:0,6,"${topic}",1\r\n\r\nOK\r\n`);
     const t = '$oc/devices/dev/sys/commands/request_id=42';
     const payload = '{"paras":{"s":"a\r\nb"},"command_name":"ON,OFF"}';
-    await downlink(t, payload, 1);
+    await brokerPublish(broker, t, payload, 1);
     await host.read(`+MQTTSUBRECV:0,"${t}",${Buffer.byteLength(payload)},${payload}\r\n`);
     await cmd(`AT+MQTTUNSUB=0,"${topic}"`, '\r\nOK\r\n');
     await cmd(`AT+MQTTUNSUB=0,"${topic}"`, 'NO UNSUBSCRIBE\r\n\r\nOK\r\n');
@@ -297,7 +282,7 @@ describe('esp8266 engine: MQTT against a real broker', () => {
     await cmd(`AT+MQTTSUB=0,"${t}",0`, '\r\nOK\r\n');
     const payload = Buffer.alloc(2100);
     for (let i = 0; i < payload.length; i++) payload[i] = 0x61 + (i % 26);
-    await downlink(t, payload, 0);
+    await brokerPublish(broker, t, payload, 0);
     // QoS 0 PUBLISH header: 1 type + 2 remaining length + 2 topic length + 5 topic = 10 bytes.
     const first = 1024 - 10;
     const parts = [payload.subarray(0, first), payload.subarray(first, first + 1024), payload.subarray(first + 1024)];
