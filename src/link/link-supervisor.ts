@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { AtTimeoutError } from '../at/errors';
 import type { ModemDriver, MqttSession } from '../modems/driver';
+import { ModemError } from '../modems/errors';
 import { iotdaCredentials, type SignType } from '../iotda/credentials';
 import { parseDownlinkTopic, parseUplinkTopic, systemSubscriptions, type DownlinkKind } from '../iotda/topics';
 import { ReconnectBackoff } from './backoff';
@@ -40,6 +41,11 @@ export interface LinkStatus {
   signal?: number;
   /** The last failure, in plain words. */
   reason?: string;
+  /**
+   * The same failure for a status bubble: what went wrong before which command it was
+   * (a ModemError's meaning and code), since the bubble shows only the first few words.
+   */
+  summary?: string;
   /** In `backoff`: when the next attempt starts. Absent when `halted`. */
   retryInMs?: number;
   /** CONNACK 4/5: no automatic retry until the configuration changes or reconnect() is called. */
@@ -92,6 +98,12 @@ const REQUEST_KINDS: ReadonlySet<DownlinkKind> = new Set(['command', 'property-s
 const RESPONSE_KINDS = new Set(['command-response', 'property-set-response', 'property-get-response']);
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** A ModemError's meaning (with its code) leads; other errors keep their message. */
+function summaryOf(err: unknown): string | undefined {
+  if (!(err instanceof ModemError) || !err.meaning) return undefined;
+  return err.code ? `${err.meaning} (${err.code})` : err.meaning;
+}
 
 /**
  * Consecutive probe timeouts that mean "the modem is gone". Not one: a single timeout can be a
@@ -436,15 +448,16 @@ export class LinkSupervisor extends EventEmitter {
     this.epoch++;
     this.dropSession();
     const reason = messageOf(err);
+    const summary = summaryOf(err);
     const refusal = connackRefusal(err);
     if (refusal !== undefined) {
       this.opts.log?.('warn', `IoTDA refused the login (CONNACK ${refusal}): ${reason}; not retrying until the configuration changes`);
-      this.setStatus({ state: 'backoff', reason, halted: true });
+      this.setStatus({ state: 'backoff', reason, summary, halted: true });
       return;
     }
     const delay = this.backoff.next();
     this.opts.log?.('warn', `link down: ${reason}; retrying in ${Math.round(delay / 100) / 10} s`);
-    this.setStatus({ state: 'backoff', reason, retryInMs: delay });
+    this.setStatus({ state: 'backoff', reason, summary, retryInMs: delay });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.current.state === 'backoff') this.start();

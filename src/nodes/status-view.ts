@@ -101,7 +101,7 @@ export function linkStatusView(s: LinkStatus, _: Translate, queued = 0): NodeSta
       };
     }
     case 'backoff':
-      return { fill: 'red', shape: 'ring', text: shorten(_('iotda-at.status.error', { reason: s.reason ?? '' })) };
+      return { fill: 'red', shape: 'ring', text: shorten(_('iotda-at.status.error', { reason: s.summary ?? s.reason ?? '' })) };
     case 'stopping':
       return { fill: 'grey', shape: 'ring', text: editorText('iotda-at.status.disconnected') };
     default:

@@ -131,6 +131,14 @@ describe('status texts the editor translates', () => {
     assert.equal(editorView(i18n['zh-CN'], st.text!), st.text);
   });
 
+  it('leads with the summary (a modem error\'s meaning) when the link has one', () => {
+    const st = linkStatusView(
+      { state: 'backoff', reason: 'AT+QMTOPEN=0,"h",1883: +QMTOPEN: 0,-1 (failed to open the network)', summary: 'failed to open the network (+QMTOPEN: 0,-1)', queued: 0 },
+      (k, p) => String(p?.reason ?? k),
+    );
+    assert.equal(st.text, 'failed to open the network (+QMTOPEN: 0,-1)');
+  });
+
   it('puts only finite numbers inside $t(): anything else becomes 0', () => {
     assert.equal(editorTextWith('iotda-at.status.queued', { count: Number.NaN }), `MQTT $t(${CATALOG_NS}:iotda-at.status.queued, {"count":0})`);
     assert.equal(editorText('iotda-at.errors.noConnection'), `${CATALOG_NS}:iotda-at.errors.noConnection`);

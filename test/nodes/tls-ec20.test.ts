@@ -72,6 +72,9 @@ describe('mqtt-at-connect over TLS on an emulated EC20', () => {
     assert.equal(red.text, 'iotda-at.status.error');
     const reason: string = c1.link.status.reason ?? '';
     assert.match(reason, /^AT\+QMTOPEN=0,"127\.0\.0\.1",\d+: \+QMTOPEN: 0,-1 \(failed to open the network; with TLS on, check that port \d+ speaks TLS/);
+    // The bubble shows the meaning first (it is cut after a few words), the code after it.
+    const summary: string = c1.link.status.summary ?? '';
+    assert.match(summary, /^failed to open the network; with TLS on, check that port \d+ speaks TLS.* \(\+QMTOPEN: 0,-1\)$/);
     // The full reason is logged (before the status changes): it names TLS and the port. The
     // helper spies on the shared Node prototype, so keep the calls made on c1.
     const logged: string[] = c1.warn
