@@ -69,7 +69,8 @@ class QueuedCommand {
     readonly resolve: (r: AtResponse) => void,
     readonly reject: (e: Error) => void,
   ) {
-    this.awaitPrefix = opts.awaitUrc !== undefined ? regexLiteralPrefix(opts.awaitUrc.pattern) : '';
+    const awaited = opts.awaitUrc;
+    this.awaitPrefix = awaited === undefined ? '' : (awaited.prefix ?? regexLiteralPrefix(awaited.pattern));
   }
 }
 

@@ -11,14 +11,18 @@ const QUANTIFIERS = new Set(['*', '+', '?', '{']);
 export function regexLiteralPrefix(re: RegExp): string {
   const hit = cache.get(re);
   if (hit !== undefined) return hit;
-  const prefix = compute(re);
+  const prefix = literalPrefixOfSource(re.source, re.flags).prefix;
   cache.set(re, prefix);
   return prefix;
 }
 
-function compute(re: RegExp): string {
-  const src = re.source;
-  if (re.flags.includes('i') || re.flags.includes('m') || !src.startsWith('^')) return '';
+/**
+ * The literal start of a regex given as source text (no RegExp is compiled), and how many
+ * characters of the source it spans. Empty unless the source is anchored with `^` and the
+ * flags keep literals literal (no `i`, no `m`).
+ */
+export function literalPrefixOfSource(src: string, flags = ''): { prefix: string; consumed: number } {
+  if (flags.includes('i') || flags.includes('m') || !src.startsWith('^')) return { prefix: '', consumed: 0 };
   let out = '';
   let i = 1;
   while (i < src.length) {
@@ -38,5 +42,5 @@ function compute(re: RegExp): string {
     out += ch;
     i += width;
   }
-  return out;
+  return { prefix: out, consumed: i };
 }

@@ -45,8 +45,12 @@ export interface AtCommandOptions {
    * matches `pattern` (e.g. /^\+QMTOPEN: 0,(-?\d+)/) for up to `timeoutMs`.
    * The queue is released at the final, so unrelated commands run meanwhile.
    * The matching line is consumed by this command (not dispatched to URC handlers).
+   * `prefix`: the literal text the awaited URC starts with (`+QMTSUB: 0,7,`). A line must start
+   * with it before `pattern` is tried, so one compiled `pattern` can serve every command of a
+   * kind and only the prefix changes per message id. Without it, the pattern's own literal start
+   * is used (and a pattern built per command is compiled per command).
    */
-  awaitUrc?: { pattern: RegExp; timeoutMs: number };
+  awaitUrc?: { pattern: RegExp; timeoutMs: number; prefix?: string };
   /** Re-send after `busy p...` this many times, with backoff (default 0: fail with ModemBusyError). */
   busyRetries?: number;
 }

@@ -3,6 +3,7 @@
  * generic failures into ModemErrors that name the command, the code and its meaning.
  */
 import { AtCommandError, AtTimeoutError, ModemBusyError, ModemRebootedError } from '../at/errors';
+import { literalPrefixOfSource } from '../at/regex-literal-prefix';
 import type { AtCommandOptions, AtResponse } from '../at/types';
 import type { AtChannelPort } from './channel-port';
 import { ModemError } from './errors';
@@ -23,6 +24,8 @@ export type DriverTrace = (direction: '>>' | '<<' | '--', text: string) => void;
 const ERR_CODE_MAX_AGE_MS = 2000;
 
 export class ProfileCommands {
+  /** One compiled pattern per awaited URC kind (see awaitUrc). */
+  private readonly sharedPatterns = new Map<string, RegExp>();
   /** Last ESP-AT `ERR CODE:0x01xxyyyy` seen (AT+SYSLOG=1), attached to the next command failure. */
   private lastErrCode?: { code: string; meaning: string; at: number };
 
@@ -101,16 +104,46 @@ export class ProfileCommands {
 
   /** A URC pattern of the profile with numeric placeholders (`{{idx}}`, `{{mid}}`) filled in. */
   pattern(name: string, vars: Record<string, number> = {}): RegExp {
+    return new RegExp(this.patternSource(name, vars).source);
+  }
+
+  /**
+   * The awaited result URC of a two-phase command, in the form that compiles nothing per
+   * command: one pattern per URC kind with every placeholder as `-?\d+` (cached), and the
+   * values in a literal prefix (`+QMTPUB: 0,7,`) the line must start with. When a placeholder
+   * is not inside the pattern's literal start, or a digit could follow it there, the prefix
+   * would not pin it down: then the pattern is built with the values, as pattern() does.
+   */
+  awaitUrc(name: string, vars: Record<string, number>, timeoutMs: number): { pattern: RegExp; prefix?: string; timeoutMs: number } {
+    const { source, placeholderEnds } = this.patternSource(name, vars);
+    const { prefix, consumed } = literalPrefixOfSource(source);
+    const pinned = placeholderEnds.every((end) => end < consumed && !/[\d-]/.test(source[end]));
+    if (!pinned) return { pattern: new RegExp(source), timeoutMs };
+    let shared = this.sharedPatterns.get(name);
+    if (shared === undefined) {
+      shared = new RegExp(this.profile.urcs[name]!.replace(/\{\{(\w+)\}\}/g, '(?:-?\\d+)'));
+      this.sharedPatterns.set(name, shared);
+    }
+    return { pattern: shared, prefix, timeoutMs };
+  }
+
+  /** The pattern source with values filled in, and where each value ends in it. */
+  private patternSource(name: string, vars: Record<string, number>): { source: string; placeholderEnds: number[] } {
     const src = this.profile.urcs[name];
     if (src === undefined) throw new ModemError(name, '', `profile "${this.profile.name}" has no "${name}" URC pattern`);
-    return new RegExp(
-      src.replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
-        const v = vars[key];
-        // Only integers go into patterns, so no value can change the regex's meaning.
-        if (!Number.isInteger(v)) throw new Error(`URC pattern ${name} needs an integer {{${key}}}`);
-        return String(v);
-      }),
-    );
+    const placeholderEnds: number[] = [];
+    let source = '';
+    let last = 0;
+    for (const m of src.matchAll(/\{\{(\w+)\}\}/g)) {
+      const v = vars[m[1]];
+      // Only integers go into patterns, so no value can change the regex's meaning.
+      if (!Number.isInteger(v)) throw new Error(`URC pattern ${name} needs an integer {{${m[1]}}}`);
+      source += src.slice(last, m.index) + String(v);
+      placeholderEnds.push(source.length);
+      last = m.index! + m[0].length;
+    }
+    source += src.slice(last);
+    return { source, placeholderEnds };
   }
 
   /**

@@ -59,7 +59,7 @@ export class QuectelSession extends EventEmitter implements MqttSession {
 
   private async twoPhase(name: string, view: Record<string, unknown>, urc: string, urcVars: Record<string, number>): Promise<AtResponse> {
     return this.cmds.run(name, view, {
-      awaitUrc: { pattern: this.cmds.pattern(urc, { idx: this.clientIndex, ...urcVars }), timeoutMs: this.cmds.timeout(name) },
+      awaitUrc: this.cmds.awaitUrc(urc, { idx: this.clientIndex, ...urcVars }, this.cmds.timeout(name)),
     });
   }
 
@@ -197,7 +197,7 @@ export class QuectelSession extends EventEmitter implements MqttSession {
       {
         prompt: { data, ...(form.delayAfterPromptMs ? { delayAfterPromptMs: form.delayAfterPromptMs } : {}) },
         ...(qos === 1
-          ? { awaitUrc: { pattern: this.cmds.pattern('publish', { idx, mid }), timeoutMs: this.cmds.timeout('mqttPublish') } }
+          ? { awaitUrc: this.cmds.awaitUrc('publish', { idx, mid }, this.cmds.timeout('mqttPublish')) }
           : {}),
       },
     );

@@ -133,6 +133,29 @@ describe('AtChannel responses and URCs', () => {
   });
 });
 
+describe('AtChannel awaitUrc with a literal prefix and one shared pattern', () => {
+  // What drivers send: one compiled pattern per URC kind, the message id in the prefix.
+  const SUB = /^\+QMTSUB: (?:-?\d+),(?:-?\d+),([02])/;
+  it('each command takes only the URC with its own prefix, whatever the order', async () => {
+    const f = await openChannel();
+    try {
+      const first = f.channel.command({ template: 'AT+QMTSUB=0,7,"a",1', awaitUrc: { pattern: SUB, prefix: '+QMTSUB: 0,7,', timeoutMs: 3000 } });
+      await f.modem.nextCommand();
+      await f.modem.send('\r\nOK\r\n');
+      const second = f.channel.command({ template: 'AT+QMTSUB=0,8,"b",1', awaitUrc: { pattern: SUB, prefix: '+QMTSUB: 0,8,', timeoutMs: 3000 } });
+      await f.modem.nextCommand();
+      // The second's result first; then a URC for a message id nobody waits for; then the first's.
+      await f.modem.send('\r\nOK\r\n\r\n+QMTSUB: 0,8,2\r\n+QMTSUB: 0,70,0\r\n+QMTSUB: 0,7,0\r\n', 'random:3');
+      const [r1, r2] = await Promise.all([first, second]);
+      assert.deepEqual([r1.urc, r1.urcMatch?.[1]], ['+QMTSUB: 0,7,0', '0']);
+      assert.deepEqual([r2.urc, r2.urcMatch?.[1]], ['+QMTSUB: 0,8,2', '2']);
+      assert.deepEqual(f.unsolicited, ['+QMTSUB: 0,70,0']);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
 describe('AtChannel prompt commands', () => {
   const payload = Buffer.from('{"services":[{"v":"\r\nOK"}]}\x1a', 'latin1');
   for (const mode of CHUNK_MODES) {

@@ -5,6 +5,7 @@ import { builtInProfiles } from '../../dist/modems/profiles';
 import { getProfile, loadProfile } from '../../dist/modems/load-profile';
 import { checkPublish, maxPayloadFor, meaningOf } from '../../dist/modems/payload-check';
 import { ModemError, PayloadRejectedError, ProfileError } from '../../dist/modems/errors';
+import { ProfileCommands } from '../../dist/modems/profile-commands';
 
 describe('built-in profiles', () => {
   for (const [name, profile] of Object.entries(builtInProfiles)) {
@@ -150,4 +151,39 @@ describe('ESP8266 rssi pattern (AT+CWJAP? answer)', () => {
       assert.equal(m === null ? undefined : Number(m[1]), expected);
     });
   }
+});
+
+describe('awaited result URCs (ProfileCommands.awaitUrc)', () => {
+  // The channel is not used to build the spec; awaitUrc only reads the profile.
+  const cmds = (profile = getProfile('ec20')) => new ProfileCommands({} as never, profile);
+  const LINES = ['+QMTPUB: 0,7,0', '+QMTPUB: 0,7,2,3', '+QMTPUB: 0,7,1', '+QMTPUB: 0,70,0', '+QMTPUB: 1,7,0', '+QMTPUB: 0,7', '+QMTSUB: 0,7,0'];
+
+  it('one compiled pattern per URC kind; the message id is in the literal prefix', () => {
+    const c = cmds();
+    const a = c.awaitUrc('publish', { idx: 0, mid: 7 }, 1000);
+    const b = c.awaitUrc('publish', { idx: 0, mid: 8 }, 1000);
+    assert.equal(a.pattern, b.pattern);
+    assert.equal(a.prefix, '+QMTPUB: 0,7,');
+    assert.equal(b.prefix, '+QMTPUB: 0,8,');
+    assert.equal(a.timeoutMs, 1000);
+  });
+
+  it('accepts exactly the lines the per-command pattern accepts, with the same groups', () => {
+    const c = cmds();
+    for (const name of ['publish', 'subscribe', 'open', 'connect']) {
+      const spec = c.awaitUrc(name, { idx: 0, mid: 7 }, 1000);
+      const exact = c.pattern(name, { idx: 0, mid: 7 });
+      for (const line of [...LINES, '+QMTOPEN: 0,-1', '+QMTOPEN: 0,0', '+QMTCONN: 0,0,4', '+QMTCONN: 01,0']) {
+        const viaSpec = line.startsWith(spec.prefix ?? '') ? spec.pattern.exec(line) : null;
+        assert.deepEqual(viaSpec && [...viaSpec], exact.exec(line) && [...exact.exec(line)!], `${name} on ${line}`);
+      }
+    }
+  });
+
+  it('falls back to a pattern with the values when the prefix cannot pin a placeholder down', () => {
+    const profile = loadProfile({ extends: 'ec20', name: 'odd', urcs: { publish: '^\\+QMTPUB: ({{idx}}|x),{{mid}}(\\d)' } });
+    const spec = cmds(profile).awaitUrc('publish', { idx: 0, mid: 7 }, 1000);
+    assert.equal(spec.prefix, undefined);
+    assert.equal(spec.pattern.source, '^\\+QMTPUB: (0|x),7(\\d)');
+  });
 });
