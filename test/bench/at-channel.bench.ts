@@ -13,6 +13,8 @@ import { AtChannel } from '../../dist/at/channel';
 import { quectelDialect } from '../../dist/at/dialects';
 import type { AtCommandOptions } from '../../dist/at/types';
 import type { Transport } from '../../dist/transport/transport';
+import { getProfile } from '../../dist/modems/load-profile';
+import { ProfileCommands } from '../../dist/modems/profile-commands';
 
 export const title = 'AT channel: full processing vs bare line splitting (parser-readline)';
 
@@ -43,6 +45,9 @@ function rng(seed: number): () => number {
 }
 
 const TOPIC = '$oc/devices/myprod_dev01/sys';
+const EC20 = getProfile('ec20');
+/** Builds the driver's awaited-URC specs; it does not touch the channel. */
+const EC20_COMMANDS = new ProfileCommands({} as never, EC20);
 
 function downlink(r: () => number, mid: number): string {
   const n = 2 + Math.floor(r() * 30);
@@ -83,10 +88,11 @@ export function makeExchanges(chunkBytes = CHUNK_SIZES[0]): { exchanges: Exchang
       reply = `\r\n+QMTCONN: 0,3\r\n${before}\r\nOK\r\n${after}`;
     } else {
       const m = (mid++ % 65535) + 1;
+      // As the EC20 driver sends it: the profile's template, and its awaited URC spec.
       opts = {
-        template: 'AT+QMTSUB=0,{{mid}},"{{topic}}",1',
-        view: { mid: m, topic: `${TOPIC}/commands/#` },
-        awaitUrc: { pattern: new RegExp(`^\\+QMTSUB: 0,${m},(\\d+)`), timeoutMs: 10000 },
+        template: EC20.commands.mqttSubscribe,
+        view: { idx: 0, mid: m, topic: `${TOPIC}/commands/#`, qos: 1 },
+        awaitUrc: EC20_COMMANDS.awaitUrc('subscribe', { idx: 0, mid: m }, 10000),
       };
       reply = `\r\nOK\r\n${before}\r\n+QMTSUB: 0,${m},0,1\r\n${after}`;
     }
