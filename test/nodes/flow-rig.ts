@@ -19,8 +19,8 @@ export const SECRET = 'rig-secret-0001';
 export const MODELS = ['ec20', 'bc26', 'esp8266'] as const;
 export type Model = (typeof MODELS)[number];
 
-export async function startEmulator(devices = [{ deviceId: DEVICE, secret: SECRET }]): Promise<IotdaEmulator> {
-  return startIotdaEmulator({ host: '127.0.0.1', mqttPort: 0, httpPort: 0, devices, log: () => undefined });
+export async function startEmulator(devices = [{ deviceId: DEVICE, secret: SECRET }], extra: { tlsPort?: number } = {}): Promise<IotdaEmulator> {
+  return startIotdaEmulator({ host: '127.0.0.1', mqttPort: 0, httpPort: 0, devices, log: () => undefined, ...extra });
 }
 
 /**
@@ -28,12 +28,13 @@ export async function startEmulator(devices = [{ deviceId: DEVICE, secret: SECRE
  * test server and an IoTDA emulator; after each test, `afterEachTest` (e.g. undoing mocked
  * timers, which must come before the flow stops), then the helper settings reset and the flow
  * unloaded; after all, both stopped. Read `emu` inside tests and hooks, once before() has run.
+ * `tlsPort` (0 = any free port) also opens the emulator's MQTTS listener.
  */
-export function useNodeRig(options: { afterEachTest?: () => void } = {}): { readonly emu: IotdaEmulator } {
+export function useNodeRig(options: { afterEachTest?: () => void; tlsPort?: number } = {}): { readonly emu: IotdaEmulator } {
   let emu: IotdaEmulator | undefined;
   before(async () => {
     await helper.startServer();
-    emu = await startEmulator();
+    emu = await startEmulator(undefined, options.tlsPort !== undefined ? { tlsPort: options.tlsPort } : {});
   });
   after(async () => {
     await emu?.close();

@@ -4,28 +4,16 @@
  * MQTTS port. No CA goes to the emulated modem: the driver asks for seclevel 0 (no server
  * verification, like Huawei's SDKs), and the emulator follows the manual for that level.
  */
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIotdaEmulator, type IotdaEmulator } from '../../dist/sim/iotda';
 import { simPortOf } from '../../dist/nodes/modem-port';
-import { DEVICE, SECRET, baseCreds, baseFlow, helper, iotdaAt, isOnline, nextInput, statusWhere, statusesOf, type FlowNode } from './flow-rig';
+import { DEVICE, baseCreds, baseFlow, helper, iotdaAt, isOnline, nextInput, statusWhere, statusesOf, type FlowNode, useNodeRig } from './flow-rig';
 import { onceWithin } from '../modems/event-deadline';
 
 const SYS = `$oc/devices/${DEVICE}/sys`;
 
 describe('mqtt-at-connect over TLS on an emulated EC20', () => {
-  let emu: IotdaEmulator;
-  before(async () => {
-    await helper.startServer();
-    emu = await startIotdaEmulator({ host: '127.0.0.1', mqttPort: 0, httpPort: 0, tlsPort: 0, devices: [{ deviceId: DEVICE, secret: SECRET }], log: () => undefined });
-  });
-  after(async () => {
-    await emu.close();
-    await helper.stopServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-  });
+  const rig = useNodeRig({ tlsPort: 0 });
 
   const flow = (port: number): FlowNode[] => [
     ...baseFlow('ec20', port, { tls: true }),
@@ -36,33 +24,33 @@ describe('mqtt-at-connect over TLS on an emulated EC20', () => {
   ];
 
   it('comes online on the MQTTS port, reports a property, and a downlink reaches at-subscribe', async () => {
-    const online = onceWithin(emu, 'online', 30000);
-    await helper.load([iotdaAt], flow(emu.tlsPort!), baseCreds('ec20'));
+    const online = onceWithin(rig.emu, 'online', 30000);
+    await helper.load([iotdaAt], flow(rig.emu.tlsPort!), baseCreds('ec20'));
     const pub = helper.getNode('pub');
     await statusWhere(pub, isOnline, 30000);
     await online;
-    assert.equal(emu.getDevice(DEVICE)?.online, true);
+    assert.equal(rig.emu.getDevice(DEVICE)?.online, true);
     const atLines = simPortOf('m1')!
       .emulator.transcript.filter((t) => t.dir === 'in')
       .map((t) => t.bytes.toString().trim());
     assert.ok(atLines.includes('AT+QMTCFG="ssl",0,1,0'), 'the SSL flag was set on client 0');
-    assert.ok(atLines.includes(`AT+QMTOPEN=0,"127.0.0.1",${emu.tlsPort}`));
+    assert.ok(atLines.includes(`AT+QMTOPEN=0,"127.0.0.1",${rig.emu.tlsPort}`));
 
     const reported = nextInput(helper.getNode('out'));
     pub.receive({ payload: { temperature: 23.5 } });
     assert.equal((await reported).topic, `${SYS}/properties/report`);
-    assert.deepEqual(emu.getDevice(DEVICE)?.properties.env?.properties, { temperature: 23.5 });
+    assert.deepEqual(rig.emu.getDevice(DEVICE)?.properties.env?.properties, { temperature: 23.5 });
 
     await statusWhere(helper.getNode('down'), isOnline, 30000);
     const received = nextInput(helper.getNode('downOut'));
-    emu.sendMessage(DEVICE, { led: 'blue' });
+    rig.emu.sendMessage(DEVICE, { led: 'blue' });
     const msg = await received;
     assert.equal(msg.topic, `${SYS}/messages/down`);
     assert.deepEqual(msg.payload?.content ?? msg.payload, { led: 'blue' });
   });
 
   it('TLS to the plain MQTT port ends in a red status, and the log says to check the port speaks TLS', async () => {
-    await helper.load([iotdaAt], flow(emu.mqttPort), baseCreds('ec20'));
+    await helper.load([iotdaAt], flow(rig.emu.mqttPort), baseCreds('ec20'));
     const c1 = helper.getNode('c1');
     const pub = helper.getNode('pub');
     const red = await statusWhere(pub, (s) => s.fill === 'red', 30000);
@@ -82,10 +70,10 @@ describe('mqtt-at-connect over TLS on an emulated EC20', () => {
       .filter((c: { thisValue: unknown }) => c.thisValue === c1)
       .map((c: { args: unknown[] }) => String(c.args[0]));
     assert.ok(
-      logged.some((w) => w.includes(`+QMTOPEN: 0,-1`) && w.includes(`check that port ${emu.mqttPort} speaks TLS`)),
+      logged.some((w) => w.includes(`+QMTOPEN: 0,-1`) && w.includes(`check that port ${rig.emu.mqttPort} speaks TLS`)),
       `no TLS reason in the log: ${logged.join(' | ')}`,
     );
     assert.ok(!statusesOf(pub).some(isOnline));
-    assert.equal(emu.getDevice(DEVICE)?.online, false);
+    assert.equal(rig.emu.getDevice(DEVICE)?.online, false);
   });
 });
