@@ -181,6 +181,7 @@ export class AtChannel extends EventEmitter {
       wantsPrompt: () => this.wantsPrompt(),
       onPrompt: () => this.onPrompt(),
       claimRaw: (text) => this.urcs.claimRaw(text),
+      claimedHeaderLength: () => this.urcs.claimedHeaderLength,
       onRaw: (claim, payload) => this.onRaw(claim, payload),
     });
     transport.on('data', this.onData);

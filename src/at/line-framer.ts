@@ -21,10 +21,12 @@ export interface LineFramerSink {
   wantsPrompt(): boolean;
   onPrompt(): void;
   /**
-   * `text` is the open line from its start (maybe longer than the header); returns the claim
-   * and the header's length in characters of `text` (the framer converts it to bytes).
+   * `text` is the open line from its start (maybe longer than the header); returns the claim,
+   * and claimedHeaderLength() then gives the header's length in characters of `text` (the
+   * framer converts it to bytes). Two calls, not a result object: this runs per raw read.
    */
-  claimRaw(text: string): { headerLength: number; claim: RawClaim } | undefined;
+  claimRaw(text: string): RawClaim | undefined;
+  claimedHeaderLength(): number;
   onRaw(claim: RawClaim, payload: Buffer): void;
 }
 
@@ -304,9 +306,9 @@ export class LineFramer {
    * claimedHeaderBytes. A match that spans a line break is not a header of this line.
    */
   private tryClaim(head: string): RawClaim | undefined {
-    const c = this.sink.claimRaw(head);
-    if (c === undefined) return undefined;
-    const n = c.headerLength;
+    const claim = this.sink.claimRaw(head);
+    if (claim === undefined) return undefined;
+    const n = this.sink.claimedHeaderLength();
     // A short range: a char loop, not findBreak (its two searches would run through the payload).
     for (let i = 0; i < n; i++) {
       const ch = head.charCodeAt(i);
@@ -314,6 +316,6 @@ export class LineFramer {
     }
     // Decoded text has a char per byte only when it is ASCII.
     this.claimedHeaderBytes = this.ascii ? n : Buffer.byteLength(head.slice(0, n), 'utf8');
-    return c.claim;
+    return claim;
   }
 }

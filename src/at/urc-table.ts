@@ -1,8 +1,9 @@
 /**
- * The always-on table of unsolicited result code handlers (PROTOCOLS.md P2). Lookup is a Map
- * from the text up to and including the first `:` (`+QMTRECV:`), so a line costs one slice
- * and one hash lookup; prefixes without a colon (`WIFI `, `busy`) are few and checked with
- * startsWith. Regexes run only on lines whose prefix already matched.
+ * The always-on table of unsolicited result code handlers (PROTOCOLS.md P2). Line handlers are
+ * indexed by the first character of their prefix, and each carries its second character, so
+ * a line costs one array read and a char compare per candidate before any startsWith; the
+ * slice and Map lookup this replaced (a fresh string hashed per line) cost more than the
+ * matching. Regexes run only on lines whose prefix already matched.
  */
 import type { RawClaim, UrcHandler } from './types';
 
@@ -13,47 +14,70 @@ import type { RawClaim, UrcHandler } from './types';
  */
 const MAX_RAW_BYTES = 1024 * 1024;
 
-/** Longest prefix key looked up in the map; longer "prefixes" are not URC names. */
+/**
+ * Handlers whose prefix has a `:` within this many chars (`+QMTRECV:`) run before the others
+ * (`WIFI `, `busy`), each group in the order added: the order the table always had.
+ */
 const MAX_KEY_LENGTH = 48;
 
-function mapKeyOf(prefix: string): string | undefined {
+/** Index slot for lines (and prefixes) whose first char is not ASCII. */
+const NON_ASCII_SLOT = 128;
+
+/** A line handler in the index: its prefix's second char code, or -1 when it has none. */
+interface LineEntry {
+  handler: UrcHandler;
+  second: number;
+}
+
+function isKeyed(prefix: string): boolean {
   const colon = prefix.indexOf(':');
-  return colon >= 0 && colon < MAX_KEY_LENGTH ? prefix.slice(0, colon + 1) : undefined;
+  return colon >= 0 && colon < MAX_KEY_LENGTH;
 }
 
 export class UrcTable {
-  private readonly byKey = new Map<string, UrcHandler[]>();
-  private loose: UrcHandler[] = [];
+  private handlers: UrcHandler[] = [];
+  /** Line handlers by the first char code of their prefix; an empty prefix is in every slot. */
+  private byFirst: LineEntry[][] = UrcTable.emptyIndex();
   private partials: UrcHandler[] = [];
+  /** Header length (chars of the text) of the last successful claimRaw. */
+  claimedHeaderLength = 0;
 
   constructor(private readonly onHandlerError: (handler: UrcHandler, err: unknown) => void) {}
 
+  private static emptyIndex(): LineEntry[][] {
+    const slots: LineEntry[][] = [];
+    for (let i = 0; i <= NON_ASCII_SLOT; i++) slots.push([]);
+    return slots;
+  }
+
   add(handler: UrcHandler): () => void {
-    const key = mapKeyOf(handler.prefix);
-    if (key !== undefined) {
-      const list = this.byKey.get(key);
-      if (list) list.push(handler);
-      else this.byKey.set(key, [handler]);
-    } else {
-      this.loose = [...this.loose, handler];
-    }
-    if (handler.partial && handler.onPartial) this.partials = [...this.partials, handler];
+    this.handlers = [...this.handlers, handler];
+    this.rebuild();
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
-      if (key !== undefined) {
-        const list = this.byKey.get(key);
-        if (list) {
-          const rest = list.filter((h) => h !== handler);
-          if (rest.length > 0) this.byKey.set(key, rest);
-          else this.byKey.delete(key);
-        }
-      } else {
-        this.loose = this.loose.filter((h) => h !== handler);
-      }
-      this.partials = this.partials.filter((h) => h !== handler);
+      this.handlers = this.handlers.filter((h) => h !== handler);
+      this.rebuild();
     };
+  }
+
+  /** Handlers change a few times per session: the index is rebuilt, never patched. */
+  private rebuild(): void {
+    const withLine = this.handlers.filter((h) => h.onLine !== undefined);
+    const ordered = [...withLine.filter((h) => isKeyed(h.prefix)), ...withLine.filter((h) => !isKeyed(h.prefix))];
+    const index = UrcTable.emptyIndex();
+    for (const h of ordered) {
+      const entry: LineEntry = { handler: h, second: h.prefix.length >= 2 ? h.prefix.charCodeAt(1) : -1 };
+      if (h.prefix.length === 0) {
+        for (const slot of index) slot.push(entry);
+      } else {
+        const first = h.prefix.charCodeAt(0);
+        index[first < NON_ASCII_SLOT ? first : NON_ASCII_SLOT].push(entry);
+      }
+    }
+    this.byFirst = index;
+    this.partials = this.handlers.filter((h) => h.partial !== undefined && h.onPartial !== undefined);
   }
 
   /** Prefixes of handlers with a partial (raw read) form, for the framer's gate. */
@@ -61,12 +85,19 @@ export class UrcTable {
     return this.partials.map((h) => h.prefix);
   }
 
-  /** Offers an open line to the partial handlers; the first that claims it wins (header length in chars of `text`). */
-  claimRaw(text: string): { headerLength: number; claim: RawClaim } | undefined {
-    for (const h of this.partials) {
+  /**
+   * Offers an open line to the partial handlers; the first that claims it wins. Returns the
+   * claim and leaves the header's length (chars of `text`) in claimedHeaderLength: a result
+   * object per claim was an allocation on the hottest path.
+   */
+  claimRaw(text: string): RawClaim | undefined {
+    const partials = this.partials;
+    for (let i = 0; i < partials.length; i++) {
+      const h = partials[i];
       if (!text.startsWith(h.prefix)) continue;
-      h.partial!.lastIndex = 0;
-      const m = h.partial!.exec(text);
+      const re = h.partial!;
+      re.lastIndex = 0;
+      const m = re.exec(text);
       if (m === null || m.index !== 0) continue;
       let claim: RawClaim | undefined;
       try {
@@ -76,33 +107,37 @@ export class UrcTable {
         continue;
       }
       if (claim === undefined || !Number.isInteger(claim.length) || claim.length < 0 || claim.length > MAX_RAW_BYTES) continue;
-      return { headerLength: m[0].length, claim };
+      this.claimedHeaderLength = m[0].length;
+      return claim;
     }
     return undefined;
   }
 
   /** Runs every handler that matches `line`; true when at least one took it. */
   dispatch(line: string): boolean {
-    let handled = false;
-    const key = line.length > 0 ? this.keyOfLine(line) : undefined;
-    if (key !== undefined) {
-      const list = this.byKey.get(key);
-      if (list !== undefined) {
-        for (const h of list) if (this.run(h, line)) handled = true;
-      }
+    const n = line.length;
+    let list: LineEntry[];
+    let second = -1;
+    if (n === 0) {
+      // Only empty prefixes match an empty line; they are in every slot.
+      list = this.byFirst[0];
+    } else {
+      const first = line.charCodeAt(0);
+      list = this.byFirst[first < NON_ASCII_SLOT ? first : NON_ASCII_SLOT];
+      if (n > 1) second = line.charCodeAt(1);
     }
-    for (const h of this.loose) if (this.run(h, line)) handled = true;
+    let handled = false;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      // The second char rules out most candidates before startsWith (which still decides).
+      if (e.second !== -1 && e.second !== second) continue;
+      if (this.run(e.handler, line)) handled = true;
+    }
     return handled;
   }
 
-  private keyOfLine(line: string): string | undefined {
-    if (this.byKey.size === 0) return undefined;
-    const colon = line.indexOf(':');
-    return colon > 0 && colon < MAX_KEY_LENGTH ? line.slice(0, colon + 1) : undefined;
-  }
-
   private run(h: UrcHandler, line: string): boolean {
-    if (!h.onLine || !line.startsWith(h.prefix)) return false;
+    if (!line.startsWith(h.prefix)) return false;
     let m: RegExpMatchArray | null = null;
     if (h.line) {
       h.line.lastIndex = 0;
@@ -110,7 +145,7 @@ export class UrcTable {
       if (m === null) return false;
     }
     try {
-      h.onLine(line, m);
+      h.onLine!(line, m);
     } catch (err) {
       this.onHandlerError(h, err);
     }
