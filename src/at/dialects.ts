@@ -46,11 +46,15 @@ export interface QuectelDialectOptions {
  */
 export function createQuectelDialect(opts: QuectelDialectOptions = {}): AtDialect {
   const allowComma = opts.allowComma === true;
+  // One native scan for the common case, a value with nothing to refuse; the char loop below
+  // (several times slower) only runs to name the refused character.
+  const refused = allowComma ? /[\x00-\x1f"]/ : /[\x00-\x1f",]/;
   return {
     name: 'quectel',
     terminator: '\r',
     escape(value: string): string {
       const s = typeof value === 'string' ? value : String(value);
+      if (!refused.test(s)) return s;
       for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i);
         if (c < 0x20) {
@@ -74,12 +78,17 @@ export function createQuectelDialect(opts: QuectelDialectOptions = {}): AtDialec
 
 export const quectelDialect: AtDialect = createQuectelDialect();
 
+/** What the ESP-AT escape refuses (CR, LF, NUL) or escapes (`\`, `"`, `,`). */
+const ESP_SPECIAL = /[\r\n\x00\\",]/;
+
 /** ESP-AT: `\`, `"` and `,` are escaped with a backslash; CR, LF and NUL cannot be carried at all. */
 export const espDialect: AtDialect = {
   name: 'esp',
   terminator: '\r\n',
   escape(value: string): string {
     const s = typeof value === 'string' ? value : String(value);
+    // Most values hold nothing to refuse or escape: one native scan instead of the char loop.
+    if (!ESP_SPECIAL.test(s)) return s;
     let needsEscape = false;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
