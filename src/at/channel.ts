@@ -472,7 +472,7 @@ export class AtChannel extends EventEmitter {
       w.pattern.lastIndex = 0;
       const m = w.pattern.exec(t);
       if (m === null) continue;
-      this.waiters.splice(i, 1);
+      this.removeWaiter(i);
       // A literal, not a spread: `{ ...r, urc }` took microseconds per call here.
       const r = w.response;
       w.command.resolve({ command: r.command, lines: r.lines, final: r.final, urc: t, urcMatch: m });
@@ -480,6 +480,14 @@ export class AtChannel extends EventEmitter {
       return true;
     }
     return false;
+  }
+
+  /** Removes waiters[i] in place: splice allocated an array of the removed element per URC. */
+  private removeWaiter(i: number): void {
+    const waiters = this.waiters;
+    const last = waiters.length - 1;
+    for (let k = i; k < last; k++) waiters[k] = waiters[k + 1];
+    waiters.pop();
   }
 
   private isBanner(t: string): boolean {
