@@ -47,27 +47,6 @@ const MAX_HEADER_WINDOW = 4096;
 /** An open line longer than this without a break is flushed as a line, so garbage cannot grow memory. */
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
-/**
- * Position of the first CR or LF in text[from, end), or -1. Lines are mostly short: a char loop
- * over the first SHORT_SCAN chars costs less than the two String#indexOf calls (one per break
- * character) it saves; a longer line goes on with indexOf, which is faster over long runs.
- */
-const SHORT_SCAN = 64;
-
-function findBreak(text: string, from: number, end: number): number {
-  const stop = from + SHORT_SCAN < end ? from + SHORT_SCAN : end;
-  for (let i = from; i < stop; i++) {
-    const c = text.charCodeAt(i);
-    if (c === CR || c === LF) return i;
-  }
-  if (stop === end) return -1;
-  const cr = text.indexOf('\r', stop);
-  // A CR right at `stop`: the LF search can stop there (indexOf cannot be bounded).
-  const lf = cr === stop ? -1 : text.indexOf('\n', stop);
-  const brk = cr === -1 ? lf : lf === -1 || cr < lf ? cr : lf;
-  return brk < end ? brk : -1;
-}
-
 function hasBreak(text: string): boolean {
   return text.indexOf('\r') !== -1 || text.indexOf('\n') !== -1;
 }
@@ -91,6 +70,11 @@ export class LineFramer {
   /** A prompt `>` ended a chunk; its optional space may open the next one. */
   private skipPromptSpace = false;
   private headerWindow = INITIAL_HEADER_WINDOW;
+  // findBreak's memo for `breakText`: the next CR and LF at or after the last search start
+  // (text.length when there is none), so a search never runs again over text it has passed.
+  private breakText = '';
+  private nextCr = 0;
+  private nextLf = 0;
 
   // The bytes being framed (fields, not an object per read): the open line carried over, as
   // latin1 text, followed by the chunk. Position p of `text` is byte p of that stream.
@@ -165,7 +149,7 @@ export class LineFramer {
         continue;
       }
       if (this.dropRest) {
-        const brk = findBreak(text, pos, len);
+        const brk = this.findBreak(text, pos);
         if (brk === -1) return;
         this.dropRest = false;
         pos = brk;
@@ -200,7 +184,7 @@ export class LineFramer {
       if (this.partialFirst[c] === 1 && (!ascii || this.partialPrefixAt(text, pos))) {
         let claimed = this.tryClaim(this.decode(pos, Math.min(len, pos + this.headerWindow)));
         if (claimed === undefined) {
-          brk = findBreak(text, pos, len);
+          brk = this.findBreak(text, pos);
           const end = brk === -1 ? len : brk;
           // The header may be longer than the window: try the whole line, and widen the window.
           if (end - pos > this.headerWindow) {
@@ -223,7 +207,7 @@ export class LineFramer {
           continue;
         }
       }
-      if (brk === -2) brk = findBreak(text, pos, len);
+      if (brk === -2) brk = this.findBreak(text, pos);
       if (brk === -1) {
         if (len - pos > this.maxLineBytes) {
           this.sink.onLine(this.decode(pos, len));
@@ -236,6 +220,37 @@ export class LineFramer {
       this.sink.onLine(this.decode(pos, brk));
       pos = brk + 1;
     }
+  }
+
+  /**
+   * Position of the first CR or LF at or after `from` in `text`, or -1. Two native searches
+   * (String#indexOf) cost less than a char loop even for short lines (~5 ns a char here);
+   * each position found is remembered, so a run of lines ending in LF alone does not search
+   * for a far-off CR once per line.
+   */
+  private findBreak(text: string, from: number): number {
+    const len = text.length;
+    if (text !== this.breakText) {
+      this.breakText = text;
+      this.nextCr = -1;
+      this.nextLf = -1;
+    }
+    let cr = this.nextCr;
+    if (cr < from) {
+      cr = text.indexOf('\r', from);
+      if (cr === -1) cr = len;
+      this.nextCr = cr;
+    }
+    // A CR right here is the break: the LF search can wait for a later call.
+    if (cr === from) return cr;
+    let lf = this.nextLf;
+    if (lf < from) {
+      lf = text.indexOf('\n', from);
+      if (lf === -1) lf = len;
+      this.nextLf = lf;
+    }
+    const brk = cr < lf ? cr : lf;
+    return brk < len ? brk : -1;
   }
 
   /** Bytes [start, end): a view of the chunk when they lie in it (Node streams never reuse chunk memory). */
