@@ -70,11 +70,15 @@ export class LineFramer {
   /** A prompt `>` ended a chunk; its optional space may open the next one. */
   private skipPromptSpace = false;
   private headerWindow = INITIAL_HEADER_WINDOW;
-  // findBreak's memo for `breakText`: the next CR and LF at or after the last search start
-  // (text.length when there is none), so a search never runs again over text it has passed.
+  // findBreak's memo: in `breakText`, nextCr is the first CR at or after crFrom (text.length
+  // when there is none), likewise nextLf and lfFrom; a search never runs again over text it
+  // has passed. Valid only going forward: a search from before crFrom searches again (a new
+  // read can hold the very same text as the last one).
   private breakText = '';
   private nextCr = 0;
+  private crFrom = 0;
   private nextLf = 0;
+  private lfFrom = 0;
 
   // The bytes being framed (fields, not an object per read): the open line carried over, as
   // latin1 text, followed by the chunk. Position p of `text` is byte p of that stream.
@@ -232,22 +236,24 @@ export class LineFramer {
     const len = text.length;
     if (text !== this.breakText) {
       this.breakText = text;
-      this.nextCr = -1;
-      this.nextLf = -1;
+      this.crFrom = len + 1;
+      this.lfFrom = len + 1;
     }
     let cr = this.nextCr;
-    if (cr < from) {
+    if (from < this.crFrom || cr < from) {
       cr = text.indexOf('\r', from);
       if (cr === -1) cr = len;
       this.nextCr = cr;
+      this.crFrom = from;
     }
     // A CR right here is the break: the LF search can wait for a later call.
     if (cr === from) return cr;
     let lf = this.nextLf;
-    if (lf < from) {
+    if (from < this.lfFrom || lf < from) {
       lf = text.indexOf('\n', from);
       if (lf === -1) lf = len;
       this.nextLf = lf;
+      this.lfFrom = from;
     }
     const brk = cr < lf ? cr : lf;
     return brk < len ? brk : -1;

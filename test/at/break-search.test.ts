@@ -25,4 +25,15 @@ describe('line break search', () => {
       }
     });
   }
+
+  it('reads holding the very same text one after another are each split from their start', async () => {
+    const f = await openChannel();
+    try {
+      for (let i = 0; i < 3; i++) await f.modem.send('\r\n+CSQ: 20,99\r\n\r\nOK\r\n', 'whole');
+      await f.modem.send('\r\nEND\r\n');
+      assert.deepEqual(f.unsolicited, ['+CSQ: 20,99', 'OK', '+CSQ: 20,99', 'OK', '+CSQ: 20,99', 'OK', 'END']);
+    } finally {
+      await f.close();
+    }
+  });
 });
