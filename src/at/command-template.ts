@@ -44,36 +44,7 @@ const NO_PARTIALS = {};
  * render; profiles use a few dozen templates, so this map stays small.
  */
 const writer = new Mustache.Writer();
-const parsedTemplates = new Map<string, ParsedTemplate>();
-
-/**
- * A parsed template. `texts`/`names` are set when its tokens are only text and plain
- * `{{name}}` tags (every profile command): it is then rendered by one loop over the parts,
- * text, escaped value, text..., with mustache's meaning kept (a missing or null value renders
- * as nothing, a function is called with the view as `this`, each value goes through the
- * escape). Mustache's generic walk cost about a microsecond per command here.
- */
-interface ParsedTemplate {
-  tokens: string[][];
-  /** texts.length === names.length + 1; undefined when the template needs mustache's walk. */
-  texts: string[] | undefined;
-  names: string[];
-}
-
-function parseTemplate(template: string): ParsedTemplate {
-  const tokens = writer.parse(template) as string[][];
-  const texts: string[] = [''];
-  const names: string[] = [];
-  for (const token of tokens) {
-    const kind = token[0];
-    if (kind === 'text') texts[texts.length - 1] += token[1];
-    else if (kind === 'name' && isPlainName(token[1])) {
-      names.push(token[1]);
-      texts.push('');
-    } else return { tokens, texts: undefined, names: [] };
-  }
-  return { tokens, texts, names };
-}
+const parsedTemplates = new Map<string, string[][]>();
 
 /** A name mustache resolves with one property read: not `.`, not dotted. */
 function isPlainName(name: string): boolean {
@@ -112,27 +83,14 @@ function renderWithEscape(dialect: AtDialect, template: string, view: Record<str
   }
   lastDialect = dialect;
   lastConfig = config;
-  let parsed = parsedTemplates.get(template);
-  if (parsed === undefined) {
+  let tokens = parsedTemplates.get(template);
+  if (tokens === undefined) {
     if (parsedTemplates.size >= MAX_CHECKED_TEMPLATES) parsedTemplates.clear();
-    parsed = parseTemplate(template);
-    parsedTemplates.set(template, parsed);
+    tokens = writer.parse(template) as string[][];
+    parsedTemplates.set(template, tokens);
   }
-  const texts = parsed.texts;
-  if (texts === undefined) return writer.renderTokens(parsed.tokens, new CommandView(view), NO_PARTIALS, template, config);
-  // What mustache's renderTokens does for text and escaped-name tokens, without its dispatch.
-  const names = parsed.names;
-  const escape = config.escape;
-  let line = texts[0];
-  for (let i = 0; i < names.length; i++) {
-    const value = plainValue(view, names[i]);
-    if (value !== null && value !== undefined) {
-      const escaped = escape(value);
-      if (escaped !== undefined) line += escaped;
-    }
-    line += texts[i + 1];
-  }
-  return line;
+  // Mustache renders (sections, dotted names and all); values reach the line only through the escape.
+  return writer.renderTokens(tokens, new CommandView(view), NO_PARTIALS, template, config);
 }
 
 function checkSingleLine(template: string, line: string): void {

@@ -1,6 +1,6 @@
 /**
- * Templates of text and plain `{{name}}` tags are rendered by the module's own loop, not
- * mustache's walk: the result must be what mustache renders with the same escape, for every
+ * Command templates are rendered by mustache with a lean view context (plain names are one
+ * property read): the result must be what Mustache.render gives with the same escape, for every
  * kind of value; and a rendered CR, LF or NUL is refused even when a dialect lets it through.
  */
 import { describe, it } from 'node:test';
@@ -16,7 +16,7 @@ function byMustache(dialect: AtDialect, template: string, view: unknown): string
   return Mustache.render(template, view, {}, { escape: (v: unknown) => dialect.escape(typeof v === 'string' ? v : String(v)) });
 }
 
-describe('flat template rendering', () => {
+describe('template rendering equals Mustache.render with the escape', () => {
   const TEMPLATES = ['AT+QMTSUB={{idx}},{{mid}},"{{topic}}",{{qos}}', '{{a}}{{b}}', 'AT', 'AT+X={{ a }},"{{b}}"', '{{a}}'];
   const VIEWS: Record<string, unknown>[] = [
     { idx: 0, mid: 7, topic: '$oc/devices/d/sys/#', qos: 1, a: 'x', b: 2 },
