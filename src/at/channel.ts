@@ -351,18 +351,22 @@ export class AtChannel extends EventEmitter {
   }
 
   private write(data: Buffer, cmd: ActiveCommand): void {
-    let p: Promise<void>;
+    const onError = (err: unknown) => this.onWriteFailed(cmd, err);
+    const t = this.transport;
     try {
-      p = this.transport.write(data);
+      // Without a promise when the transport can (see Transport.writeWithCallback).
+      if (t.writeWithCallback !== undefined) t.writeWithCallback(data, onError);
+      else t.write(data).catch(onError);
     } catch (err) {
-      p = Promise.reject(err);
+      queueMicrotask(() => onError(err));
     }
-    p.catch((err: unknown) => {
-      if (this.current !== cmd) return;
-      this.finish(cmd);
-      cmd.reject(new AtClosedError(cmd.shown, err instanceof Error ? err : new Error(String(err))));
-      this.schedulePump();
-    });
+  }
+
+  private onWriteFailed(cmd: ActiveCommand, err: unknown): void {
+    if (this.current !== cmd) return;
+    this.finish(cmd);
+    cmd.reject(new AtClosedError(cmd.shown, err instanceof Error ? err : new Error(String(err))));
+    this.schedulePump();
   }
 
   // ---------------------------------------------------------------- receiving

@@ -71,15 +71,33 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
 
   write(data: Buffer): Promise<void> {
     const stream = this.stream;
-    if (stream === undefined || stream.destroyed) {
-      return Promise.reject(new TransportError(`${this.description} is not open`, this.description));
-    }
+    if (stream === undefined || stream.destroyed) return Promise.reject(this.notOpenError());
     return new Promise((resolve, reject) => {
       stream.write(data, (err) => {
-        if (err) reject(new TransportError(`writing to ${this.description} failed: ${err.message}`, this.description, { cause: err }));
+        if (err) reject(this.writeError(err));
         else resolve();
       });
     });
+  }
+
+  writeWithCallback(data: Buffer, onError: (err: Error) => void): void {
+    const stream = this.stream;
+    if (stream === undefined || stream.destroyed) {
+      const err = this.notOpenError();
+      queueMicrotask(() => onError(err));
+      return;
+    }
+    stream.write(data, (err) => {
+      if (err) onError(this.writeError(err));
+    });
+  }
+
+  private notOpenError(): TransportError {
+    return new TransportError(`${this.description} is not open`, this.description);
+  }
+
+  private writeError(err: Error): TransportError {
+    return new TransportError(`writing to ${this.description} failed: ${err.message}`, this.description, { cause: err });
   }
 
   close(): Promise<void> {

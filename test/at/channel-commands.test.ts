@@ -357,6 +357,27 @@ describe('AtChannel failures and recovery', () => {
     await f.close();
   });
 
+  it('a failed write (reported through writeWithCallback) fails that command with AtClosedError; the next one runs', async () => {
+    const f = await openChannel();
+    try {
+      const t = f.transport;
+      const real = t.writeWithCallback.bind(t);
+      t.writeWithCallback = (data, onError) => {
+        t.writeWithCallback = real;
+        queueMicrotask(() => onError(new Error('EIO: the adapter went away')));
+      };
+      const failed = await settle(f.channel.command({ template: 'AT+A' }));
+      assert.ok(failed.error instanceof AtClosedError, String(failed.error));
+      assert.match((failed.error as Error).message, /AT\+A/);
+      const next = f.channel.command({ template: 'AT+B' });
+      assert.equal(await f.modem.nextCommand(), 'AT+B');
+      await f.modem.send('\r\nOK\r\n');
+      assert.equal((await next).final, 'OK');
+    } finally {
+      await f.close();
+    }
+  });
+
   it('a throwing URC handler or listener does not break the channel', async () => {
     const f = await openChannel();
     try {
