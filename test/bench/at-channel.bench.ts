@@ -5,7 +5,10 @@
  * QMTSUB (two-phase, with its URC), `OK`, +QMTRECV downlinks with length-prefixed JSON
  * payloads, +QMTPUB URCs and noise URCs. The channel does its full job (framing, URC
  * dispatch, raw reads, command matching: every command is issued and its answer matched);
- * the baseline only splits the same chunks into lines. Best of N runs each.
+ * the baseline only splits the same chunks into lines. Best of N runs each. Commands are
+ * issued as the EC20 driver issues them (profile templates rendered by mustache, QMTSUB with
+ * the driver's awaited-URC spec), one at a time, each awaited before the next, through a
+ * replay transport with the same write interface as the package's transports.
  */
 import { EventEmitter } from 'node:events';
 import { ReadlineParser } from '@serialport/parser-readline';
