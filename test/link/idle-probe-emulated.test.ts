@@ -1,32 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkSupervisor, type LinkState, type LinkStatus } from '../../dist/link/link-supervisor';
+import { LinkSupervisor } from '../../dist/link/link-supervisor';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { createModemEmulator } from '../../dist/sim/modems';
 import type { ModemEmulatorBase } from '../../dist/sim/modems/emulator-base';
 import { createModemDriver } from '../../dist/modems/generic-driver';
 import { DEVICE, SECRET, startBroker } from '../modems/emulator-harness';
-import { within } from '../modems/event-deadline';
 import { StreamTransport } from '../modems/stream-transport';
+import { reach } from './link-rig';
 
 // End to end: a real driver over an emulated EC20 that hangs (mute fault), a real MQTT broker
 // that checks the IoTDA password. Nothing but the idle probe can notice a silent modem: the
 // emulated modem's MQTT client stays connected to the broker, so no URC will ever come.
-
-function reach(link: LinkSupervisor, state: LinkState): Promise<LinkStatus> {
-  if (link.state === state) return Promise.resolve(link.status);
-  return within(
-    new Promise((resolve) => {
-      const on = (s: LinkStatus) => {
-        if (s.state !== state) return;
-        link.off('status', on);
-        resolve(s);
-      };
-      link.on('status', on);
-    }),
-    `link never reached ${state} (now ${link.state})`,
-  );
-}
 
 describe('idle probe over an emulated EC20', () => {
   it('a muted modem takes the link down; after unmuting it reopens, reconnects and resubscribes', async () => {

@@ -1,73 +1,19 @@
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkSupervisor, isAtTimeout, type LinkState, type LinkStatus } from '../../dist/link/link-supervisor';
-import { ModemSupervisor } from '../../dist/link/modem-supervisor';
+import { isAtTimeout } from '../../dist/link/link-supervisor';
 import { AtCommandError, AtTimeoutError } from '../../dist/at/errors';
 import { ModemError } from '../../dist/modems/errors';
 import type { ModemDriver } from '../../dist/modems/driver';
 import { within } from '../modems/event-deadline';
-import { FakeDriver } from './fake-driver';
+import type { FakeDriver } from './fake-driver';
+import { reach, useLinkRig } from './link-rig';
 
 // The idle probe over the scripted driver: which probe failures take the modem down and which
 // do not. The end-to-end version over an emulated modem is idle-probe-emulated.test.ts.
 
-const DEVICE = 'prod_dev01';
-
-interface Rig {
-  drivers: FakeDriver[];
-  modem: ModemSupervisor;
-  link: LinkSupervisor;
-  lost: string[];
-}
-
-const rigs: Rig[] = [];
-afterEach(async () => {
-  for (const r of rigs.splice(0)) {
-    await r.link.dispose();
-    await r.modem.close();
-  }
-});
-
-function rig(): Rig {
-  const drivers: FakeDriver[] = [];
-  const modem = new ModemSupervisor({
-    createDriver: () => {
-      const d = new FakeDriver();
-      drivers.push(d);
-      return d as unknown as ModemDriver;
-    },
-  });
-  const lost: string[] = [];
-  modem.on('lost', (reason: string) => lost.push(reason));
-  const link = new LinkSupervisor({
-    modem,
-    host: '127.0.0.1',
-    port: 1883,
-    deviceId: DEVICE,
-    secret: 'top-secret',
-    reconnectFloorMs: 5,
-    reconnectCeilingMs: 20,
-    probeIntervalMs: 5,
-  });
-  const r = { drivers, modem, link, lost };
-  rigs.push(r);
-  return r;
-}
-
-function reach(link: LinkSupervisor, state: LinkState): Promise<LinkStatus> {
-  if (link.state === state) return Promise.resolve(link.status);
-  return within(
-    new Promise((resolve) => {
-      const on = (s: LinkStatus) => {
-        if (s.state !== state) return;
-        link.off('status', on);
-        resolve(s);
-      };
-      link.on('status', on);
-    }),
-    `link never reached ${state}`,
-  );
-}
+const rig = useLinkRig();
+// Every test here is about the probe: it runs every 5 ms instead of the rigs' default "off".
+const probingRig = () => rig({ probeIntervalMs: 5 });
 
 /** Resolves once `driver` has started its n-th signal query (the probe after it has not run yet). */
 function probes(driver: FakeDriver, n: number): Promise<void> {
@@ -91,7 +37,7 @@ const csqError = () => new ModemError('AT+CSQ', 'ERROR', 'the modem refused the 
 
 describe('idle probe', () => {
   it('two probe timeouts in a row mark the modem lost; the link reconnects on a fresh driver', async () => {
-    const r = rig();
+    const r = probingRig();
     r.link.connect();
     await reach(r.link, 'online');
     const first = r.drivers[0];
@@ -109,7 +55,7 @@ describe('idle probe', () => {
   });
 
   it('a successful probe between two timeouts resets the count', async () => {
-    const r = rig();
+    const r = probingRig();
     r.link.connect();
     await reach(r.link, 'online');
     const d = r.drivers[0];
@@ -125,7 +71,7 @@ describe('idle probe', () => {
   });
 
   it('ERROR answers to the probe are not a lost modem', async () => {
-    const r = rig();
+    const r = probingRig();
     r.link.connect();
     await reach(r.link, 'online');
     const d = r.drivers[0];
@@ -145,7 +91,7 @@ describe('idle probe', () => {
   });
 
   it('markLost about a driver that is no longer current leaves the fresh one alone', async () => {
-    const r = rig();
+    const r = probingRig();
     r.link.connect();
     await reach(r.link, 'online');
     const old = r.drivers[0];

@@ -1,73 +1,11 @@
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkSupervisor, type LinkState, type LinkStatus } from '../../dist/link/link-supervisor';
-import { ModemSupervisor } from '../../dist/link/modem-supervisor';
-import type { ModemDriver } from '../../dist/modems/driver';
-import { within } from '../modems/event-deadline';
-import { FakeDriver } from './fake-driver';
+import { DEVICE, reach, useLinkRig } from './link-rig';
 
 // hold()/release(), the link side of msg.action "disconnect"/"connect", over the scripted driver.
 
-const DEVICE = 'prod_dev01';
 const UP = `$oc/devices/${DEVICE}/sys/messages/up`;
-
-interface Rig {
-  drivers: FakeDriver[];
-  modem: ModemSupervisor;
-  link: LinkSupervisor;
-  states: LinkState[];
-}
-
-const rigs: Rig[] = [];
-afterEach(async () => {
-  for (const r of rigs.splice(0)) {
-    await r.link.dispose();
-    await r.modem.close();
-  }
-});
-
-function rig(): Rig {
-  const drivers: FakeDriver[] = [];
-  const modem = new ModemSupervisor({
-    createDriver: () => {
-      const d = new FakeDriver();
-      drivers.push(d);
-      return d as unknown as ModemDriver;
-    },
-  });
-  const link = new LinkSupervisor({
-    modem,
-    host: '127.0.0.1',
-    port: 1883,
-    deviceId: DEVICE,
-    secret: 'top-secret',
-    reconnectFloorMs: 5,
-    reconnectCeilingMs: 20,
-    probeIntervalMs: 0,
-  });
-  const states: LinkState[] = [];
-  link.on('status', (s: LinkStatus) => {
-    if (states[states.length - 1] !== s.state) states.push(s.state);
-  });
-  const r = { drivers, modem, link, states };
-  rigs.push(r);
-  return r;
-}
-
-function reach(link: LinkSupervisor, state: LinkState): Promise<LinkStatus> {
-  if (link.state === state) return Promise.resolve(link.status);
-  return within(
-    new Promise((resolve) => {
-      const on = (s: LinkStatus) => {
-        if (s.state !== state) return;
-        link.off('status', on);
-        resolve(s);
-      };
-      link.on('status', on);
-    }),
-    `link never reached ${state}`,
-  );
-}
+const rig = useLinkRig();
 
 describe('LinkSupervisor hold', () => {
   it('disconnects politely, queues while held, ignores connect(), and release() flushes in order', async () => {

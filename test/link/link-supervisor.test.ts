@@ -1,77 +1,11 @@
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { LinkSupervisor, type LinkState, type LinkStatus, type DownlinkMessage } from '../../dist/link/link-supervisor';
-import { ModemSupervisor } from '../../dist/link/modem-supervisor';
-import type { ModemDriver } from '../../dist/modems/driver';
-import { FakeDriver } from './fake-driver';
+import type { DownlinkMessage, LinkStatus } from '../../dist/link/link-supervisor';
+import { DEVICE, reach, useLinkRig } from './link-rig';
 
-const DEVICE = 'prod_dev01';
 const SYS = `$oc/devices/${DEVICE}/sys`;
-
-interface Rig {
-  drivers: FakeDriver[];
-  modem: ModemSupervisor;
-  link: LinkSupervisor;
-  states: LinkState[];
-  statuses: LinkStatus[];
-}
-
-const rigs: Rig[] = [];
-afterEach(async () => {
-  for (const r of rigs.splice(0)) {
-    await r.link.dispose();
-    await r.modem.close();
-  }
-});
-
-function rig(opts: { floor?: number; ceiling?: number } = {}): Rig {
-  const drivers: FakeDriver[] = [];
-  const modem = new ModemSupervisor({
-    createDriver: () => {
-      const d = new FakeDriver();
-      drivers.push(d);
-      return d as unknown as ModemDriver;
-    },
-  });
-  const link = new LinkSupervisor({
-    modem,
-    host: '127.0.0.1',
-    port: 1883,
-    deviceId: DEVICE,
-    secret: 'top-secret',
-    reconnectFloorMs: opts.floor ?? 5,
-    reconnectCeilingMs: opts.ceiling ?? 20,
-    probeIntervalMs: 0,
-  });
-  const states: LinkState[] = [];
-  const statuses: LinkStatus[] = [];
-  link.on('status', (s: LinkStatus) => {
-    statuses.push(s);
-    if (states[states.length - 1] !== s.state) states.push(s.state);
-  });
-  const r = { drivers, modem, link, states, statuses };
-  rigs.push(r);
-  return r;
-}
-
-/** Resolves when the link reaches `state` (checked on every status event). */
-function reach(link: LinkSupervisor, state: LinkState, timeoutMs = 5000): Promise<LinkStatus> {
-  if (link.state === state) return Promise.resolve(link.status);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      link.off('status', on);
-      reject(new Error(`link never reached ${state} (now ${link.state})`));
-    }, timeoutMs);
-    const on = (s: LinkStatus) => {
-      if (s.state !== state) return;
-      clearTimeout(timer);
-      link.off('status', on);
-      resolve(s);
-    };
-    link.on('status', on);
-  });
-}
+const rig = useLinkRig();
 
 describe('LinkSupervisor', () => {
   it('walks every state to online, subscribes the system topics and raw filters, connect is idempotent', async () => {
@@ -98,7 +32,7 @@ describe('LinkSupervisor', () => {
   });
 
   it('reconnects after a link drop with fresh credentials and resubscribes, backing off between floor and ceiling', async () => {
-    const r = rig({ floor: 5, ceiling: 20 });
+    const r = rig({ reconnectFloorMs: 5, reconnectCeilingMs: 20 });
     r.link.connect();
     await reach(r.link, 'online');
     const d = r.drivers[0];

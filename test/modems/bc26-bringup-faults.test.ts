@@ -11,7 +11,7 @@
  */
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkSupervisor, type LinkState, type LinkStatus } from '../../dist/link/link-supervisor';
+import { LinkSupervisor } from '../../dist/link/link-supervisor';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { createModemEmulator, type ModemEmulator } from '../../dist/sim/modems';
 import type { ModemEmulatorBase } from '../../dist/sim/modems/emulator-base';
@@ -21,8 +21,9 @@ import { ModemError } from '../../dist/modems/errors';
 import { AtCommandError, AtTimeoutError, ModemRebootedError } from '../../dist/at/errors';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { DEVICE, SECRET, startBroker } from './emulator-harness';
-import { EVENT_DEADLINE_MS, onceWithin, within } from './event-deadline';
+import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
 import { StreamTransport } from './stream-transport';
+import { reach } from '../link/link-rig';
 
 // A short QMTOPEN timeout so a hang is noticed in a test's time (the BC26 default is 75 s).
 const PROFILE = loadProfile({ extends: 'bc26', name: 'bc26-short-open', timeouts: { mqttOpen: 400 } });
@@ -128,22 +129,6 @@ function linkOver(r: Rig): { link: LinkSupervisor; modem: ModemSupervisor; dispo
       await modem.close();
     },
   };
-}
-
-/** Resolves with the next status in `state` (or the current one when already there). */
-function reach(link: LinkSupervisor, state: LinkState): Promise<LinkStatus> {
-  if (link.state === state) return Promise.resolve(link.status);
-  return within(
-    new Promise((resolve) => {
-      const on = (s: LinkStatus) => {
-        if (s.state !== state) return;
-        link.off('status', on);
-        resolve(s);
-      };
-      link.on('status', on);
-    }),
-    `link never reached ${state} (now ${link.state})`,
-  );
 }
 
 describe('BC26 MQTT bring-up faults: typed errors from the driver', () => {
