@@ -35,6 +35,18 @@ export interface AtChannelExtraOptions {
   busyBackoffMs?: number;
 }
 
+/**
+ * One shared Promise executor: it hands the settle functions over through these two slots, read
+ * right after `new Promise` returns (the executor runs synchronously). A closure per command
+ * was one more allocation on the hottest path.
+ */
+let capturedResolve: ((r: AtResponse) => void) | undefined;
+let capturedReject: ((e: Error) => void) | undefined;
+function captureSettlers(resolve: (r: AtResponse) => void, reject: (e: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /** Placeholder until the first send; never mutated. */
 const EMPTY_LINES: string[] = [];
 
@@ -232,10 +244,10 @@ export class AtChannel extends EventEmitter {
     }
     const shown = this.redact(line);
     if (this.closed) return Promise.reject(new AtClosedError(shown));
-    return new Promise<AtResponse>((resolve, reject) => {
-      this.queue.push(new QueuedCommand(opts, line, shown, opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, false, resolve, reject));
-      this.pump();
-    });
+    const promise = new Promise<AtResponse>(captureSettlers);
+    this.queue.push(new QueuedCommand(opts, line, shown, opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, false, capturedResolve!, capturedReject!));
+    this.pump();
+    return promise;
   }
 
   /** Fails everything queued or waiting with AtClosedError and detaches from the transport (which stays open). */
