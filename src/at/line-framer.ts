@@ -59,10 +59,12 @@ export class LineFramer {
   private partialFirst = new Uint8Array(256);
   private partialPrefixes: string[] = [];
   // A raw read in progress (fields, not an object per read): its claim, the bytes still to
-  // come, and the buffer it is copied into, allocated only when the payload spans reads.
+  // come, and, when the payload spans reads, its bytes so far as latin1 text (substrings of the
+  // reads' text, joined as a rope): one Buffer is made from them at the end, instead of a
+  // buffer filled by a copy per read (each Buffer#copy also built a typed-array view).
   private raw: RawClaim | null = null;
   private rawRemaining = 0;
-  private rawInto: Buffer | null = null;
+  private rawText: string | null = null;
   /** Byte length of the header tryClaim matched last. */
   private claimedHeaderBytes = 0;
   /** After a raw payload: drop bytes up to the next line break. */
@@ -112,7 +114,7 @@ export class LineFramer {
     this.pending = null;
     this.pendingAscii = true;
     this.raw = null;
-    this.rawInto = null;
+    this.rawText = null;
     this.dropRest = false;
     this.skipPromptSpace = false;
   }
@@ -206,7 +208,7 @@ export class LineFramer {
           } else {
             this.raw = claimed;
             this.rawRemaining = claimed.length;
-            this.rawInto = null;
+            this.rawText = null;
           }
           continue;
         }
@@ -265,12 +267,6 @@ export class LineFramer {
     return Buffer.from(this.text.slice(start, end), 'latin1');
   }
 
-  /** Copies bytes [start, end) into `target` at `offset`. */
-  private copyTo(target: Buffer, offset: number, start: number, end: number): void {
-    if (start >= this.base) this.chunk.copy(target, offset, start - this.base, end - this.base);
-    else target.write(this.text.slice(start, end), offset, 'latin1');
-  }
-
   /** The text of bytes [start, end), decoded as UTF-8 where they are not ASCII. */
   private decode(start: number, end: number): string {
     const s = this.text.slice(start, end);
@@ -282,24 +278,22 @@ export class LineFramer {
   private takeRaw(pos: number, len: number): number {
     const remaining = this.rawRemaining;
     const take = remaining < len - pos ? remaining : len - pos;
-    if (this.rawInto === null && take === remaining) {
+    if (this.rawText === null && take === remaining) {
       // The whole payload is in this read: a view, no copy.
       this.finishRaw(this.bytes(pos, pos + take));
       return pos + take;
     }
-    // Spanning reads: one buffer of the announced length, filled as the bytes come.
-    const total = this.raw!.length;
-    this.rawInto ??= Buffer.allocUnsafe(total);
-    this.copyTo(this.rawInto, total - remaining, pos, pos + take);
+    const piece = this.text.slice(pos, pos + take);
+    this.rawText = this.rawText === null ? piece : this.rawText + piece;
     this.rawRemaining = remaining - take;
-    if (this.rawRemaining === 0) this.finishRaw(this.rawInto);
+    if (this.rawRemaining === 0) this.finishRaw(Buffer.from(this.rawText, 'latin1'));
     return pos + take;
   }
 
   private finishRaw(payload: Buffer): void {
     const claim = this.raw!;
     this.raw = null;
-    this.rawInto = null;
+    this.rawText = null;
     this.dropRest = true;
     this.sink.onRaw(claim, payload);
   }
