@@ -326,8 +326,7 @@ export class LineFramer {
     const n = this.sink.claimedHeaderLength();
     // Searched in the header alone (a slice, no copy), never through the payload after it; two
     // native searches cost a fraction of a char loop, which took ~5 ns a char on a sliced string.
-    const header = n < head.length ? head.slice(0, n) : head;
-    if (header.indexOf('\r') !== -1 || header.indexOf('\n') !== -1) return undefined;
+    if (hasBreak(n < head.length ? head.slice(0, n) : head)) return undefined;
     // Decoded text has a char per byte only when it is ASCII.
     this.claimedHeaderBytes = this.ascii ? n : Buffer.byteLength(head.slice(0, n), 'utf8');
     return claim;

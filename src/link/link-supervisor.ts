@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { AtTimeoutError } from '../at/errors';
-import type { ModemDriver, MqttSession } from '../modems/driver';
+import type { MqttSession } from '../modems/driver';
 import { ModemError } from '../modems/errors';
 import { iotdaCredentials, type SignType } from '../iotda/credentials';
 import { parseDownlinkTopic, parseUplinkTopic, systemSubscriptions, type DownlinkKind } from '../iotda/topics';
@@ -332,13 +332,16 @@ export class LinkSupervisor extends EventEmitter {
     const driver = this.opts.modem.current;
     if (!driver) return;
     driver.signal().then(
-      (q) => {
-        if (epoch === this.epoch && this.current.state === 'online' && q.percent !== undefined && q.percent !== this.current.signal) {
-          this.setStatus({ signal: q.percent }, false);
-        }
-      },
+      (q) => this.showSignal(epoch, q.percent),
       () => undefined,
     );
+  }
+
+  /** A fresh signal reading for the status, if this attempt is still the online one. */
+  private showSignal(epoch: number, percent: number | undefined): void {
+    if (epoch === this.epoch && this.current.state === 'online' && percent !== undefined && percent !== this.current.signal) {
+      this.setStatus({ signal: percent }, false);
+    }
   }
 
   /**
@@ -373,9 +376,7 @@ export class LinkSupervisor extends EventEmitter {
       const q = await driver.signal();
       if (epoch !== this.epoch) return;
       this.probeTimeouts = 0;
-      if (this.current.state === 'online' && q.percent !== undefined && q.percent !== this.current.signal) {
-        this.setStatus({ signal: q.percent }, false);
-      }
+      this.showSignal(epoch, q.percent);
     } catch (err) {
       if (epoch !== this.epoch) return;
       // ERROR / +CME ERROR is an answer: the modem is alive, whatever it thinks of the query.
@@ -389,13 +390,9 @@ export class LinkSupervisor extends EventEmitter {
         return;
       }
       this.probeTimeouts = 0;
-      this.loseSilentModem(driver, `the modem stopped answering (${PROBE_TIMEOUTS_TO_LOSE} idle probes timed out: ${messageOf(err)})`);
+      // Through the modem supervisor, so every link on this modem goes down and the modem is reopened.
+      this.opts.modem.markLost(`the modem stopped answering (${PROBE_TIMEOUTS_TO_LOSE} idle probes timed out: ${messageOf(err)})`, driver);
     }
-  }
-
-  /** Through the modem supervisor, so every link on this modem goes down and the modem is reopened. */
-  private loseSilentModem(driver: ModemDriver, reason: string): void {
-    this.opts.modem.markLost(reason, driver);
   }
 
   private bindSession(session: MqttSession, epoch: number): void {

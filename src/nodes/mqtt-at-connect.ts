@@ -5,6 +5,7 @@
  * waits for that stop so a restarted user cannot meet a half-closed link (node-red#3927).
  */
 import { validateDeviceId } from '../iotda/credentials';
+import { connackRefusal } from '../link/errors';
 import { LinkSupervisor, type DownlinkMessage, type LinkStatus } from '../link/link-supervisor';
 import { topicMatches } from '../link/topic-match';
 import type { ModemConfigNode } from './modem-config';
@@ -103,13 +104,14 @@ export function registerMqttAtConnect(RED: RedAPI): void {
       }
     }
 
+    /** The text for a link that IoTDA refused (CONNACK 4/5): the status and a failed msg.action say the same. */
+    const authFailedText = (s: LinkStatus): string =>
+      _('iotda-at.errors.authFailed', { code: connackRefusal(s.reason ?? '') ?? '?', reason: s.reason ?? '' });
+
     const view = (u: LinkUser): NodeStatus => {
       if (node.invalid) return { fill: 'red', shape: 'ring', text: node.invalid };
       const s: LinkStatus = node.link ? node.link.status : { state: 'idle', queued: 0 };
-      if (s.state === 'backoff' && s.halted) {
-        const code = /CONNACK (\d)/.exec(s.reason ?? '')?.[1] ?? '?';
-        return { fill: 'red', shape: 'ring', text: _('iotda-at.errors.authFailed', { code, reason: s.reason ?? '' }) };
-      }
+      if (s.state === 'backoff' && s.halted) return { fill: 'red', shape: 'ring', text: authFailedText(s) };
       return linkStatusView(s, _, u.queued?.() ?? 0);
     };
     node.refresh = (u) => u.node.status(view(u));
@@ -128,10 +130,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         await link.untilOnline();
       } catch (err) {
         const s = link.status;
-        if (s.state === 'backoff' && s.halted) {
-          const code = /CONNACK (\d)/.exec(s.reason ?? '')?.[1] ?? '?';
-          throw new Error(_('iotda-at.errors.authFailed', { code, reason: s.reason ?? '' }));
-        }
+        if (s.state === 'backoff' && s.halted) throw new Error(authFailedText(s));
         throw new Error(_('iotda-at.errors.actionInterrupted', { action, reason: (err as Error).message }));
       }
     };

@@ -69,7 +69,9 @@ describe('LinkSupervisor hold', () => {
     const opens = d.sessions.get(0)!.calls.filter((c) => c.startsWith('open')).length;
     await r.link.hold();
     assert.equal(r.link.state, 'held');
-    // Longer than the 5 ms retry delay: a retry would show as a state change or a new open.
+    // Waiting for an absence: the cancelled retry timer (at most the rig's 20 ms ceiling) was
+    // armed before this longer one, so Node would have fired it first; a retry would show as a
+    // state change or a new open.
     await new Promise<void>((resolve) => setTimeout(resolve, 50));
     assert.equal(r.link.state, 'held');
     assert.equal(d.sessions.get(0)!.calls.filter((c) => c.startsWith('open')).length, opens);
