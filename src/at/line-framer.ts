@@ -47,6 +47,17 @@ const MAX_HEADER_WINDOW = 4096;
 /** An open line longer than this without a break is flushed as a line, so garbage cannot grow memory. */
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
+/**
+ * A read as latin1 text (a char per byte). Buffer#latin1Slice is what toString('latin1') ends
+ * in, without its argument checks and encoding lookup; it is not in Node's documentation, so
+ * toString stays as the fallback.
+ */
+type Latin1Slicer = Buffer & { latin1Slice(start: number, end: number): string };
+const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Partial<Latin1Slicer>).latin1Slice === 'function';
+function latin1Text(chunk: Buffer): string {
+  return HAS_LATIN1_SLICE ? (chunk as Latin1Slicer).latin1Slice(0, chunk.length) : chunk.toString('latin1');
+}
+
 function hasBreak(text: string): boolean {
   return text.indexOf('\r') !== -1 || text.indexOf('\n') !== -1;
 }
@@ -120,7 +131,7 @@ export class LineFramer {
   }
 
   push(chunk: Buffer): void {
-    const chunkText = chunk.toString('latin1');
+    const chunkText = latin1Text(chunk);
     const chunkAscii = isAscii(chunk);
     const pending = this.pending;
     if (pending === null) {
@@ -307,7 +318,9 @@ export class LineFramer {
     for (let i = 0; i < prefixes.length; i++) {
       const p = prefixes[i];
       const n = p.length;
-      if (pos + n > text.length) continue;
+      // The prefix's last char first (the `:` of `+QMTRECV:`): the other URCs that share its
+      // start (`+QMTPUB: `, `+QMTSUB: `) differ there, so most lines are ruled out by one compare.
+      if (pos + n > text.length || (n > 0 && text.charCodeAt(pos + n - 1) !== p.charCodeAt(n - 1))) continue;
       let k = 0;
       while (k < n && text.charCodeAt(pos + k) === p.charCodeAt(k)) k++;
       if (k === n) return true;
