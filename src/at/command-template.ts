@@ -44,7 +44,7 @@ const NO_PARTIALS = {};
  * render; profiles use a few dozen templates, so this map stays small.
  */
 const writer = new Mustache.Writer();
-const parsedTemplates = new Map<string, string[][]>();
+const parsedTemplates = new Map<string, ParsedTemplate>();
 
 /** A name mustache resolves with one property read: not `.`, not dotted. */
 function isPlainName(name: string): boolean {
@@ -71,6 +71,32 @@ class CommandView extends Mustache.Context {
   }
 }
 
+/**
+ * The view of a template whose every tag is a plain `{{name}}` (AT templates are): nothing
+ * reads mustache's per-render cache, so one instance is reused, its view swapped per render,
+ * instead of a context and its cache object per command. `inUse` covers a view function that
+ * renders another command while this one renders.
+ */
+class PlainCommandView extends Mustache.Context {
+  inUse = false;
+  override lookup(name: string): unknown {
+    return plainValue(this.view, name);
+  }
+}
+const sharedPlainView = new PlainCommandView({});
+
+interface ParsedTemplate {
+  tokens: string[][];
+  /** Every tag is a plain `{{name}}` (or a comment): no sections, no dotted names. */
+  plain: boolean;
+}
+
+function parseTemplate(template: string): ParsedTemplate {
+  const tokens = writer.parse(template) as string[][];
+  const plain = tokens.every((t) => t[0] === 'text' || t[0] === '!' || (t[0] === 'name' && isPlainName(t[1])));
+  return { tokens, plain };
+}
+
 /** The last dialect's config: one channel renders with one dialect, and a WeakMap lookup per render showed. */
 let lastDialect: AtDialect | undefined;
 let lastConfig: { escape: (value: unknown) => string } | undefined;
@@ -83,14 +109,25 @@ function renderWithEscape(dialect: AtDialect, template: string, view: Record<str
   }
   lastDialect = dialect;
   lastConfig = config;
-  let tokens = parsedTemplates.get(template);
-  if (tokens === undefined) {
+  let parsed = parsedTemplates.get(template);
+  if (parsed === undefined) {
     if (parsedTemplates.size >= MAX_CHECKED_TEMPLATES) parsedTemplates.clear();
-    tokens = writer.parse(template) as string[][];
-    parsedTemplates.set(template, tokens);
+    parsed = parseTemplate(template);
+    parsedTemplates.set(template, parsed);
   }
   // Mustache renders (sections, dotted names and all); values reach the line only through the escape.
-  return writer.renderTokens(tokens, new CommandView(view), NO_PARTIALS, template, config);
+  if (!parsed.plain || sharedPlainView.inUse) {
+    return writer.renderTokens(parsed.tokens, new CommandView(view), NO_PARTIALS, template, config);
+  }
+  const context = sharedPlainView;
+  context.inUse = true;
+  context.view = view;
+  try {
+    return writer.renderTokens(parsed.tokens, context, NO_PARTIALS, template, config);
+  } finally {
+    context.view = undefined;
+    context.inUse = false;
+  }
 }
 
 function checkSingleLine(template: string, line: string): void {
