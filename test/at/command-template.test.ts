@@ -40,6 +40,16 @@ describe('template rendering equals Mustache.render with the escape', () => {
     });
   }
 
+  it('renders right when a view function renders another command while it renders (the shared context is in use)', () => {
+    const view = {
+      inner: () => renderAtCommand(quectelDialect, 'AT+Y={{b}}', { b: 'in' }),
+      c: 'out',
+    };
+    assert.equal(renderAtCommand(quectelDialect, 'AT+X={{inner}},{{c}}', view), 'AT+X=AT+Y=in,out');
+    // And the shared context is free again afterwards.
+    assert.equal(renderAtCommand(quectelDialect, 'AT+X={{inner}},{{c}}', { inner: 'a', c: 'b' }), 'AT+X=a,b');
+  });
+
   it('passes every value through the escape', () => {
     assert.throws(() => renderAtCommand(quectelDialect, 'AT+X="{{v}}"', { v: 'a"b' }), AtArgumentError);
     assert.equal(renderAtCommand(espDialect, 'AT+X="{{v}}"', { v: 'a"b,c\\' }), 'AT+X="a\\"b\\,c\\\\"');
@@ -64,6 +74,22 @@ describe('dialect escapes: the quick scan decides as the char loop does', () => 
     assert.throws(() => quectelDialect.escape('a,b'), /0x2C/);
     assert.equal(quectelDialect.escape('\x7f~ é温'), '\x7f~ é温');
   });
+  // Short values are checked by a char loop, longer ones by a regex: both must decide alike.
+  for (const pad of ['', 'x', 'xxxxxxxxxxxx']) {
+    it(`every char 0x00-0x7F and two non-ASCII ones, in a value of ${pad.length + 1} chars, decide as the rules say`, () => {
+      const chars = [...Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c)), 'é', '温'];
+      for (const ch of chars) {
+        const c = ch.charCodeAt(0);
+        const value = pad + ch;
+        const quectelRefuses = c < 0x20 || c === 0x22 || c === 0x2c;
+        if (quectelRefuses) assert.throws(() => quectelDialect.escape(value), AtArgumentError, `quectel ${c}`);
+        else assert.equal(quectelDialect.escape(value), value, `quectel ${c}`);
+        if (c === 0x0d || c === 0x0a || c === 0x00) assert.throws(() => espDialect.escape(value), AtArgumentError, `esp ${c}`);
+        else assert.equal(espDialect.escape(value), c === 0x5c || c === 0x22 || c === 0x2c ? `${pad}\\${ch}` : value, `esp ${c}`);
+      }
+    });
+  }
+
   it('esp escapes backslash, quote and comma and refuses CR, LF, NUL', () => {
     assert.equal(espDialect.escape('plain é'), 'plain é');
     assert.equal(espDialect.escape('a\\b"c,d'), 'a\\\\b\\"c\\,d');
