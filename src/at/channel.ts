@@ -47,8 +47,11 @@ function captureSettlers(resolve: (r: AtResponse) => void, reject: (e: Error) =>
   capturedReject = reject;
 }
 
-/** Placeholder until the first send; never mutated. */
-const EMPTY_LINES: string[] = [];
+/**
+ * The lines of a command that got no response line: shared, so a command that gets none (most
+ * get none, or one) allocates no array. Frozen, so no caller can fill it for everyone.
+ */
+const NO_LINES: string[] = Object.freeze([]) as unknown as string[];
 
 /**
  * One command from queueing to its outcome. A class with every field set in the constructor
@@ -57,8 +60,8 @@ const EMPTY_LINES: string[] = [];
 class QueuedCommand {
   phase: 'queued' | 'waiting' | 'backoff' = 'queued';
   sends = 0;
-  /** Set by each send (a busy retry starts over). */
-  lines: string[] = EMPTY_LINES;
+  /** Set by each send (a busy retry starts over); NO_LINES until the first response line. */
+  lines: string[] = NO_LINES;
   okSeen = false;
   promptSeen = false;
   earlyUrc: { line: string; match: RegExpMatchArray } | undefined = undefined;
@@ -68,6 +71,14 @@ class QueuedCommand {
   deadline: number | undefined = undefined;
   /** Literal start of the awaited URC pattern, computed once rather than per received line. */
   readonly awaitPrefix: string;
+  // The options read for every line received while the command waits, copied out of the
+  // caller's object once: callers pass objects of many shapes, and a property read on them per
+  // line went megamorphic; on this class every read has one shape.
+  readonly responsePrefixes: string[] | undefined;
+  readonly okFinals: string[] | undefined;
+  readonly errorFinals: string[] | undefined;
+  readonly prompt: AtCommandOptions['prompt'];
+  readonly awaitUrc: AtCommandOptions['awaitUrc'];
 
   constructor(
     readonly opts: AtCommandOptions,
@@ -83,6 +94,11 @@ class QueuedCommand {
   ) {
     const awaited = opts.awaitUrc;
     this.awaitPrefix = awaited === undefined ? '' : (awaited.prefix ?? regexLiteralPrefix(awaited.pattern));
+    this.responsePrefixes = opts.responsePrefixes;
+    this.okFinals = opts.okFinals;
+    this.errorFinals = opts.errorFinals;
+    this.prompt = opts.prompt;
+    this.awaitUrc = awaited;
   }
 }
 
@@ -312,7 +328,7 @@ export class AtChannel extends EventEmitter {
     if (expired.length === 0) return;
     this.waiters = this.waiters.filter((w) => now < w.deadline);
     for (const w of expired) {
-      const awaited = w.command.opts.awaitUrc!;
+      const awaited = w.command.awaitUrc!;
       w.command.reject(new AtTimeoutError(w.command.shown, awaited.timeoutMs, 'urc'));
     }
   }
@@ -342,7 +358,7 @@ export class AtChannel extends EventEmitter {
     cmd.phase = 'waiting';
     cmd.okSeen = false;
     cmd.promptSeen = false;
-    cmd.lines = [];
+    cmd.lines = NO_LINES;
     this.lastSent = cmd.line;
     this.trace('>>', cmd.shown);
     cmd.deadline = Date.now() + cmd.timeoutMs;
@@ -419,17 +435,18 @@ export class AtChannel extends EventEmitter {
         this.onBusy(cur, t);
         return;
       }
-      const prefixes = cur.opts.responsePrefixes;
+      const prefixes = cur.responsePrefixes;
       if (prefixes !== undefined) {
         for (let i = 0; i < prefixes.length; i++) {
           if (t.startsWith(prefixes[i])) {
-            cur.lines.push(t);
+            if (cur.lines === NO_LINES) cur.lines = [t];
+            else cur.lines.push(t);
             isResponse = true;
             break;
           }
         }
       }
-      const awaited = cur.opts.awaitUrc;
+      const awaited = cur.awaitUrc;
       if (!isResponse && awaited !== undefined && cur.earlyUrc === undefined && t.startsWith(cur.awaitPrefix)) {
         awaited.pattern.lastIndex = 0;
         const m = awaited.pattern.exec(t);
@@ -449,10 +466,10 @@ export class AtChannel extends EventEmitter {
   }
 
   private tryFinal(cur: ActiveCommand, t: string): boolean {
-    const o = cur.opts;
-    if (t === 'OK' || (o.okFinals !== undefined && o.okFinals.includes(t))) {
-      if (o.prompt !== undefined && !cur.promptSeen) {
-        if (o.prompt.okBeforePrompt && t === 'OK' && !cur.okSeen) {
+    if (t === 'OK' || (cur.okFinals !== undefined && cur.okFinals.includes(t))) {
+      const prompt = cur.prompt;
+      if (prompt !== undefined && !cur.promptSeen) {
+        if (prompt.okBeforePrompt && t === 'OK' && !cur.okSeen) {
           cur.okSeen = true;
           return true;
         }
@@ -474,7 +491,7 @@ export class AtChannel extends EventEmitter {
         return true;
       }
     }
-    if (t === 'ERROR' || (o.errorFinals !== undefined && o.errorFinals.includes(t))) {
+    if (t === 'ERROR' || (cur.errorFinals !== undefined && cur.errorFinals.includes(t))) {
       this.fail(cur, new AtCommandError(cur.shown, t));
       return true;
     }
@@ -521,7 +538,7 @@ export class AtChannel extends EventEmitter {
   private wantsPrompt(): boolean {
     const cur = this.current;
     if (cur === undefined || cur.phase !== 'waiting' || cur.promptSeen) return false;
-    const p = cur.opts.prompt;
+    const p = cur.prompt;
     return p !== undefined && (!p.okBeforePrompt || cur.okSeen);
   }
 
@@ -529,7 +546,7 @@ export class AtChannel extends EventEmitter {
     const cur = this.current!;
     cur.promptSeen = true;
     if (this.opts.trace) this.trace('<<', '>');
-    const prompt = cur.opts.prompt!;
+    const prompt = cur.prompt!;
     const writeData = () => {
       if (this.current !== cur || this.closed) return;
       if (this.opts.trace) this.trace('>>', `[${prompt.data.length} bytes] ${prompt.data.toString('utf8')}`);
@@ -560,7 +577,7 @@ export class AtChannel extends EventEmitter {
 
   private succeed(cmd: ActiveCommand, final: string): void {
     this.finish(cmd);
-    const awaited = cmd.opts.awaitUrc;
+    const awaited = cmd.awaitUrc;
     if (awaited === undefined) {
       cmd.resolve({ command: cmd.shown, lines: cmd.lines, final });
     } else if (cmd.earlyUrc !== undefined) {
@@ -587,7 +604,7 @@ export class AtChannel extends EventEmitter {
 
   private onTimeout(cmd: ActiveCommand): void {
     if (this.current !== cmd) return;
-    const phase = cmd.opts.prompt !== undefined && !cmd.promptSeen ? 'prompt' : 'final';
+    const phase = cmd.prompt !== undefined && !cmd.promptSeen ? 'prompt' : 'final';
     this.traceNote(`timeout after ${cmd.timeoutMs} ms: ${cmd.shown}`);
     this.finish(cmd);
     // A late reply must never become the next command's answer: drain and re-sync first.
