@@ -27,6 +27,9 @@ const NON_ASCII_SLOT = 128;
 interface LineEntry {
   handler: UrcHandler;
   second: number;
+  /** Index and char code of the prefix's last char (-1 when it has under three chars). */
+  lastAt: number;
+  last: number;
 }
 
 function isKeyed(prefix: string): boolean {
@@ -68,7 +71,13 @@ export class UrcTable {
     const ordered = [...withLine.filter((h) => isKeyed(h.prefix)), ...withLine.filter((h) => !isKeyed(h.prefix))];
     const index = UrcTable.emptyIndex();
     for (const h of ordered) {
-      const entry: LineEntry = { handler: h, second: h.prefix.length >= 2 ? h.prefix.charCodeAt(1) : -1 };
+      const n = h.prefix.length;
+      const entry: LineEntry = {
+        handler: h,
+        second: n >= 2 ? h.prefix.charCodeAt(1) : -1,
+        lastAt: n >= 3 ? n - 1 : -1,
+        last: n >= 3 ? h.prefix.charCodeAt(n - 1) : -1,
+      };
       if (h.prefix.length === 0) {
         for (const slot of index) slot.push(entry);
       } else {
@@ -131,6 +140,8 @@ export class UrcTable {
       const e = list[i];
       // The second char rules out most candidates before startsWith (which still decides).
       if (e.second !== -1 && e.second !== second) continue;
+      // And its last char (the `:` of `+QIND:`), which tells apart prefixes sharing a start.
+      if (e.lastAt !== -1 && (e.lastAt >= n || line.charCodeAt(e.lastAt) !== e.last)) continue;
       if (this.run(e.handler, line)) handled = true;
     }
     return handled;

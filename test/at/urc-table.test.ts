@@ -1,5 +1,5 @@
 /**
- * UrcTable routing: the first-char index (with its second-char filter) must pick exactly the
+ * UrcTable routing: the first-char index (with its second- and last-char filters) must pick exactly the
  * handlers whose prefix the line starts with, in the table's order (prefixes with a `:` first,
  * then the others, each in the order added), and a claim must report its header length.
  */
@@ -27,6 +27,20 @@ describe('UrcTable dispatch', () => {
     assert.equal(table.dispatch('+'), false);
     assert.equal(table.dispatch(''), false);
     assert.deepEqual(seen, ['qind:+QIND: "csq",20,99', 'cereg:+CEREG: 1', 'creg:+CREG: 5']);
+  });
+
+  it('tells apart prefixes that share their first chars (and differ at the last), on lines shorter or longer than them', () => {
+    const names = ['pub', 'sub', 'stat', 'qind', 'qi'];
+    const { table, seen } = tableWith(names, ['+QMTPUB:', '+QMTSUB:', '+QMTSTAT:', '+QIND:', '+QI']);
+    const lines = ['+QMTPUB: 0,1,0', '+QMTSUB: 0,2,0,1', '+QMTSTAT: 0,1', '+QIND: "csq"', '+QINDX: 1', '+QMTPUB', '+QMTSTAT', '+QI', '+Q', '+QMTPUB:'];
+    const expected = lines.flatMap((line) =>
+      names.filter((_, i) => line.startsWith(['+QMTPUB:', '+QMTSUB:', '+QMTSTAT:', '+QIND:', '+QI'][i])).map((n) => `${n}:${line}`),
+    );
+    for (const line of lines) table.dispatch(line);
+    assert.deepEqual(seen, expected);
+    // The expectation is not empty or trivial: each long prefix got its line, '+QI' the three '+QI...' lines.
+    assert.equal(seen.filter((s) => s.startsWith('qi:')).length, 3);
+    assert.ok(seen.includes('stat:+QMTSTAT: 0,1') && seen.includes('pub:+QMTPUB:') && !seen.some((s) => s.startsWith('pub:+QMTPUB ') || s === 'stat:+QMTSTAT'));
   });
 
   it('runs prefixes with a colon before the others, each group in the order added', () => {
