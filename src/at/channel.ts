@@ -17,6 +17,7 @@ import type { Transport } from '../transport/transport';
 import { renderAtCommand } from './command-template';
 import { AtClosedError, AtCommandError, AtTimeoutError, ModemBusyError, ModemRebootedError } from './errors';
 import { Fifo } from './fifo';
+import { hasPrefix } from './has-prefix';
 import { LineFramer } from './line-framer';
 import { regexLiteralPrefix } from './regex-literal-prefix';
 import { SecretRedactor } from './secret-redactor';
@@ -438,7 +439,7 @@ export class AtChannel extends EventEmitter {
       const prefixes = cur.responsePrefixes;
       if (prefixes !== undefined) {
         for (let i = 0; i < prefixes.length; i++) {
-          if (t.startsWith(prefixes[i])) {
+          if (hasPrefix(t, prefixes[i])) {
             if (cur.lines === NO_LINES) cur.lines = [t];
             else cur.lines.push(t);
             isResponse = true;
@@ -447,7 +448,7 @@ export class AtChannel extends EventEmitter {
         }
       }
       const awaited = cur.awaitUrc;
-      if (!isResponse && awaited !== undefined && cur.earlyUrc === undefined && t.startsWith(cur.awaitPrefix)) {
+      if (!isResponse && awaited !== undefined && cur.earlyUrc === undefined && hasPrefix(t, cur.awaitPrefix)) {
         awaited.pattern.lastIndex = 0;
         const m = awaited.pattern.exec(t);
         if (m !== null) {
@@ -501,7 +502,7 @@ export class AtChannel extends EventEmitter {
   private tryWaiters(t: string): boolean {
     for (let i = 0; i < this.waiters.length; i++) {
       const w = this.waiters[i];
-      if (!t.startsWith(w.prefix)) continue;
+      if (!hasPrefix(t, w.prefix)) continue;
       w.pattern.lastIndex = 0;
       const m = w.pattern.exec(t);
       if (m === null) continue;

@@ -5,6 +5,7 @@
  * slice and Map lookup this replaced (a fresh string hashed per line) cost more than the
  * matching. Regexes run only on lines whose prefix already matched.
  */
+import { hasPrefix } from './has-prefix';
 import type { RawClaim, UrcHandler } from './types';
 
 /**
@@ -103,7 +104,7 @@ export class UrcTable {
     const partials = this.partials;
     for (let i = 0; i < partials.length; i++) {
       const h = partials[i];
-      if (!text.startsWith(h.prefix)) continue;
+      if (!hasPrefix(text, h.prefix)) continue;
       const re = h.partial!;
       re.lastIndex = 0;
       const m = re.exec(text);
@@ -138,7 +139,7 @@ export class UrcTable {
     let handled = false;
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
-      // The second char rules out most candidates before startsWith (which still decides).
+      // The second char rules out most candidates before the prefix compare (which still decides).
       if (e.second !== -1 && e.second !== second) continue;
       // And its last char (the `:` of `+QIND:`), which tells apart prefixes sharing a start.
       if (e.lastAt !== -1 && (e.lastAt >= n || line.charCodeAt(e.lastAt) !== e.last)) continue;
@@ -148,7 +149,7 @@ export class UrcTable {
   }
 
   private run(h: UrcHandler, line: string): boolean {
-    if (!line.startsWith(h.prefix)) return false;
+    if (!hasPrefix(line, h.prefix)) return false;
     let m: RegExpMatchArray | null = null;
     if (h.line) {
       h.line.lastIndex = 0;
