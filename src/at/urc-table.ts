@@ -1,7 +1,7 @@
 /**
  * The always-on table of unsolicited result code handlers (PROTOCOLS.md P2). Line handlers are
  * indexed by the first character of their prefix, and each carries its second character, so
- * a line costs one array read and a char compare per candidate before any startsWith; the
+ * a line costs one array read and a char compare per candidate before any prefix compare; the
  * slice and Map lookup this replaced (a fresh string hashed per line) cost more than the
  * matching. Regexes run only on lines whose prefix already matched.
  */
