@@ -205,21 +205,28 @@ export async function run(log: (line: string) => void): Promise<void> {
     let bestChannel = Infinity;
     let bestReadline = Infinity;
     let bestUrcOnly = Infinity;
+    /** Channel time over splitter time, per run (the two timed back to back). */
+    const pairedRatios: number[] = [];
     let check = '';
     for (let i = 0; i < RUNS; i++) {
       const rl = await runReadline(exchanges);
       bestReadline = Math.min(bestReadline, rl.ms);
       const ch = await runChannel(exchanges);
       bestChannel = Math.min(bestChannel, ch.ms);
+      pairedRatios.push(rl.ms / ch.ms);
       bestUrcOnly = Math.min(bestUrcOnly, (await runChannelUrcOnly(exchanges)).ms);
       check = `readline lines ${rl.lines}; channel raw downlinks ${ch.downlinks}, URCs ${ch.urcs}`;
     }
+    pairedRatios.sort((a, b) => a - b);
+    const medianRatio = pairedRatios[pairedRatios.length >> 1];
     const chMbs = mb / (bestChannel / 1000);
     const rlMbs = mb / (bestReadline / 1000);
     const ratio = chMbs / rlMbs;
     log(`  ${check}`);
     log(`  parser-readline (bare line split): ${rlMbs.toFixed(1)} MB/s (baseline 1.00x)`);
     log(`  AtChannel (full processing):       ${chMbs.toFixed(1)} MB/s (${ratio.toFixed(2)}x)`);
+    // The spread shows how far one run's noise moves the figure on this machine.
+    log(`    per-run ratios (channel vs splitter timed back to back): median ${medianRatio.toFixed(2)}x, range ${pairedRatios[0].toFixed(2)}-${pairedRatios[pairedRatios.length - 1].toFixed(2)}x`);
     const urcMbs = mb / (bestUrcOnly / 1000);
     log(`  breakdown, AtChannel with no commands (framing + raw reads + URC dispatch): ${urcMbs.toFixed(1)} MB/s (${(urcMbs / rlMbs).toFixed(2)}x);`);
     log(`    so each command round trip costs ~${(((bestChannel - bestUrcOnly) * 1000) / exchanges.length).toFixed(1)} us`);
