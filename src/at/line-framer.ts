@@ -13,7 +13,6 @@
  * bytes above 0x7F are decoded as UTF-8. Buffer.indexOf, toString and subarray per line (native
  * calls and a fresh object each) cost more than the framing itself did. No per-byte loop.
  */
-import { isAscii } from 'node:buffer';
 import type { RawClaim } from './types';
 
 export interface LineFramerSink {
@@ -48,14 +47,18 @@ const MAX_HEADER_WINDOW = 4096;
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 /**
- * A read as latin1 text (a char per byte). Buffer#latin1Slice is what toString('latin1') ends
- * in, without its argument checks and encoding lookup; it is not in Node's documentation, so
- * toString stays as the fallback.
+ * A read as latin1 text (a char per byte) or as UTF-8 text. Buffer#latin1Slice and #utf8Slice
+ * are what toString ends in, without its argument checks and encoding lookup; they are not in
+ * Node's documentation, so toString stays as the fallback.
  */
-type Latin1Slicer = Buffer & { latin1Slice(start: number, end: number): string };
-const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Partial<Latin1Slicer>).latin1Slice === 'function';
+type Slicer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+const HAS_SLICES =
+  typeof (Buffer.prototype as Partial<Slicer>).latin1Slice === 'function' && typeof (Buffer.prototype as Partial<Slicer>).utf8Slice === 'function';
 function latin1Text(chunk: Buffer): string {
-  return HAS_LATIN1_SLICE ? (chunk as Latin1Slicer).latin1Slice(0, chunk.length) : chunk.toString('latin1');
+  return HAS_SLICES ? (chunk as Slicer).latin1Slice(0, chunk.length) : chunk.toString('latin1');
+}
+function utf8Text(chunk: Buffer): string {
+  return HAS_SLICES ? (chunk as Slicer).utf8Slice(0, chunk.length) : chunk.toString('utf8');
 }
 
 function hasBreak(text: string): boolean {
@@ -131,8 +134,14 @@ export class LineFramer {
   }
 
   push(chunk: Buffer): void {
-    const chunkText = latin1Text(chunk);
-    const chunkAscii = isAscii(chunk);
+    let chunkText = utf8Text(chunk);
+    // Decoded as UTF-8, a read is all ASCII exactly when it has a char per byte and no U+FFFD:
+    // every other byte either joins a multi-byte sequence (fewer chars than bytes) or is
+    // replaced by U+FFFD. (The search for U+FFFD in a one-byte string returns at once.) Then
+    // the text is its latin1 text as well, from one pass over the read instead of an isAscii
+    // pass and a decode; any other read is decoded again, as latin1.
+    const chunkAscii = chunkText.length === chunk.length && chunkText.indexOf('\uFFFD') === -1;
+    if (!chunkAscii) chunkText = latin1Text(chunk);
     const pending = this.pending;
     if (pending === null) {
       this.process(chunk, chunkText, 0, chunkAscii);

@@ -22,6 +22,10 @@ const LINE_CASES: LineCase[] = [
   { name: 'inner quotes, colons and spaces kept', input: '+QIURC: "pdpdeact",1\r\nWIFI CONNECTED\r\n', lines: ['+QIURC: "pdpdeact",1', 'WIFI CONNECTED'] },
   { name: '> inside or at the start of a line when no prompt is expected', input: 'a > b\r\n> not a prompt\r\n', lines: ['a > b', '> not a prompt'] },
   { name: 'UTF-8 text', input: Buffer.from('+QMTRECV: 0,1,"t","温度"\r\n', 'utf8').toString('latin1'), lines: ['+QMTRECV: 0,1,"t","温度"'] },
+  // A read with invalid UTF-8 has as many chars as bytes once decoded (one U+FFFD per byte): it
+  // must still be seen as non-ASCII (the framer's ASCII test on decoded reads).
+  { name: 'invalid UTF-8 bytes, each shown as U+FFFD', input: 'a\x80b\r\n\xff\r\n', lines: ['a\uFFFDb', '\uFFFD'] },
+  { name: 'U+FFFD itself, sent as UTF-8', input: Buffer.from('x\uFFFDy\r\n', 'utf8').toString('latin1'), lines: ['x\uFFFDy'] },
 ];
 
 describe('AT line framing', () => {
@@ -80,6 +84,15 @@ const RAW_CASES: RawCase[] = [
     input: Buffer.concat([Buffer.from('+MQTTSUBRECV:0,"温度",4,\r\nOK\r\n', 'utf8'), Buffer.from('X\r\n')]),
     payload: Buffer.from('\r\nOK'),
     after: ['X'],
+  },
+  {
+    name: 'invalid UTF-8 before the header in the same read, and in the payload: the payload is taken at the right byte',
+    prefix: '+QMTRECV:',
+    partial: /^\+QMTRECV: (\d+),(\d+),"([^"]*)",(\d+),"/,
+    lengthGroup: 4,
+    input: Buffer.concat([Buffer.from([0x80, 0x0d, 0x0a]), Buffer.from('+QMTRECV: 0,3,"t",3,"'), Buffer.from([0xff, 0x41, 0x80]), Buffer.from('"\r\nZ\r\n')]),
+    payload: Buffer.from([0xff, 0x41, 0x80]),
+    after: ['\uFFFD', 'Z'],
   },
 ];
 
