@@ -61,6 +61,20 @@ function utf8Text(chunk: Buffer): string {
   return HAS_SLICES ? (chunk as Slicer).utf8Slice(0, chunk.length) : chunk.toString('utf8');
 }
 
+/**
+ * Writes latin1 text (a char per byte) into `buf` at `offset`: the bytes the text was decoded
+ * from. Buffer#latin1Write is what Buffer#write(text, offset, 'latin1') ends in, without its
+ * argument checks (not in Node's documentation: Buffer#write is the fallback). Joining a spanning
+ * payload's pieces as text for one Buffer.from at the end copied every byte twice (the join is
+ * flattened first), and Buffer#copy from a view builds a typed array per read.
+ */
+type Latin1Writer = Buffer & { latin1Write(text: string, offset: number, length: number): number };
+const HAS_LATIN1_WRITE = typeof (Buffer.prototype as Partial<Latin1Writer>).latin1Write === 'function';
+function writeLatin1(buf: Buffer, text: string, offset: number): void {
+  if (HAS_LATIN1_WRITE) (buf as Latin1Writer).latin1Write(text, offset, text.length);
+  else buf.write(text, offset, text.length, 'latin1');
+}
+
 function hasBreak(text: string): boolean {
   return text.indexOf('\r') !== -1 || text.indexOf('\n') !== -1;
 }
@@ -73,12 +87,12 @@ export class LineFramer {
   private partialFirst = new Uint8Array(256);
   private partialPrefixes: string[] = [];
   // A raw read in progress (fields, not an object per read): its claim, the bytes still to
-  // come, and, when the payload spans reads, its bytes so far as latin1 text (substrings of the
-  // reads' text, joined as a rope): one Buffer is made from them at the end, instead of a
-  // buffer filled by a copy per read (each Buffer#copy also built a typed-array view).
+  // come, and, when the payload spans reads, the payload's buffer, allocated at its full length
+  // when the first read ends before the payload does, each read's part written into it from
+  // the read's latin1 text (see writeLatin1).
   private raw: RawClaim | null = null;
   private rawRemaining = 0;
-  private rawText: string | null = null;
+  private rawBuf: Buffer | null = null;
   /** Byte length of the header tryClaim matched last. */
   private claimedHeaderBytes = 0;
   /** After a raw payload: drop bytes up to the next line break. */
@@ -128,7 +142,7 @@ export class LineFramer {
     this.pending = null;
     this.pendingAscii = true;
     this.raw = null;
-    this.rawText = null;
+    this.rawBuf = null;
     this.dropRest = false;
     this.skipPromptSpace = false;
   }
@@ -228,7 +242,7 @@ export class LineFramer {
           } else {
             this.raw = claimed;
             this.rawRemaining = claimed.length;
-            this.rawText = null;
+            this.rawBuf = null;
           }
           continue;
         }
@@ -298,22 +312,26 @@ export class LineFramer {
   private takeRaw(pos: number, len: number): number {
     const remaining = this.rawRemaining;
     const take = remaining < len - pos ? remaining : len - pos;
-    if (this.rawText === null && take === remaining) {
-      // The whole payload is in this read: a view, no copy.
-      this.finishRaw(this.bytes(pos, pos + take));
-      return pos + take;
+    let buf = this.rawBuf;
+    if (buf === null) {
+      if (take === remaining) {
+        // The whole payload is in this read: a view, no copy.
+        this.finishRaw(this.bytes(pos, pos + take));
+        return pos + take;
+      }
+      // `remaining` is still the claim's whole length here; every byte is written before use.
+      buf = this.rawBuf = Buffer.allocUnsafe(remaining);
     }
-    const piece = this.text.slice(pos, pos + take);
-    this.rawText = this.rawText === null ? piece : this.rawText + piece;
+    writeLatin1(buf, this.text.slice(pos, pos + take), buf.length - remaining);
     this.rawRemaining = remaining - take;
-    if (this.rawRemaining === 0) this.finishRaw(Buffer.from(this.rawText, 'latin1'));
+    if (this.rawRemaining === 0) this.finishRaw(buf);
     return pos + take;
   }
 
   private finishRaw(payload: Buffer): void {
     const claim = this.raw!;
     this.raw = null;
-    this.rawText = null;
+    this.rawBuf = null;
     this.dropRest = true;
     this.sink.onRaw(claim, payload);
   }
