@@ -7,9 +7,9 @@
  *   when the sink claims it, exactly N raw bytes after the header are handed over whatever
  *   they contain, and the rest of that line (e.g. a closing `"`) is dropped.
  *
- * Hot path: each chunk is decoded once as latin1, a char per byte, so a string position is a
- * byte position and the open line carried to the next chunk is just a string joined in front
- * of it. Breaks are found with V8's string search and lines are substrings; only lines with
+ * Hot path: each chunk is framed as latin1 text, a char per byte (an ASCII chunk is decoded
+ * once, see push), so a string position is a byte position and the open line carried to the
+ * next chunk is just a string joined in front of it. Breaks are found with V8's string search and lines are substrings; only lines with
  * bytes above 0x7F are decoded as UTF-8. Buffer.indexOf, toString and subarray per line (native
  * calls and a fresh object each) cost more than the framing itself did. No per-byte loop.
  */
@@ -319,7 +319,8 @@ export class LineFramer {
         this.finishRaw(this.bytes(pos, pos + take));
         return pos + take;
       }
-      // `remaining` is still the claim's whole length here; every byte is written before use.
+      // `remaining` is still the claim's whole length here (at most the URC table's 1 MiB cap);
+      // every byte is written before the buffer is handed over, and reset() drops it.
       buf = this.rawBuf = Buffer.allocUnsafe(remaining);
     }
     writeLatin1(buf, this.text.slice(pos, pos + take), buf.length - remaining);
