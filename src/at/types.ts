@@ -58,8 +58,8 @@ export interface AtCommandOptions {
 export interface AtResponse {
   /** The command line as sent, with secrets redacted (for errors and traces). */
   command: string;
-  /** Information lines that matched `responsePrefixes`, in order. */
-  lines: string[];
+  /** Information lines that matched `responsePrefixes`, in order. Read-only: a response without any shares one frozen empty array. */
+  readonly lines: readonly string[];
   /** The final result line (e.g. `OK`). */
   final: string;
   /** For `awaitUrc`: the URC line and its match. */

@@ -134,7 +134,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
     }
     const identity: ModemIdentity = { model: this.profile.name, firmware: 'unknown' };
     for (const step of this.profile.identity) {
-      let lines: string[] = [];
+      let lines: readonly string[] = [];
       try {
         lines = (await this.cmds.run(step.command, {}, { responsePrefixes: step.responsePrefixes })).lines;
       } catch (err) {
