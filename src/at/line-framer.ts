@@ -20,7 +20,8 @@ export interface LineFramerSink {
   wantsPrompt(): boolean;
   onPrompt(): void;
   /**
-   * `text` is the open line from its start (maybe longer than the header); returns the claim,
+   * `text` is the open line from its start (maybe running into the lines after it); returns the
+   * claim, never for a header that holds a line break (the URC table skips such a match),
    * and claimedHeaderLength() then gives the header's length in characters of `text` (the
    * framer converts it to bytes). Two calls, not a result object: this runs per raw read.
    */
@@ -359,17 +360,15 @@ export class LineFramer {
   /**
    * Offers a header (the start of an open line, maybe running into the lines after it) to the
    * partial handlers; returns the claim and leaves the header's byte length in
-   * claimedHeaderBytes. A match that spans a line break is not a header of this line.
+   * claimedHeaderBytes. (The sink never claims a match that spans a line break.)
    */
   private tryClaim(head: string): RawClaim | undefined {
     const claim = this.sink.claimRaw(head);
     if (claim === undefined) return undefined;
     const n = this.sink.claimedHeaderLength();
-    // Searched in the header alone (a slice, no copy), never through the payload after it; two
-    // native searches cost a fraction of a char loop, which took ~5 ns a char on a sliced string.
-    if (hasBreak(n < head.length ? head.slice(0, n) : head)) return undefined;
     // Decoded text has a char per byte only when it is ASCII.
     this.claimedHeaderBytes = this.ascii ? n : Buffer.byteLength(head.slice(0, n), 'utf8');
     return claim;
   }
+
 }

@@ -109,6 +109,10 @@ export class UrcTable {
       re.lastIndex = 0;
       const m = re.exec(text);
       if (m === null || m.index !== 0) continue;
+      // A header is a header of its own line only: a match that runs through a line break
+      // (`[^"]*` takes CR LF) is not one, and its handler is not asked about it.
+      const header = m[0];
+      if (header.indexOf('\r') !== -1 || header.indexOf('\n') !== -1) continue;
       let claim: RawClaim | undefined;
       try {
         claim = h.onPartial!(m);
@@ -117,7 +121,7 @@ export class UrcTable {
         continue;
       }
       if (claim === undefined || !Number.isInteger(claim.length) || claim.length < 0 || claim.length > MAX_RAW_BYTES) continue;
-      this.claimedHeaderLength = m[0].length;
+      this.claimedHeaderLength = header.length;
       return claim;
     }
     return undefined;

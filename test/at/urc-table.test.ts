@@ -100,4 +100,16 @@ describe('UrcTable claimRaw', () => {
     assert.equal(table.claimRaw('+QMTRECV: 0,7,"t/a"'), undefined);
     assert.equal(table.claimRaw('+QMTRECV: 0,7,"t/a",99999999,"x'), undefined);
   });
+
+  it('claims nothing, and does not ask the handler, when the matched header holds a line break', () => {
+    const table = new UrcTable(() => {});
+    let asked = 0;
+    table.add({ ...handler, onPartial: (m) => (asked++, { length: Number(m[4]), onRaw: () => {} }) });
+    assert.equal(table.claimRaw('+QMTRECV: 0,7,"a\r\nb",3,"xyz"'), undefined);
+    assert.equal(table.claimRaw('+QMTRECV: 0,7,"a\nb",3,"xyz"'), undefined);
+    assert.equal(asked, 0);
+    // A break in the payload after the header is the payload's business.
+    assert.equal(table.claimRaw('+QMTRECV: 0,7,"ab",3,"\r\nz"')?.length, 3);
+    assert.equal(asked, 1);
+  });
 });
