@@ -6,6 +6,7 @@
  * matching. Regexes run only on lines whose prefix already matched.
  */
 import { hasPrefix } from './has-prefix';
+import { hasBreak } from './line-framer';
 import type { RawClaim, UrcHandler } from './types';
 
 /**
@@ -112,7 +113,7 @@ export class UrcTable {
       // A header is a header of its own line only: a match that runs through a line break
       // (`[^"]*` takes CR LF) is not one, and its handler is not asked about it.
       const header = m[0];
-      if (header.indexOf('\r') !== -1 || header.indexOf('\n') !== -1) continue;
+      if (hasBreak(header)) continue;
       let claim: RawClaim | undefined;
       try {
         claim = h.onPartial!(m);

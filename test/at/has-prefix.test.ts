@@ -15,6 +15,15 @@ describe('hasPrefix', () => {
       for (const prefix of prefixes) assert.equal(hasPrefix(text, prefix), text.startsWith(prefix), `${JSON.stringify(text)} / ${JSON.stringify(prefix)}`);
     });
   }
+  it('answers as startsWith(prefix, at) at every position', () => {
+    const text = '\r\n+QMTRECV: 0,1,"t",3,"abc"';
+    // Positions within the text (startsWith clamps one past the end; callers never pass one).
+    for (let at = 0; at <= text.length; at++) {
+      for (const prefix of prefixes) assert.equal(hasPrefix(text, prefix, at), text.startsWith(prefix, at), `${at} / ${JSON.stringify(prefix)}`);
+    }
+    assert.ok(hasPrefix(text, '+QMTRECV:', 2) && !hasPrefix(text, '+QMTRECV:', 0));
+  });
+
   it('is not trivially true or false over the table', () => {
     const answers = texts.flatMap((t) => prefixes.map((p) => hasPrefix(t, p)));
     assert.ok(answers.includes(true) && answers.includes(false));
