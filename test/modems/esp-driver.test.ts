@@ -41,8 +41,8 @@ function setup(firmware?: string) {
   return { modem, driver };
 }
 
-async function connected(deviceId = 'myprod_dev01') {
-  const s = setup();
+async function connected(deviceId = 'myprod_dev01', firmware?: string) {
+  const s = setup(firmware);
   await s.driver.init();
   await s.driver.attachNetwork({ wifiSsid: 'lab', wifiPassword: 'wifi-secret' });
   await s.driver.open('iot.example.com', 1883, false);
@@ -107,9 +107,9 @@ describe('ESP8266 driver (scripted modem)', () => {
     assert.ok(modem.lines.includes('AT+MQTTCONN=0,"iot.example.com",1883,0'));
   });
 
-  it('a device id over 64 bytes goes through MQTTLONGUSERNAME/LONGCLIENTID', { timeout: EVENT_DEADLINE_MS }, async () => {
+  it('a device id over 64 bytes goes through MQTTLONGUSERNAME/LONGCLIENTID on ESP-AT 2.2.2.0', { timeout: EVENT_DEADLINE_MS }, async () => {
     const longId = `5f052ac562369102d42b0fb6_${'n'.repeat(50)}`;
-    const { modem } = await connected(longId);
+    const { modem } = await connected(longId, '2.2.2.0(4274148 - ESP8266 - Mar 25 2025 08:11:31)');
     const cfg = modem.lines.find((l) => l.startsWith('AT+MQTTUSERCFG'));
     assert.ok(cfg && Buffer.byteLength(cfg) + 2 < 256, cfg);
     assert.ok(modem.lines.includes(`AT+MQTTLONGUSERNAME=0,${longId.length}`));

@@ -300,7 +300,9 @@ describe('esp8266 engine: MQTT against a real broker', () => {
     await cmd('AT+MQTTPUB=0,"t","x",0,0', '\r\nERROR\r\n');
   });
 
-  it('LONG commands: OK, >, raw bytes, OK; the broker sees the long client id', async () => {
+  it('LONG commands (2.2.2.0 on): OK, >, raw bytes, OK; the broker sees the long client id', async () => {
+    engine.close();
+    start({ firmware: '2.2.2.0' });
     connects.length = 0;
     await cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
     await cmd('AT+CWJAP="lab","secret"', 'WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n');

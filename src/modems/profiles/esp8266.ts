@@ -1,7 +1,8 @@
 /**
- * ESP8266 with Espressif ESP-AT >= 2.2 (MQTT AT commands). PROTOCOLS.md §2.3.
+ * ESP8266 with Espressif ESP-AT >= 2.2 (MQTT AT commands); docs/models/esp8266.md.
  * Results are plain finals (no two-phase URCs); payloads go through AT+MQTTPUBRAW, which
- * carries every byte value; values longer than MQTTUSERCFG allows go through the LONG* commands.
+ * carries every byte value; values longer than MQTTUSERCFG allows go through the LONG* commands
+ * (>= 2.2.2.0) or AT+MQTTCLIENTID/USERNAME/PASSWORD (2.2.0.0, 2.2.1.0).
  */
 import type { ModemProfile, ResultTable } from '../profile';
 
@@ -68,6 +69,10 @@ export const Esp8266Profile: ModemProfile = {
     mqttLongClientId: 'AT+MQTTLONGCLIENTID={{idx}},{{length}}',
     mqttLongUsername: 'AT+MQTTLONGUSERNAME={{idx}},{{length}}',
     mqttLongPassword: 'AT+MQTTLONGPASSWORD={{idx}},{{length}}',
+    // ESP-AT 2.1 to 2.2.1 have no LONG* commands; these carry longer values there.
+    mqttClientId: 'AT+MQTTCLIENTID={{idx}},"{{value}}"',
+    mqttUsername: 'AT+MQTTUSERNAME={{idx}},"{{value}}"',
+    mqttPassword: 'AT+MQTTPASSWORD={{idx}},"{{value}}"',
     mqttConnCfg: 'AT+MQTTCONNCFG={{idx}},{{keepalive}},{{disableClean}},"","",0,0',
     mqttConnect: 'AT+MQTTCONN={{idx}},"{{host}}",{{port}},0',
     mqttState: 'AT+MQTTCONN?',

@@ -554,9 +554,11 @@ export class Esp8266Engine {
     // ESP8266 has no TLS: scheme 1 (TCP) or 6 (WebSocket) only.
     if (scheme !== 1 && scheme !== 6) throw new CommandFailure(ERR.invalidParam);
     if (this.mqttState >= MqttState.Disconnected && this.mqtt) throw new CommandFailure(ERR.execFailed, MQTT_ERR.alreadyConnected);
-    if (clientId.length > 256) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.clientIdTooLong);
-    if (username.length > 64) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.usernameTooLong);
-    if (password.length > 64) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.passwordTooLong);
+    // Per-field limits depend on the generation (esp8266-firmware.ts); the line limit applies too.
+    const max = this.traits.userCfgBytes;
+    if (clientId.length > max.clientId) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.clientIdTooLong);
+    if (username.length > max.username) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.usernameTooLong);
+    if (password.length > max.password) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.passwordTooLong);
     if (path.length > 32) throw new CommandFailure(ERR.invalidParam);
     this.mqttCfg = {
       scheme, clientId, username, password, path,
@@ -590,13 +592,8 @@ export class Esp8266Engine {
     const [link, value] = this.shaped(params, ['int', 'str']) as [number, Buffer];
     this.needLink(link);
     if (!this.mqttCfg) throw new CommandFailure(ERR.execFailed, MQTT_ERR.notConfigured);
-    const field = this.fieldOf(name);
-    const limit = field === 'clientId' ? 256 : 64;
-    if (value.length > limit) {
-      const code = field === 'clientId' ? MQTT_ERR.clientIdTooLong : field === 'username' ? MQTT_ERR.usernameTooLong : MQTT_ERR.passwordTooLong;
-      throw new CommandFailure(ERR.invalidParam, code);
-    }
-    this.mqttCfg[field] = value;
+    // The manual names no field limit here, only the line's (< 256 bytes, checked for every line).
+    this.mqttCfg[this.fieldOf(name)] = value;
     return [];
   }
 
