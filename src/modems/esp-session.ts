@@ -6,11 +6,21 @@
  */
 import { EventEmitter } from 'node:events';
 import type { MqttConnectOptions, MqttSession } from './driver';
-import { ModemError } from './errors';
+import { ModemError, PayloadRejectedError } from './errors';
 import { checkPublish, checkTopic } from './payload-check';
 import { isSkippable, type ProfileCommands } from './profile-commands';
 
 const ESP_DEFAULT_KEEPALIVE = 120;
+/** CONFIG_MQTT_BUFFER_SIZE of the stock ESP8266 ESP-AT build (docs/models/esp8266.md). */
+const ESP8266_STOCK_MQTT_BUFFER = 512;
+
+/** Bytes of the MQTT PUBLISH packet esp-mqtt builds for this message. */
+function publishPacketBytes(topic: string, payloadBytes: number, qos: 0 | 1): number {
+  const variable = 2 + Buffer.byteLength(topic, 'utf8') + (qos > 0 ? 2 : 0);
+  const remaining = variable + payloadBytes;
+  const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+  return 1 + lengthBytes + remaining;
+}
 
 type LongField = 'clientId' | 'username' | 'password';
 const FIELDS: LongField[] = ['clientId', 'username', 'password'];
@@ -237,6 +247,15 @@ export class EspSession extends EventEmitter implements MqttSession {
       );
     } catch (err) {
       if (err instanceof ModemError && err.code === '+MQTTPUB:FAIL') {
+        // The module takes any length after `>` and fails only then (docs/models/esp8266.md
+        // "Publish"): a packet over the stock buffer that failed on a live link was too big.
+        const packet = publishPacketBytes(topic, payload.length, qos);
+        if (this.connected && packet > ESP8266_STOCK_MQTT_BUFFER) {
+          throw new PayloadRejectedError(
+            'publish',
+            `the modem refused a ${payload.length}-byte message after taking it: the MQTT packet (${packet} bytes) is larger than its MQTT buffer (CONFIG_MQTT_BUFFER_SIZE, ${ESP8266_STOCK_MQTT_BUFFER} bytes on the stock ESP8266 firmware); set the profile's limits.mqttBufferBytes to the module's real buffer size or send less`,
+          );
+        }
         throw new ModemError(err.command, err.code, 'the modem could not send the message (MQTT disconnected or buffer full)', { cause: err });
       }
       throw err;

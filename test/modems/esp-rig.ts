@@ -7,6 +7,7 @@ import { startIotdaEmulator, type IotdaEmulator } from '../../dist/sim/iotda';
 import { createModemEmulator, type Esp8266Emulator, type Esp8266EmulatorOptions } from '../../dist/sim/modems';
 import { createModemDriver, type GenericModemDriver } from '../../dist/modems/generic-driver';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
+import type { ModemProfile } from '../../dist/modems/profile';
 import { StreamTransport } from './stream-transport';
 
 export const WIFI = { ssid: 'lab', password: 'wifi-secret' };
@@ -35,7 +36,7 @@ export function secretOf(deviceId: string): string {
 }
 
 /** An emulated ESP8266 wired to `iotda` and a driver on its in-process serial pipe. */
-export function espRig(iotda: IotdaEmulator, opts: Partial<Esp8266EmulatorOptions> = {}): EspRig {
+export function espRig(iotda: IotdaEmulator, opts: Partial<Esp8266EmulatorOptions> = {}, profile: ModemProfile | 'esp8266' = 'esp8266'): EspRig {
   const emulator = createModemEmulator({
     model: 'esp8266',
     baudRate: 0,
@@ -47,7 +48,7 @@ export function espRig(iotda: IotdaEmulator, opts: Partial<Esp8266EmulatorOption
   } as Esp8266EmulatorOptions & { model: 'esp8266' });
   const transport = new StreamTransport(emulator.createHostStream(), 'sim:esp8266');
   const trace: string[] = [];
-  const driver = createModemDriver(transport, 'esp8266', { trace: (d, t) => trace.push(`${d} ${t}`) });
+  const driver = createModemDriver(transport, profile, { trace: (d, t) => trace.push(`${d} ${t}`) });
   return {
     emulator,
     transport,

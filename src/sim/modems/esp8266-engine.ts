@@ -9,7 +9,8 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { checkShape, parseEspArgs, type EspParam, type ParamShape } from './esp8266-args';
 import { DEFAULT_ESP_FIRMWARE, espFirmwareTraits, type EspFirmware, type EspFirmwareTraits } from './esp8266-firmware';
-import { fitsPublishBuffer, subRecvFragments, subRecvUrc } from './esp8266-mqtt-frames';
+import { romLogAt115200 } from './esp8266-boot-log';
+import { ESP8266_MQTT_BUFFER, fitsPublishBuffer, subRecvFragments, subRecvUrc } from './esp8266-mqtt-frames';
 
 export interface EspWifiNetwork {
   ssid: string;
@@ -28,6 +29,21 @@ export interface EspEngineOptions {
   latencyMs?: [number, number];
   /** Where the MQTT.js client really connects. */
   resolveBroker?: (host: string, port: number) => { host: string; port: number };
+  /** CONFIG_MQTT_BUFFER_SIZE of the build: publish limit and downlink piece size (default 512). */
+  mqttBufferBytes?: number;
+  /** `ready` after a boot is lost (garbled with the ROM log, or missed by the host): default false. */
+  bootLosesReady?: boolean;
+  /**
+   * While AT+CWJAP runs, the module also prints `busy p...` between its Wi-Fi URCs, as capture
+   * esp_at_5.txt shows (default false).
+   */
+  joinBusy?: boolean;
+  /**
+   * A stored station configuration (AT+CWJAP saved in flash, auto-connect on): after `ready` the
+   * module joins this SSID of `wifiNetworks` by itself and prints WIFI CONNECTED, WIFI GOT IP
+   * (capture esp_at_1.txt).
+   */
+  storedWifi?: string;
 }
 
 export interface EspEngineHost {
@@ -122,15 +138,8 @@ const HOST_LIMIT = 128;
 const STA_MAC = '18:fe:34:a1:b2:c3';
 const AP_BSSID = 'c8:3a:35:0e:22:f1';
 
-/**
- * What an ESP8266 prints at 115200 baud while its ROM bootloader talks at 74880: fixed
- * pseudo-garbage, including a NUL, so drivers prove they tolerate it (PROTOCOLS.md P8).
- */
-const ROM_GARBAGE = Buffer.from([
-  0x00, 0x1c, 0x0e, 0x8c, 0xec, 0x8c, 0x8c, 0x0c, 0x8c, 0x8c, 0x0c, 0x8c, 0x72, 0x8c, 0x9c, 0xe2, 0x7c, 0x8e,
-  0x6c, 0x0e, 0x82, 0x6c, 0xec, 0x0c, 0x8c, 0x0c, 0x62, 0x6c, 0x62, 0x13, 0x6e, 0xfc, 0x8c, 0x82, 0x0c, 0x92,
-  0x4c, 0x62, 0xf2, 0x6e, 0xe0, 0x0c, 0x00, 0x8c, 0x6c, 0x82, 0x72, 0x92, 0x8c, 0xec, 0x12, 0x72, 0x6c, 0x8c,
-]);
+/** How long the ROM and the second-stage bootloader take before the application starts. */
+const ROM_LOG_MS = 30;
 
 /** Commands MQTT-less firmware does not know (answered ERROR, not a host violation). */
 const MQTT_COMMANDS = new Set([
@@ -152,6 +161,8 @@ export class Esp8266Engine {
   private booting = false;
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The link dropped while AT+MQTTPUBRAW data was being entered: the result gets the URC glued on. */
+  private pubRawDrop = false;
 
   // settings lost on reboot
   private echo = true;
@@ -164,7 +175,11 @@ export class Esp8266Engine {
   private mqtt: MqttClient | null = null;
   private readonly subs = new Map<string, number>();
 
+  /** AT+MQTTPUBRAW is between its prompt and the end of its data. */
+  private executingPubRaw = false;
+
   // faults
+  private dropLinkInNextPubRaw = false;
   private busyCount = 0;
   private errorCountdown = 0;
   private extraDelayMs = 0;
@@ -182,22 +197,47 @@ export class Esp8266Engine {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Power-on: ROM log garbage, then `ready`. Echo is on. */
-  powerOn(bootDelayMs: number): void {
+  /**
+   * Power-on or reset: deaf until the application is up; the ROM log at 74880 baud (garbage at
+   * 115200), then `ready` (unless `bootLosesReady`). Echo is on. `resetCause` 1 = power-on,
+   * 2 = reset pin or software reset, as the ROM prints it.
+   */
+  powerOn(bootDelayMs: number, resetCause: 1 | 2 = 1): void {
     const gen = this.generation;
     this.booting = true;
     this.after(bootDelayMs, () => {
       if (gen !== this.generation) return;
-      this.booting = false;
-      this.send(ROM_GARBAGE);
-      this.send(`${CRLF}ready${CRLF}`);
+      this.send(romLogAt115200(resetCause));
+      this.after(ROM_LOG_MS, () => {
+        if (gen !== this.generation) return;
+        this.booting = false;
+        if (this.opts.bootLosesReady) this.host.log?.('esp8266: `ready` lost (bootLosesReady)');
+        else this.send(`${CRLF}ready${CRLF}`);
+        this.autoJoin(gen);
+      });
     });
   }
 
   /** Reboot: every setting and the MQTT link are lost; the boot output follows. */
   reboot(bootDelayMs = 20): void {
     this.reset();
-    this.powerOn(bootDelayMs);
+    this.powerOn(bootDelayMs, 2);
+  }
+
+  /** A stored station configuration joins by itself after boot (capture esp_at_1.txt). */
+  private autoJoin(gen: number): void {
+    const ssid = this.opts.storedWifi;
+    if (ssid === undefined) return;
+    const net = this.opts.wifiNetworks?.find((n) => n.ssid === ssid);
+    if (this.opts.wifiNetworks && !net) return;
+    this.afterLatency(gen, () => {
+      if (this.wifi) return;
+      this.send(`WIFI CONNECTED${CRLF}`);
+      this.afterLatency(gen, () => {
+        this.wifi = { ssid, rssi: net?.rssi ?? -55 };
+        this.send(`WIFI GOT IP${CRLF}`);
+      });
+    });
   }
 
   close(): void {
@@ -212,6 +252,8 @@ export class Esp8266Engine {
     this.timers.clear();
     this.lineBuf = Buffer.alloc(0);
     this.raw = null;
+    this.pubRawDrop = false;
+    this.executingPubRaw = false;
     this.executing = false;
     this.echo = true;
     this.sysLog = false;
@@ -256,6 +298,14 @@ export class Esp8266Engine {
   /** The broker link is lost: `+MQTTDISCONNECTED:0`. */
   faultDropLink(): void {
     this.linkLost();
+  }
+  /** The broker link is lost while the next AT+MQTTPUBRAW's data is being entered. */
+  faultDropLinkDuringPublish(): void {
+    this.dropLinkInNextPubRaw = true;
+  }
+
+  private get bufferBytes(): number {
+    return this.opts.mqttBufferBytes ?? ESP8266_MQTT_BUFFER;
   }
 
   // ---------------------------------------------------------------- input
@@ -526,6 +576,8 @@ export class Esp8266Engine {
       this.linkLost();
       this.send(`WIFI DISCONNECT${CRLF}`);
     }
+    // esp_at_5.txt: `busy p...` lines while the join is under way (joinBusy).
+    if (this.opts.joinBusy) this.send(`busy p...${CRLF}`);
     await this.pause(gen, 3);
     let code = this.nextJoinFailure;
     this.nextJoinFailure = 0;
@@ -539,6 +591,7 @@ export class Esp8266Engine {
     }
     if (code) throw new CommandFailure(ERR.execFailed, 0, [`+CWJAP:${code}`], this.traits.cwjapFailFinal);
     this.send(`WIFI CONNECTED${CRLF}`);
+    if (this.opts.joinBusy) this.send(`busy p...${CRLF}`);
     await this.pause(gen);
     this.wifi = { ssid, rssi };
     return ['WIFI GOT IP'];
@@ -717,7 +770,7 @@ export class Esp8266Engine {
     client.on('message', (topic, payload, packet) => {
       if (gen !== this.generation || this.mqtt !== client) return;
       const t = Buffer.from(topic, 'utf8');
-      const urcs = subRecvFragments(t, payload, packet.qos).map((part) => subRecvUrc(0, t, part));
+      const urcs = subRecvFragments(t, payload, packet.qos, this.bufferBytes).map((part) => subRecvUrc(0, t, part));
       this.afterLatency(gen, () => {
         for (const u of urcs) this.send(u);
       });
@@ -734,7 +787,14 @@ export class Esp8266Engine {
     this.dropMqttClient();
     this.mqttState = MqttState.Disconnected;
     this.subs.clear();
-    this.send(`+MQTTDISCONNECTED:0${CRLF}`);
+    if (this.raw && this.executingPubRaw) {
+      // During AT+MQTTPUBRAW data entry the URC has no line end: `+MQTTPUB:FAIL` follows it
+      // straight after the data (docs/models/esp8266.md "Glued URC").
+      this.pubRawDrop = true;
+      this.send('+MQTTDISCONNECTED:0');
+    } else {
+      this.send(`+MQTTDISCONNECTED:0${CRLF}`);
+    }
     if (this.mqttTarget?.reconnect === 1) this.scheduleAutoReconnect(this.generation);
   }
 
@@ -809,12 +869,27 @@ export class Esp8266Engine {
     this.needRange(retain, 0, 1);
     this.checkTopic(topic);
     this.needRange(len, 1, 1 << 20);
-    if (!fitsPublishBuffer(topic.length, len, qos)) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.dataReadFailed);
     const client = this.connectedClient();
-    const data = await this.prompt(len, gen);
+    this.executingPubRaw = true;
+    // The size is not checked before the prompt: an oversized message is taken in full and then
+    // fails, because esp-mqtt cannot build the packet in its buffer (docs/models/esp8266.md).
+    const entered = this.prompt(len, gen);
+    if (this.dropLinkInNextPubRaw) {
+      this.dropLinkInNextPubRaw = false;
+      this.linkLost();
+    }
+    const data = await entered;
+    this.executingPubRaw = false;
     if (gen !== this.generation) return null;
-    const ok = this.mqtt === client && (await this.publish(client, topic, data, qos, retain === 1));
+    const fits = fitsPublishBuffer(topic.length, len, qos, this.bufferBytes);
+    if (!fits) this.host.log?.(`esp8266: AT+MQTTPUBRAW of ${len} bytes does not fit the ${this.bufferBytes}-byte MQTT buffer`);
+    const ok = fits && this.mqtt === client && (await this.publish(client, topic, data, qos, retain === 1));
     if (gen !== this.generation) return null;
+    if (this.pubRawDrop) {
+      this.pubRawDrop = false;
+      this.sendFinal(`+MQTTPUB:FAIL${CRLF}`);
+      return null;
+    }
     await this.pause(gen);
     if (gen !== this.generation) return null;
     this.sendFinal(`${CRLF}+MQTTPUB:${ok ? 'OK' : 'FAIL'}${CRLF}`);
@@ -828,7 +903,14 @@ export class Esp8266Engine {
     this.checkTopic(topic);
     const client = this.connectedClient();
     const t = topic.toString('utf8');
-    if (this.subs.has(t)) return ['ALREADY SUBSCRIBE'];
+    if (this.subs.has(t)) {
+      // 2.2.0.0 prints this on its log UART (GPIO2), so the AT port shows the OK alone.
+      if (this.traits.alreadySubscribeOnLogUart) {
+        this.host.log?.('esp8266 log UART: ALREADY SUBSCRIBE');
+        return [];
+      }
+      return ['ALREADY SUBSCRIBE'];
+    }
     if (this.subs.size >= MAX_SUBSCRIPTIONS) throw new CommandFailure(ERR.execFailed);
     const granted = await new Promise<number | null>((resolve) => {
       client.subscribe(t, { qos: qos as 0 | 1 | 2 }, (err, grants) => resolve(err || !grants?.[0] ? null : grants[0].qos));
@@ -855,11 +937,14 @@ export class Esp8266Engine {
 
   // ---------------------------------------------------------------- output and timing
 
-  /** `OK`, then `>` (no newline), then exactly len raw bytes; data after `>` is never escaped or echoed. */
+  /**
+   * `OK`, a blank line, then `>` (no newline): `\r\nOK\r\n\r\n>` as the MQTT AT examples of the
+   * manual show; then exactly len raw bytes, never escaped or echoed.
+   */
   private prompt(len: number, gen: number): Promise<Buffer> {
     return new Promise((resolve) => {
       this.raw = { remaining: len, chunks: [], resolve };
-      if (gen === this.generation) this.send(`${CRLF}OK${CRLF}>`);
+      if (gen === this.generation) this.send(`${CRLF}OK${CRLF}${CRLF}>`);
     });
   }
 

@@ -7,8 +7,17 @@ import { ModemEmulatorBase } from './emulator-base';
 import { Esp8266Engine } from './esp8266-engine';
 import type { ModemEmulatorOptions, ModemFaults } from './types';
 
-/** The common options; `espFirmware` and `wifiNetworks` are the ESP8266 ones. */
-export type Esp8266EmulatorOptions = ModemEmulatorOptions;
+/** The common options (`espFirmware` and `wifiNetworks` are the ESP8266 ones there) and these. */
+export interface Esp8266EmulatorOptions extends ModemEmulatorOptions {
+  /** CONFIG_MQTT_BUFFER_SIZE of the firmware build: publish limit and downlink piece size (default 512). */
+  espMqttBufferBytes?: number;
+  /** `ready` is lost after a boot: only the ROM log garbage shows the restart (default false). */
+  espBootLosesReady?: boolean;
+  /** `busy p...` lines while AT+CWJAP runs, as capture esp_at_5.txt shows (default false). */
+  espJoinBusy?: boolean;
+  /** A stored Wi-Fi configuration: the module joins this SSID by itself after `ready`. */
+  espStoredWifi?: string;
+}
 
 export interface Esp8266Faults extends ModemFaults {
   /** The next AT+CWJAP fails with `+CWJAP:<code>`: 1 timeout, 2 wrong password, 3 AP not found, 4 failed. */
@@ -17,6 +26,8 @@ export interface Esp8266Faults extends ModemFaults {
   wifiLost(): void;
   /** The broker refuses the next AT+MQTTCONN with a non-zero CONNACK: `+MQTTDISCONNECTED:0`, `ERROR`. */
   connectRefused(): void;
+  /** The broker link drops while the next AT+MQTTPUBRAW's data is entered (glued URC). */
+  dropLinkDuringPublish(): void;
 }
 
 export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
@@ -39,6 +50,10 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
         strict: this.options.strict,
         latencyMs: this.options.urcLatencyMs,
         resolveBroker: options.resolveBroker,
+        mqttBufferBytes: options.espMqttBufferBytes,
+        bootLosesReady: options.espBootLosesReady,
+        joinBusy: options.espJoinBusy,
+        storedWifi: options.espStoredWifi,
       },
     );
   }
@@ -49,6 +64,7 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
       wifiJoinFailure: (code) => this.engine.faultWifiJoin(code),
       wifiLost: () => this.engine.faultWifiLost(),
       connectRefused: () => this.engine.faultConnectRefused(),
+      dropLinkDuringPublish: () => this.engine.faultDropLinkDuringPublish(),
     };
   }
 
@@ -57,8 +73,11 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
   }
 
   protected powerOn(): void {
-    this.engine.powerOn(this.options.bootDelayMs);
+    // The ROM names the reset cause: 1 the first power-on, 2 every reset after it.
+    this.engine.powerOn(this.options.bootDelayMs, this.poweredBefore ? 2 : 1);
+    this.poweredBefore = true;
   }
+  private poweredBefore = false;
 
   protected resetState(): void {
     // The base calls this from close() and reboot(); the engine may not exist yet only in theory.
