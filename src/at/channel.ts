@@ -1,8 +1,10 @@
 /**
  * AtChannel: one AT command in flight over a Transport (contract in ./types.ts).
  *
- * Line routing, in order (PROTOCOLS.md P1-P9, Zephyr modem_chat's three tables):
+ * Line routing, in order (docs/at-channel.md; Zephyr modem_chat's three tables):
+ *   an open continuation (a URC whose payload runs over line breaks) takes every line
  *   echo of the last command line -> dropped
+ *   a line that opens a continuation -> held until its handler says it is closed
  *   final of the command in flight (OK / ERROR / +CME / +CMS / per-command finals)
  *   `busy p...` / `busy s...` -> retry with backoff or ModemBusyError
  *   response line (matches the command's responsePrefixes; also offered to URC handlers)
@@ -21,7 +23,7 @@ import { hasPrefix } from './has-prefix';
 import { LineFramer } from './line-framer';
 import { regexLiteralPrefix } from './regex-literal-prefix';
 import { SecretRedactor } from './secret-redactor';
-import type { AtChannelOptions, AtCommandOptions, AtResponse, RawClaim, UrcHandler } from './types';
+import type { AtChannelOptions, AtCommandOptions, AtResponse, ContinuationAbandonReason, RawClaim, UrcHandler } from './types';
 import { UrcTable } from './urc-table';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -29,6 +31,9 @@ const DEFAULT_RESYNC_QUIET_MS = 200;
 const DEFAULT_BUSY_BACKOFF_MS = 200;
 const MAX_BUSY_BACKOFF_MS = 5000;
 const RESYNC_ATTEMPTS = 3;
+/** Caps of an open continuation when its handler sets none (docs/at-channel.md, continuation). */
+const DEFAULT_MAX_CONTINUATION_BYTES = 8192;
+const DEFAULT_MAX_CONTINUATION_MS = 10000;
 
 /** Options this implementation adds to the contract (all optional). */
 export interface AtChannelExtraOptions {
@@ -115,6 +120,18 @@ interface UrcWaiter {
   deadline: number;
 }
 
+/** A URC whose payload runs over line breaks, still open: every line goes to it until it closes. */
+interface OpenContinuation {
+  handler: UrcHandler;
+  text: string;
+  /** UTF-8 length of `text`. */
+  bytes: number;
+  maxBytes: number;
+  /** When the time cap ends it (ms since epoch). */
+  deadline: number;
+  timer: NodeJS.Timeout;
+}
+
 /** Encoded command lines for constant templates (`AT+CSQ`): they are sent over and over. */
 const MAX_ENCODED_LINES = 256;
 
@@ -149,6 +166,7 @@ export class AtChannel extends EventEmitter {
   private readonly queue = new Fifo<QueuedCommand>();
   private current: ActiveCommand | undefined;
   private waiters: UrcWaiter[] = [];
+  private continuation: OpenContinuation | undefined;
   private lastSent: string | undefined;
   private needResync = false;
   private resyncing = false;
@@ -206,10 +224,11 @@ export class AtChannel extends EventEmitter {
     }
     this.urcs = new UrcTable((h, err) => this.traceNote(`URC handler ${h.name} threw: ${this.errorText(err)}`));
     this.framer = new LineFramer({
-      onLine: (line) => this.onLine(line),
+      onLine: (line, breakBefore) => this.onLine(line, breakBefore),
       wantsPrompt: () => this.wantsPrompt(),
       onPrompt: () => this.onPrompt(),
-      claimRaw: (text) => this.urcs.claimRaw(text),
+      // Inside an open continuation a raw-read header is payload text, not a header.
+      claimRaw: (text) => (this.continuation === undefined ? this.urcs.claimRaw(text) : undefined),
       claimedHeaderLength: () => this.urcs.claimedHeaderLength,
       onRaw: (claim, payload) => this.onRaw(claim, payload),
     });
@@ -420,11 +439,26 @@ export class AtChannel extends EventEmitter {
     }
   }
 
-  private onLine(raw: string): void {
+  private onLine(raw: string, breakBefore: string): void {
     if (this.opts.trace) this.trace('<<', raw);
+    if (this.continuation !== undefined) {
+      this.continueUrc(this.continuation, raw, breakBefore);
+      return;
+    }
+    this.route(raw);
+  }
+
+  /** Routes one line outside any continuation, through the tables in the order of the header comment. */
+  private route(raw: string): void {
     const t = trimLine(raw);
     if (t.length === 0) return;
     if (t === this.lastSent) return; // echo, whether or not echo is on
+
+    const opener = this.urcs.openedBy(raw);
+    if (opener !== undefined) {
+      this.openContinuation(opener, raw);
+      return;
+    }
 
     const cur = this.current;
     let isResponse = false;
@@ -536,7 +570,63 @@ export class AtChannel extends EventEmitter {
     return false;
   }
 
+  // ---------------------------------------------------------------- continuation
+
+  private openContinuation(handler: UrcHandler, line: string): void {
+    const maxMs = handler.maxContinuationMs ?? DEFAULT_MAX_CONTINUATION_MS;
+    const open: OpenContinuation = {
+      handler,
+      text: line,
+      bytes: Buffer.byteLength(line, 'utf8'),
+      maxBytes: handler.maxContinuationBytes ?? DEFAULT_MAX_CONTINUATION_BYTES,
+      deadline: Date.now() + maxMs,
+      timer: setTimeout(() => {
+        if (this.continuation === open) this.abandonContinuation(open, 'time');
+      }, maxMs),
+    };
+    this.continuation = open;
+    if (open.bytes > open.maxBytes) this.abandonContinuation(open, 'bytes');
+  }
+
+  /** A line inside an open continuation: it and the break before it belong to the URC. */
+  private continueUrc(open: OpenContinuation, raw: string, breakBefore: string): void {
+    if (Date.now() >= open.deadline) {
+      // The time cap passed before its timer ran: this line is the first one routed normally again.
+      this.abandonContinuation(open, 'time');
+      this.route(raw);
+      return;
+    }
+    const part = breakBefore + raw;
+    open.text += part;
+    open.bytes += Buffer.byteLength(part, 'utf8');
+    if (open.bytes > open.maxBytes) {
+      this.abandonContinuation(open, 'bytes');
+      return;
+    }
+    if (this.urcs.stillOpen(open.handler, open.text)) return;
+    this.endContinuation(open);
+    if (!this.urcs.deliverTo(open.handler, open.text)) this.safeEmit('unsolicited', open.text);
+  }
+
+  private endContinuation(open: OpenContinuation): void {
+    clearTimeout(open.timer);
+    if (this.continuation === open) this.continuation = undefined;
+  }
+
+  private abandonContinuation(open: OpenContinuation, reason: ContinuationAbandonReason): void {
+    this.endContinuation(open);
+    const h = open.handler;
+    this.traceNote(`URC ${h.name} abandoned after ${open.bytes} bytes (${reason} cap)`);
+    if (h.onContinuationAbandoned === undefined) return;
+    try {
+      h.onContinuationAbandoned(open.text, reason);
+    } catch (err) {
+      this.traceNote(`URC handler ${h.name} threw: ${this.errorText(err)}`);
+    }
+  }
+
   private wantsPrompt(): boolean {
+    if (this.continuation !== undefined) return false;
     const cur = this.current;
     if (cur === undefined || cur.phase !== 'waiting' || cur.promptSeen) return false;
     const p = cur.prompt;
@@ -742,6 +832,7 @@ export class AtChannel extends EventEmitter {
       w.command.reject(new AtClosedError(w.command.shown, reason));
     }
     this.framer.reset();
+    if (this.continuation !== undefined) this.abandonContinuation(this.continuation, 'closed');
     this.safeEmit('close', reason);
   }
 

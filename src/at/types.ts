@@ -90,7 +90,38 @@ export interface UrcHandler {
    */
   partial?: RegExp;
   onPartial?(match: RegExpMatchArray): RawClaim | undefined;
+  /**
+   * Continuation (docs/at-channel.md): for a URC whose quoted payload may run over line breaks
+   * (BC26 `+QMTRECV: 0,1,"t","hello` CR LF `RDY` CR LF `world"`, no length field). Asked with a
+   * line that starts with `prefix`, then with the text so far after each following line: true
+   * while the URC is still open. While it is open the channel appends every following line to
+   * the text, with the line break bytes before it exactly as received, and routes nothing else:
+   * no final, echo, boot banner, prompt, raw read or other URC handler sees those lines. When it
+   * says false, `onLine(fullText, match)` is called (match: `line` run on the full text; a full
+   * text that `line` does not match goes to 'unsolicited' instead).
+   */
+  continues?(textSoFar: string): boolean;
+  /** Cap on the continued text in UTF-8 bytes (default 8192). */
+  maxContinuationBytes?: number;
+  /** Cap on the time from the first line to the last (default 10000 ms). */
+  maxContinuationMs?: number;
+  /**
+   * Called when a cap ends an open continuation (or the channel closes under it). The text so
+   * far is the handler's to report; normal routing resumes with the next line.
+   */
+  onContinuationAbandoned?(textSoFar: string, reason: ContinuationAbandonReason): void;
+  /**
+   * Unterminated URC (docs/at-channel.md): the `line` regex may match a PREFIX of a received
+   * line, because the module prints this URC without a line end (ESP-AT
+   * `+MQTTDISCONNECTED:0+MQTTPUB:FAIL`). The matched part is routed as a line of its own (this
+   * handler gets it) and the rest of the line is routed after it, also as a line of its own.
+   * Needs `line`.
+   */
+  unterminated?: boolean;
 }
+
+/** Why an open continuation was given up: its byte cap, its time cap, or the channel closed. */
+export type ContinuationAbandonReason = 'bytes' | 'time' | 'closed';
 
 export interface AtChannelOptions {
   dialect: AtDialect;
