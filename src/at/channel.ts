@@ -4,6 +4,7 @@
  * Line routing, in order (docs/at-channel.md; Zephyr modem_chat's three tables):
  *   an open continuation (a URC whose payload runs over line breaks) takes every line
  *   echo of the last command line -> dropped
+ *   a URC glued to the rest of its line (`unterminated` handler) -> split, each part routed
  *   a line that opens a continuation -> held until its handler says it is closed
  *   final of the command in flight (OK / ERROR / +CME / +CMS / per-command finals)
  *   `busy p...` / `busy s...` -> retry with backoff or ModemBusyError
@@ -441,6 +442,11 @@ export class AtChannel extends EventEmitter {
 
   private onLine(raw: string, breakBefore: string): void {
     if (this.opts.trace) this.trace('<<', raw);
+    this.take(raw, breakBefore);
+  }
+
+  /** A line (or the rest of one after an unterminated URC): to the open continuation, or routed. */
+  private take(raw: string, breakBefore: string): void {
     if (this.continuation !== undefined) {
       this.continueUrc(this.continuation, raw, breakBefore);
       return;
@@ -453,6 +459,15 @@ export class AtChannel extends EventEmitter {
     const t = trimLine(raw);
     if (t.length === 0) return;
     if (t === this.lastSent) return; // echo, whether or not echo is on
+
+    // A URC printed without a line end, glued to what follows (ESP-AT
+    // `+MQTTDISCONNECTED:0+MQTTPUB:FAIL`): two lines, the URC first.
+    const glued = this.urcs.unterminatedLength(raw);
+    if (glued > 0) {
+      this.route(raw.slice(0, glued));
+      this.take(raw.slice(glued), '');
+      return;
+    }
 
     const opener = this.urcs.openedBy(raw);
     if (opener !== undefined) {
