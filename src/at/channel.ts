@@ -7,7 +7,8 @@
  *   a URC glued to the rest of its line (`unterminated` handler) -> split, each part routed
  *   a line that opens a continuation -> held until its handler says it is closed
  *   final of the command in flight (OK / ERROR / +CME / +CMS / per-command finals)
- *   `busy p...` / `busy s...` -> retry with backoff or ModemBusyError
+ *   `busy p...` / `busy s...` -> progress when other output for the command came first;
+ *     as the first answer, retry with backoff or ModemBusyError
  *   response line (matches the command's responsePrefixes; also offered to URC handlers)
  *   boot banner -> `reboot`, fails the command in flight and pending URC waits
  *   result URC of a two-phase command (awaitUrc) -> consumed by that command
@@ -71,6 +72,11 @@ class QueuedCommand {
   lines: string[] = NO_LINES;
   okSeen = false;
   promptSeen = false;
+  /**
+   * A line other than its echo arrived since this attempt was written: the module took the
+   * command and is working on it, so a `busy` now is progress, not a refusal (docs/at-channel.md, busy).
+   */
+  heard = false;
   earlyUrc: { line: string; match: RegExpMatchArray } | undefined = undefined;
   /** Busy backoff timer (the per-command deadline is checked by the channel's watchdog). */
   timer: NodeJS.Timeout | undefined = undefined;
@@ -379,6 +385,7 @@ export class AtChannel extends EventEmitter {
     cmd.phase = 'waiting';
     cmd.okSeen = false;
     cmd.promptSeen = false;
+    cmd.heard = false;
     cmd.lines = NO_LINES;
     this.lastSent = cmd.line;
     this.trace('>>', cmd.shown);
@@ -477,7 +484,9 @@ export class AtChannel extends EventEmitter {
 
     const cur = this.current;
     let isResponse = false;
-    if (cur !== undefined && cur.phase === 'waiting') {
+    // A command waiting for a busy retry still takes its final: the module may have been
+    // working on it all along (capture esp_at_5.txt), and then no re-send must follow.
+    if (cur !== undefined && (cur.phase === 'waiting' || cur.phase === 'backoff')) {
       if (this.tryFinal(cur, t)) return;
       // First-character gates before each startsWith: this runs for every line while a command
       // waits, and most lines are URCs starting with `+`.
@@ -485,6 +494,7 @@ export class AtChannel extends EventEmitter {
         this.onBusy(cur, t);
         return;
       }
+      cur.heard = true;
       const prefixes = cur.responsePrefixes;
       if (prefixes !== undefined) {
         for (let i = 0; i < prefixes.length; i++) {
@@ -720,6 +730,13 @@ export class AtChannel extends EventEmitter {
   }
 
   private onBusy(cmd: ActiveCommand, line: string): void {
+    if (cmd.phase === 'backoff') return; // the re-send is already planned
+    if (cmd.heard) {
+      // The command's own work is under way (other output for it came first): `busy` is what
+      // the module says to input that arrives meanwhile. Keep waiting under the same deadline.
+      this.traceNote(`modem busy while working on ${cmd.shown}: still waiting for its final`);
+      return;
+    }
     const retries = cmd.opts.busyRetries ?? 0;
     if (cmd.sends > retries) {
       this.finish(cmd);

@@ -51,7 +51,13 @@ export interface AtCommandOptions {
    * is used (and a pattern built per command is compiled per command).
    */
   awaitUrc?: { pattern: RegExp; timeoutMs: number; prefix?: string };
-  /** Re-send after `busy p...` this many times, with backoff (default 0: fail with ModemBusyError). */
+  /**
+   * Re-send after a refusal this many times, with backoff (default 0: fail with ModemBusyError).
+   * A refusal is `busy p...` / `busy s...` as the first answer to an attempt. A `busy` after
+   * other output for the command (`WIFI DISCONNECT` during AT+CWJAP) is progress: the channel
+   * keeps waiting for the final under the command's own timeout and never re-sends. A final
+   * that arrives during the backoff completes the command (docs/at-channel.md, busy).
+   */
   busyRetries?: number;
 }
 
