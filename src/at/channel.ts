@@ -10,7 +10,8 @@
  *   `busy p...` / `busy s...` -> progress when other output for the command came first;
  *     as the first answer, retry with backoff or ModemBusyError
  *   response line (matches the command's responsePrefixes; also offered to URC handlers)
- *   boot banner -> `reboot`, fails the command in flight and pending URC waits
+ *   boot banner, boot ROM log (rebootOnGarbage) -> `reboot`, fails the command in flight and
+ *     pending URC waits (so do an echo after echoOffCommand succeeded, and a bootTags prefix)
  *   result URC of a two-phase command (awaitUrc) -> consumed by that command
  *   URC handler table -> handlers; nothing took it -> `unsolicited`
  *
@@ -24,6 +25,7 @@ import { Fifo } from './fifo';
 import { hasPrefix } from './has-prefix';
 import { LineFramer } from './line-framer';
 import { regexLiteralPrefix } from './regex-literal-prefix';
+import { bootTagLength, isGarbageLine, isRomLogLine } from './restart-signs';
 import { SecretRedactor } from './secret-redactor';
 import type { AtChannelOptions, AtCommandOptions, AtResponse, ContinuationAbandonReason, RawClaim, UrcHandler } from './types';
 import { UrcTable } from './urc-table';
@@ -36,6 +38,8 @@ const RESYNC_ATTEMPTS = 3;
 /** Caps of an open continuation when its handler sets none (docs/at-channel.md, continuation). */
 const DEFAULT_MAX_CONTINUATION_BYTES = 8192;
 const DEFAULT_MAX_CONTINUATION_MS = 10000;
+/** Garbage lines within this time of the last one belong to the same boot (one 'reboot'). */
+const GARBAGE_BURST_MS = 2000;
 
 /** Options this implementation adds to the contract (all optional). */
 export interface AtChannelExtraOptions {
@@ -174,6 +178,10 @@ export class AtChannel extends EventEmitter {
   private current: ActiveCommand | undefined;
   private waiters: UrcWaiter[] = [];
   private continuation: OpenContinuation | undefined;
+  /** The echo-off command succeeded since the last restart: an echo now means the module restarted. */
+  private echoOff = false;
+  /** When the last garbage restart sign was seen (0: none yet). */
+  private lastGarbageAt = 0;
   private lastSent: string | undefined;
   private needResync = false;
   private resyncing = false;
@@ -465,7 +473,21 @@ export class AtChannel extends EventEmitter {
   private route(raw: string): void {
     const t = trimLine(raw);
     if (t.length === 0) return;
-    if (t === this.lastSent) return; // echo, whether or not echo is on
+    if (t === this.lastSent) {
+      // Echo, whether or not echo is on; after echo was switched off, a sign of a restart.
+      if (this.echoOff) this.onReboot(t);
+      return;
+    }
+
+    const tags = this.opts.bootTags;
+    if (tags !== undefined && tags.length > 0) {
+      const tag = bootTagLength(t, tags);
+      if (tag > 0) {
+        this.onReboot(t.slice(0, tag));
+        if (tag < t.length) this.take(t.slice(tag), '');
+        return;
+      }
+    }
 
     // A URC printed without a line end, glued to what follows (ESP-AT
     // `+MQTTDISCONNECTED:0+MQTTPUB:FAIL`): two lines, the URC first.
@@ -518,6 +540,10 @@ export class AtChannel extends EventEmitter {
     }
     if (!isResponse && this.isBanner(t)) {
       this.onReboot(t);
+      return;
+    }
+    if (!isResponse && this.opts.rebootOnGarbage && (isGarbageLine(t) || isRomLogLine(t))) {
+      this.onGarbage(t);
       return;
     }
     if (!isResponse && this.waiters.length > 0 && this.tryWaiters(t)) return;
@@ -693,6 +719,8 @@ export class AtChannel extends EventEmitter {
 
   private succeed(cmd: ActiveCommand, final: string): void {
     this.finish(cmd);
+    const echoOff = this.opts.echoOffCommand;
+    if (echoOff !== undefined && cmd.line.toUpperCase() === echoOff.toUpperCase()) this.echoOff = true;
     const awaited = cmd.awaitUrc;
     if (awaited === undefined) {
       cmd.resolve({ command: cmd.shown, lines: cmd.lines, final });
@@ -758,7 +786,20 @@ export class AtChannel extends EventEmitter {
     }, delay);
   }
 
+  /** A line of a boot ROM log: one restart per burst of them. */
+  private onGarbage(line: string): void {
+    const now = Date.now();
+    const sameBoot = this.lastGarbageAt !== 0 && now - this.lastGarbageAt < GARBAGE_BURST_MS;
+    this.lastGarbageAt = now;
+    if (sameBoot) {
+      this.traceNote('boot ROM log continues');
+      return;
+    }
+    this.onReboot(line);
+  }
+
   private onReboot(banner: string): void {
+    this.echoOff = false;
     this.safeEmit('reboot', banner);
     const cur = this.current;
     if (cur !== undefined) {

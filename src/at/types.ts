@@ -139,6 +139,24 @@ export interface AtChannelOptions {
   trace?: (direction: '>>' | '<<', text: string) => void;
   /** Quiet period that ends the drain phase of a resync (default 200 ms). */
   resyncQuietMs?: number;
+  /**
+   * Boot output printed WITHOUT a line end, so it may be glued to the next line (BC26: a
+   * bootloader tag after `Leaving the BROM`). A line starting with one is a restart sign, and
+   * the rest of the line is routed as a line of its own. A RegExp must match at the start.
+   */
+  bootTags?: (string | RegExp)[];
+  /**
+   * ESP8266: a boot ROM log received at the wrong baud rate is a restart sign: a line that is
+   * mostly unprintable (at least 8 such chars), or one holding `ets Jan  8 2013` or
+   * `rst cause:<n>`. One 'reboot' per burst: further such lines within 2 s of the last one
+   * are dropped (a boot banner such as `ready` still gives its own 'reboot').
+   */
+  rebootOnGarbage?: boolean;
+  /**
+   * The command that switches echo off (`ATE0`). Once it succeeded, an echo of a command is a
+   * restart sign (a module comes back from a reset with echo on), until the next restart.
+   */
+  echoOffCommand?: string;
 }
 
 /*
