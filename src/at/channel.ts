@@ -35,6 +35,9 @@ const DEFAULT_RESYNC_QUIET_MS = 200;
 const DEFAULT_BUSY_BACKOFF_MS = 200;
 const MAX_BUSY_BACKOFF_MS = 5000;
 const RESYNC_ATTEMPTS = 3;
+const DEFAULT_TIMEOUTS_TO_UNRESPONSIVE = 3;
+/** Cancels a Quectel `>` data entry (docs/at-channel.md, unresponsive). */
+const ESC = Buffer.from([0x1b]);
 /** Caps of an open continuation when its handler sets none (docs/at-channel.md, continuation). */
 const DEFAULT_MAX_CONTINUATION_BYTES = 8192;
 const DEFAULT_MAX_CONTINUATION_MS = 10000;
@@ -180,6 +183,8 @@ export class AtChannel extends EventEmitter {
   private continuation: OpenContinuation | undefined;
   /** The echo-off command succeeded since the last restart: an echo now means the module restarted. */
   private echoOff = false;
+  /** Command timeouts since the module last answered a command (final or busy). */
+  private timeoutsInARow = 0;
   /** When the last garbage restart sign was seen (0: none yet). */
   private lastGarbageAt = 0;
   private lastSent: string | undefined;
@@ -509,10 +514,15 @@ export class AtChannel extends EventEmitter {
     // A command waiting for a busy retry still takes its final: the module may have been
     // working on it all along (capture esp_at_5.txt), and then no re-send must follow.
     if (cur !== undefined && (cur.phase === 'waiting' || cur.phase === 'backoff')) {
-      if (this.tryFinal(cur, t)) return;
+      if (this.tryFinal(cur, t)) {
+        // The resync's own `AT` does not count: a module can answer AT and still time out on every command.
+        if (!cur.internal) this.timeoutsInARow = 0;
+        return;
+      }
       // First-character gates before each startsWith: this runs for every line while a command
       // waits, and most lines are URCs starting with `+`.
       if (t.charCodeAt(0) === 0x62 /* b */ && (t.startsWith('busy p') || t.startsWith('busy s'))) {
+        if (!cur.internal) this.timeoutsInARow = 0;
         this.onBusy(cur, t);
         return;
       }
@@ -751,10 +761,27 @@ export class AtChannel extends EventEmitter {
     const phase = cmd.prompt !== undefined && !cmd.promptSeen ? 'prompt' : 'final';
     this.traceNote(`timeout after ${cmd.timeoutMs} ms: ${cmd.shown}`);
     this.finish(cmd);
-    // A late reply must never become the next command's answer: drain and re-sync first.
-    if (!cmd.internal) this.needResync = true;
+    if (!cmd.internal) {
+      // A module still in `>` data entry would take the resync's `AT` as data: ESC leaves it.
+      if (cmd.prompt !== undefined) {
+        this.trace('>>', '<ESC>');
+        this.write(ESC, cmd);
+      }
+      // A late reply must never become the next command's answer: drain and re-sync first.
+      this.needResync = true;
+    }
     cmd.reject(new AtTimeoutError(cmd.shown, cmd.timeoutMs, phase));
+    if (!cmd.internal) this.countTimeout(cmd);
     this.pump();
+  }
+
+  /** ModemManager's rule: N command timeouts in a row mean the modem no longer answers. */
+  private countTimeout(cmd: ActiveCommand): void {
+    this.timeoutsInARow++;
+    const limit = this.opts.timeoutsToUnresponsive ?? DEFAULT_TIMEOUTS_TO_UNRESPONSIVE;
+    if (this.timeoutsInARow < limit) return;
+    this.timeoutsInARow = 0;
+    this.safeEmit('unresponsive', `${limit} command timeouts in a row (the last: ${cmd.shown})`);
   }
 
   private onBusy(cmd: ActiveCommand, line: string): void {
@@ -828,7 +855,10 @@ export class AtChannel extends EventEmitter {
           return;
         }
       }
-      this.traceNote('resync: the modem did not answer AT with OK; continuing');
+      if (!this.closed) {
+        this.traceNote('resync: the modem did not answer AT with OK; continuing');
+        this.safeEmit('unresponsive', `no OK to AT in ${RESYNC_ATTEMPTS} resync attempts`);
+      }
     } catch (err) {
       this.traceNote(`resync failed: ${this.errorText(err)}`);
     } finally {

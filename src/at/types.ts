@@ -157,6 +157,12 @@ export interface AtChannelOptions {
    * restart sign (a module comes back from a reset with echo on), until the next restart.
    */
   echoOffCommand?: string;
+  /**
+   * After this many consecutive command timeouts (any command; awaitUrc waits do not count)
+   * the channel emits 'unresponsive' (default 3, ModemManager's rule). Any final or busy
+   * answer resets the count. A resync whose `AT` gets no OK emits 'unresponsive' too.
+   */
+  timeoutsToUnresponsive?: number;
 }
 
 /*
@@ -166,7 +172,11 @@ export interface AtChannelOptions {
  *   addSecret(secret: string): void                   // redacted in traces and error messages
  *   render(template, view): string                    // the escaped line, for tests and size checks
  *   close(): Promise<void>                            // fails queued commands with AtClosedError
- * Events: 'unsolicited' (line), 'reboot' (banner line), 'close' (reason?)
+ * Events: 'unsolicited' (line), 'reboot' (banner line or other restart sign), 'close' (reason?),
+ *   'unresponsive' (reason: string): the modem stopped answering commands (timeoutsToUnresponsive
+ *   consecutive timeouts, or a resync that got no OK); the owner should treat it as lost.
+ * A prompt command (AtCommandOptions.prompt) that times out, before or after its `>`, gets an
+ * ESC (0x1B) written before the resync, so a module still in data mode leaves it.
  * Errors (errors.ts): AtTimeoutError, AtCommandError {command, final, cmeCode?, cmsCode?},
  *   ModemRebootedError, ModemBusyError, AtArgumentError, AtClosedError
  */
