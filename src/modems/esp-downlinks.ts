@@ -77,6 +77,9 @@ export function attachEspDownlinks(cmds: ProfileCommands, sink: EspDownlinkSink,
     name: 'mqttdisconnected',
     prefix: '+MQTTDISCONNECTED:',
     line: cmds.pattern('disconnected'),
+    // During MQTTPUBRAW data entry the firmware prints it with no line end, glued to
+    // `+MQTTPUB:FAIL` (docs/models/esp8266.md "Glued URC"): the channel routes the rest as a line.
+    unterminated: true,
     onLine: (_line, m) => {
       if (m) sink.disconnected(Number(m[1]));
     },

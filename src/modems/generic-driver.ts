@@ -69,6 +69,9 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
         bootBanners: bootBannerMatchers(profile),
         ...(opts.defaultTimeoutMs ? { defaultTimeoutMs: opts.defaultTimeoutMs } : {}),
         ...(opts.trace ? { trace: opts.trace } : {}),
+        // Restart signs besides banners (ESP8266: docs/models/esp8266.md "Boot").
+        ...(profile.rebootOnGarbage ? { rebootOnGarbage: true } : {}),
+        ...(profile.echoBackIsRestart && profile.commands.echoOff ? { echoOffCommand: profile.commands.echoOff } : {}),
       }) as unknown as AtChannelPort);
     for (const s of opts.secrets ?? []) if (s) this.channel.addSecret(s);
     this.cmds = new ProfileCommands(this.channel, profile, opts.trace);

@@ -114,4 +114,8 @@ export interface ModemProfile {
   busyRetries?: number;
   /** Settle delay after a boot banner before commands are accepted again. */
   settleAfterBootMs?: number;
+  /** A boot ROM log received at the wrong baud rate (garbage, `ets Jan  8 2013`, `rst cause:`) means a restart (ESP8266). */
+  rebootOnGarbage?: boolean;
+  /** The echo of a command after `commands.echoOff` succeeded means the module restarted (echo is on after a reset). */
+  echoBackIsRestart?: boolean;
 }

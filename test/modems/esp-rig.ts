@@ -8,12 +8,16 @@ import { createModemEmulator, type Esp8266Emulator, type Esp8266EmulatorOptions 
 import { createModemDriver, type GenericModemDriver } from '../../dist/modems/generic-driver';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import type { ModemProfile } from '../../dist/modems/profile';
+import { once } from 'node:events';
 import { StreamTransport } from './stream-transport';
+import { EVENT_DEADLINE_MS } from './event-deadline';
 
 export const WIFI = { ssid: 'lab', password: 'wifi-secret' };
 
 export interface EspRig {
   emulator: Esp8266Emulator;
+  /** Resolves when the module's first boot is over (at once for a boot at port open). */
+  up: Promise<void>;
   transport: StreamTransport;
   driver: GenericModemDriver;
   /** Driver trace lines (`>> AT...`, `<< ...`, `-- note`). */
@@ -47,10 +51,13 @@ export function espRig(iotda: IotdaEmulator, opts: Partial<Esp8266EmulatorOption
     ...opts,
   } as Esp8266EmulatorOptions & { model: 'esp8266' });
   const transport = new StreamTransport(emulator.createHostStream(), 'sim:esp8266');
+  // Unless the test asks for a boot as the port opens, the module was up long before.
+  const up = (opts as { powerOnAtPortOpen?: boolean }).powerOnAtPortOpen ? Promise.resolve() : once(emulator, 'up', { signal: AbortSignal.timeout(EVENT_DEADLINE_MS) }).then(() => undefined);
   const trace: string[] = [];
   const driver = createModemDriver(transport, profile, { trace: (d, t) => trace.push(`${d} ${t}`) });
   return {
     emulator,
+    up,
     transport,
     driver,
     trace,
@@ -63,6 +70,7 @@ export function espRig(iotda: IotdaEmulator, opts: Partial<Esp8266EmulatorOption
 
 /** init, Wi-Fi join, open and connect as `deviceId`, subscribe to its downlink topics. */
 export async function bringUp(rig: EspRig, iotda: IotdaEmulator, deviceId: string): Promise<void> {
+  await rig.up;
   await rig.driver.init();
   await rig.driver.attachNetwork({ wifiSsid: WIFI.ssid, wifiPassword: WIFI.password });
   await rig.driver.open('127.0.0.1', iotda.mqttPort, false);

@@ -55,6 +55,10 @@ export const Esp8266Profile: ModemProfile = {
   family: 'esp',
   dialect: 'esp',
   bootBanners: ['ready'],
+  // `ready` can be lost with the boot ROM log, which arrives as garbage at 115200; echo comes
+  // back on after any reset (docs/models/esp8266.md "Boot").
+  rebootOnGarbage: true,
+  echoBackIsRestart: true,
   commands: {
     echoOff: 'ATE0',
     sysLog: 'AT+SYSLOG=1',

@@ -62,6 +62,8 @@ export interface EspEngineHost {
   answerDelayMs?(): number;
   /** The modem rebooted by itself (AT+RST): the core announces it. */
   rebooted?(): void;
+  /** The application is up after a boot (it takes commands), whether or not `ready` was seen. */
+  up?(): void;
 }
 
 /** ERR CODE categories (the xx of 0x01xxyyyy). */
@@ -175,11 +177,14 @@ export class Esp8266Engine {
   private mqtt: MqttClient | null = null;
   private readonly subs = new Map<string, number>();
 
+  /** Downlinks waiting to be printed, in arrival order (a reboot starts a new chain). */
+  private downlinks: Promise<void> = Promise.resolve();
   /** AT+MQTTPUBRAW is between its prompt and the end of its data. */
   private executingPubRaw = false;
 
   // faults
   private dropLinkInNextPubRaw = false;
+  private dropLinkOnData = false;
   private busyCount = 0;
   private errorCountdown = 0;
   private extraDelayMs = 0;
@@ -202,7 +207,7 @@ export class Esp8266Engine {
    * 115200), then `ready` (unless `bootLosesReady`). Echo is on. `resetCause` 1 = power-on,
    * 2 = reset pin or software reset, as the ROM prints it.
    */
-  powerOn(bootDelayMs: number, resetCause: 1 | 2 = 1): void {
+  powerOn(bootDelayMs: number, resetCause: 1 | 2 = 1, loseReady = this.opts.bootLosesReady ?? false): void {
     const gen = this.generation;
     this.booting = true;
     this.after(bootDelayMs, () => {
@@ -211,8 +216,9 @@ export class Esp8266Engine {
       this.after(ROM_LOG_MS, () => {
         if (gen !== this.generation) return;
         this.booting = false;
-        if (this.opts.bootLosesReady) this.host.log?.('esp8266: `ready` lost (bootLosesReady)');
+        if (loseReady) this.host.log?.('esp8266: `ready` lost');
         else this.send(`${CRLF}ready${CRLF}`);
+        this.host.up?.();
         this.autoJoin(gen);
       });
     });
@@ -252,8 +258,10 @@ export class Esp8266Engine {
     this.timers.clear();
     this.lineBuf = Buffer.alloc(0);
     this.raw = null;
+    this.downlinks = Promise.resolve();
     this.pubRawDrop = false;
     this.executingPubRaw = false;
+    this.dropLinkOnData = false;
     this.executing = false;
     this.echo = true;
     this.sysLog = false;
@@ -315,6 +323,10 @@ export class Esp8266Engine {
     let data = chunk;
     while (data.length > 0) {
       if (this.raw) {
+        if (this.dropLinkOnData) {
+          this.dropLinkOnData = false;
+          this.linkLost();
+        }
         const take = Math.min(this.raw.remaining, data.length);
         this.raw.chunks.push(data.subarray(0, take));
         this.raw.remaining -= take;
@@ -575,9 +587,9 @@ export class Esp8266Engine {
       this.wifi = null;
       this.linkLost();
       this.send(`WIFI DISCONNECT${CRLF}`);
+      // esp_at_5.txt: `busy p...` after each Wi-Fi URC while the join is under way (joinBusy).
+      if (this.opts.joinBusy) this.send(`busy p...${CRLF}`);
     }
-    // esp_at_5.txt: `busy p...` lines while the join is under way (joinBusy).
-    if (this.opts.joinBusy) this.send(`busy p...${CRLF}`);
     await this.pause(gen, 3);
     let code = this.nextJoinFailure;
     this.nextJoinFailure = 0;
@@ -771,9 +783,12 @@ export class Esp8266Engine {
       if (gen !== this.generation || this.mqtt !== client) return;
       const t = Buffer.from(topic, 'utf8');
       const urcs = subRecvFragments(t, payload, packet.qos, this.bufferBytes).map((part) => subRecvUrc(0, t, part));
-      this.afterLatency(gen, () => {
-        for (const u of urcs) this.send(u);
-      });
+      // The module prints downlinks in the order they arrived, each after its own latency.
+      this.downlinks = this.downlinks
+        .then(() => this.pause(gen))
+        .then(() => {
+          for (const u of urcs) this.send(u);
+        });
     });
   }
 
@@ -873,12 +888,10 @@ export class Esp8266Engine {
     this.executingPubRaw = true;
     // The size is not checked before the prompt: an oversized message is taken in full and then
     // fails, because esp-mqtt cannot build the packet in its buffer (docs/models/esp8266.md).
-    const entered = this.prompt(len, gen);
-    if (this.dropLinkInNextPubRaw) {
-      this.dropLinkInNextPubRaw = false;
-      this.linkLost();
-    }
-    const data = await entered;
+    // The drop fault strikes when the first data byte arrives (input()).
+    this.dropLinkOnData = this.dropLinkInNextPubRaw;
+    this.dropLinkInNextPubRaw = false;
+    const data = await this.prompt(len, gen);
     this.executingPubRaw = false;
     if (gen !== this.generation) return null;
     const fits = fitsPublishBuffer(topic.length, len, qos, this.bufferBytes);

@@ -28,13 +28,21 @@ export interface Esp8266Faults extends ModemFaults {
   connectRefused(): void;
   /** The broker link drops while the next AT+MQTTPUBRAW's data is entered (glued URC). */
   dropLinkDuringPublish(): void;
+  /** A reset whose `ready` is lost: only the ROM log garbage shows it. */
+  rebootWithoutReady(): void;
 }
 
+/**
+ * Events besides the core's: 'up' when the application is up after a boot (it takes commands
+ * from then on), whether or not `ready` was printed.
+ */
 export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
   private readonly engine: Esp8266Engine;
+  private readonly espOptions: Esp8266EmulatorOptions;
 
   constructor(options: Esp8266EmulatorOptions) {
     super('esp8266', { ...options, model: 'esp8266' });
+    this.espOptions = options;
     this.engine = new Esp8266Engine(
       {
         send: (bytes) => this.send(bytes),
@@ -43,6 +51,7 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
         takeCommandFault: () => this.takeCommandFault(),
         answerDelayMs: () => this.answerDelayMs,
         rebooted: () => this.emit('boot'),
+        up: () => this.emit('up'),
       },
       {
         firmware: options.espFirmware,
@@ -65,6 +74,10 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
       wifiLost: () => this.engine.faultWifiLost(),
       connectRefused: () => this.engine.faultConnectRefused(),
       dropLinkDuringPublish: () => this.engine.faultDropLinkDuringPublish(),
+      rebootWithoutReady: () => {
+        this.loseReadyOnce = true;
+        this.reboot();
+      },
     };
   }
 
@@ -74,10 +87,13 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
 
   protected powerOn(): void {
     // The ROM names the reset cause: 1 the first power-on, 2 every reset after it.
-    this.engine.powerOn(this.options.bootDelayMs, this.poweredBefore ? 2 : 1);
+    const loseReady = this.loseReadyOnce || this.espOptions.espBootLosesReady === true;
+    this.loseReadyOnce = false;
+    this.engine.powerOn(this.options.bootDelayMs, this.poweredBefore ? 2 : 1, loseReady);
     this.poweredBefore = true;
   }
   private poweredBefore = false;
+  private loseReadyOnce = false;
 
   protected resetState(): void {
     // The base calls this from close() and reboot(); the engine may not exist yet only in theory.
