@@ -113,6 +113,10 @@ export const Esp8266Profile: ModemProfile = {
   },
   timeouts: {
     default: 10_000,
+    // The first command after power-up can be lost while the module boots (it is deaf until
+    // its application runs, and `ready` may be lost with the ROM log): answered in milliseconds
+    // otherwise, so a lost one is found out quickly (docs/models/esp8266.md "Boot").
+    echoOff: 2_000,
     wifiJoin: 20_000,
     mqttConnect: 20_000,
     mqttPublish: 10_000,

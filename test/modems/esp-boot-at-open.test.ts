@@ -1,0 +1,51 @@
+/**
+ * Issue 10 item 7, ESP8266 side: the module boots as the port opens (host and module powered
+ * together, or DTR/RTS wired to reset). It is deaf until its application runs, prints the ROM
+ * log as garbage at 115200, then `ready`, which may be lost. The bring-up succeeds on the same
+ * port, without waiting out the 10 s default timeout.
+ */
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IotdaEmulator } from '../../dist/sim/iotda';
+import { bringUp, espRig, startIotda, type EspRig } from './esp-rig';
+import { EVENT_DEADLINE_MS } from './event-deadline';
+
+const DEVICE = 'esp_boot_dev01';
+
+describe('ESP8266: the module boots as the port opens (emulator + IoTDA emulator)', () => {
+  let iotda: IotdaEmulator;
+  let rigs: EspRig[] = [];
+
+  before(async () => {
+    iotda = await startIotda([DEVICE]);
+  });
+  after(async () => {
+    await iotda.close();
+  });
+  afterEach(async () => {
+    for (const r of rigs) await r.close();
+    rigs = [];
+  });
+
+  for (const readyLost of [false, true]) {
+    it(`bring-up on the same port while the module boots${readyLost ? ' and its ready is lost' : ''}`, { timeout: EVENT_DEADLINE_MS }, async () => {
+      const rig = espRig(iotda, { powerOnAtPortOpen: true, bootDelayMs: 100, baudRate: 115200, espBootLosesReady: readyLost } as never);
+      rigs.push(rig);
+      let closed = false;
+      rig.transport.on('close', () => {
+        closed = true;
+      });
+      const started = Date.now();
+      await bringUp(rig, iotda, DEVICE);
+      const took = Date.now() - started;
+      assert.equal(iotda.getDevice(DEVICE)?.online, true);
+      assert.equal(closed, false, 'the port was never closed');
+      assert.equal(rig.transport.isOpen, true);
+      // A lost first command costs one short echo-off timeout, never the 10 s default.
+      assert.ok(took < 6000, `bring-up took ${took} ms`);
+      const out = Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'out').map((t) => t.bytes)).toString('latin1');
+      assert.ok(out.startsWith('rl'), 'the boot ROM log came first');
+      await rig.driver.publish(`$oc/devices/${DEVICE}/sys/properties/report`, Buffer.from('{"services":[{"service_id":"s","properties":{"b":1}}]}'), 1);
+    });
+  }
+});
