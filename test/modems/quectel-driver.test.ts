@@ -83,10 +83,32 @@ describe('EC20 driver (scripted modem)', () => {
     });
   });
 
-  it('attach reports registration denied with its meaning', async () => {
+  it('attach reports registration denied with its meaning when every registration says 3', async () => {
     const { driver, modem } = setup();
-    modem.rule(/^AT\+CREG\?$/, '\r\n+CREG: 0,3\r\n\r\nOK\r\n');
+    modem.rule(/^AT\+C(E|G)?REG\?$/, (m, md) => md.send(`\r\n+C${m[1] ?? ''}REG: 0,3\r\n\r\nOK\r\n`));
     await assert.rejects(driver.attachNetwork({}), /registration denied/);
+  });
+
+  // Issue 10 item 2, docs/models/ec20.md "Registration": a data-only IoT SIM is denied
+  // circuit-switched service while packet-switched registration succeeds.
+  for (const [cgreg, cereg] of [['1', '4'], ['2', '5'], ['3', '1']]) {
+    it(`a data-only SIM (+CREG: 0,3, +CGREG: 0,${cgreg}, +CEREG: 0,${cereg}) is registered`, async () => {
+      const { driver, modem } = setup();
+      modem.rule(/^AT\+CREG\?$/, '\r\n+CREG: 0,3\r\n\r\nOK\r\n');
+      modem.rule(/^AT\+CGREG\?$/, `\r\n+CGREG: 0,${cgreg}\r\n\r\nOK\r\n`);
+      modem.rule(/^AT\+CEREG\?$/, `\r\n+CEREG: 0,${cereg}\r\n\r\nOK\r\n`);
+      const steps: string[] = [];
+      await driver.attachNetwork({ apn: 'cmnet', onStep: (s) => steps.push(s) });
+      assert.deepEqual(steps, ['sim', 'network', 'pdp']);
+    });
+  }
+
+  it('a circuit-switched registration alone is not registered for data: the attach keeps waiting', async () => {
+    const { driver, modem } = setup();
+    modem.rule(/^AT\+CREG\?$/, '\r\n+CREG: 0,1\r\n\r\nOK\r\n');
+    modem.rule(/^AT\+C(E|G)REG\?$/, (m, md) => md.send(`\r\n+C${m[1]}REG: 0,2\r\n\r\nOK\r\n`));
+    await assert.rejects(driver.attachNetwork({ timeoutMs: 50 }), /not registered before the attach deadline/);
+    assert.ok(!modem.lines.includes('AT+QIACT=1'));
   });
 
   it('an APN with a quote is refused before anything reaches the modem (no AT injection)', async () => {
@@ -273,6 +295,26 @@ describe('BC26 driver (scripted modem)', () => {
     const { modem, driver } = setup('bc26');
     await driver.init();
     for (const c of ['AT+QSCLK=0', 'AT+CPSMS=0', 'AT+CEDRXS=0']) assert.ok(modem.lines.includes(c), c);
+  });
+
+  // Issue 10 item 11, docs/models/bc26.md "Identity": the BC26 ATI prints `Quectel_BC26`.
+  it('reads the model from the BC26 ATI line Quectel_BC26', async () => {
+    const { modem, driver } = setup('bc26');
+    modem.rule(/^ATI$/, '\r\nQuectel_Ltd\r\nQuectel_BC26\r\nRevision: BC26NBR01A10\r\n\r\nOK\r\n');
+    const id = await driver.init();
+    assert.equal(id.model, 'BC26');
+    assert.equal(id.firmware, 'BC26NBR01A10');
+  });
+
+  // Issue 10 item 11, docs/models/bc26.md "Downlinks": Quectel's BC28 MQTT manual example.
+  it('accepts +QMTRECV with spaces after the commas', async () => {
+    const { modem, driver } = await connected('bc26');
+    const got = onceWithin(driver, 'message');
+    modem.send('\r\n+QMTRECV: 0,0, "topic/example", "This is the payload related to topic"\r\n');
+    const [idx, topic, payload] = await got;
+    assert.equal(idx, 0);
+    assert.equal(topic, 'topic/example');
+    assert.equal(payload.toString(), 'This is the payload related to topic');
   });
 
   it('TLS is refused clearly before anything is sent (no TLS on BC26)', async () => {

@@ -105,6 +105,23 @@ describe('ec20 emulator: line discipline', () => {
     assert.deepEqual(emu.violations, []);
   });
 
+  // docs/models/ec20.md "Registration": a data-only IoT SIM (public EC21 capture, Wio LTE issue 1).
+  it('a data-only SIM is denied circuit-switched registration and registered for data', async () => {
+    make({ strict: true, sim: 'data-only' });
+    const host = await bootedHost();
+    await host.cmd('AT+CREG?', '\r\n+CREG: 0,3\r\n\r\nOK\r\n');
+    await host.cmd('AT+CGREG?', '\r\n+CGREG: 0,1\r\n\r\nOK\r\n');
+    await host.cmd('AT+CEREG?', '\r\n+CEREG: 0,1\r\n\r\nOK\r\n');
+    await host.cmd('AT+CGATT?', '\r\n+CGATT: 1\r\n\r\nOK\r\n');
+    // Roaming on the packet-switched side only: CREG stays denied.
+    emu.faults.registration(5);
+    await host.cmd('AT+CREG?', '\r\n+CREG: 0,3\r\n\r\nOK\r\n');
+    await host.cmd('AT+CEREG?', '\r\n+CEREG: 0,5\r\n\r\nOK\r\n');
+    emu.faults.registration(2, '+CGREG');
+    await host.cmd('AT+CGREG?', '\r\n+CGREG: 0,2\r\n\r\nOK\r\n');
+    assert.deepEqual(emu.violations, []);
+  });
+
   it('answers a CRLF-terminated host too: the LF is line noise, not a command', async () => {
     make();
     const host = await bootedHost();

@@ -64,8 +64,10 @@ export const Ec20Profile: ModemProfile = {
     publish: '^\\+QMTPUB: {{idx}},{{mid}},([02])(?:,(\\d+))?',
     status: '^\\+QMTSTAT: (\\d+),(\\d+)',
     // Partial form: tested against the open line, which may already hold payload bytes, so no `$`.
-    recvWithLength: '^\\+QMTRECV: (\\d+),(\\d+),"([^"]*)",(\\d+),"',
-    recvLine: '^\\+QMTRECV: (\\d+),(\\d+),"([^"]*)",(.*)$',
+    // Spaces after the commas are allowed: Quectel's own BC28 MQTT manual prints
+    // `+QMTRECV: 0,0, "topic", "payload"` (docs/models/bc26.md, "Downlinks").
+    recvWithLength: '^\\+QMTRECV: *(\\d+), *(\\d+), *"([^"]*)", *(\\d+), *"',
+    recvLine: '^\\+QMTRECV: *(\\d+), *(\\d+), *"([^"]*)", *(.*)$',
   },
   results: {
     qmtopen: QMTOPEN_RESULTS,
@@ -122,7 +124,8 @@ export const Ec20Profile: ModemProfile = {
     {
       command: 'ati',
       responsePrefixes: [''],
-      fields: { model: '^((?:EC|EG|EM|BG|BC|UC|EP)\\w+)$', firmware: '^Revision: *(.+)$' },
+      // The BC26 prints its model as `Quectel_BC26` (docs/models/bc26.md, "Identity").
+      fields: { model: '^(?:Quectel_)?((?:EC|EG|EM|BG|BC|UC|EP)\\w+)$', firmware: '^Revision: *(.+)$' },
     },
     { command: 'imei', responsePrefixes: [''], fields: { imei: '^(\\d{14,17})$' } },
   ],

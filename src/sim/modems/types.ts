@@ -37,6 +37,11 @@ export interface ModemEmulatorOptions {
   simPresent?: boolean;
   /** Registration stat reported by +CREG/+CGREG/+CEREG (default 1 = home). */
   registration?: 0 | 1 | 2 | 3 | 4 | 5;
+  /**
+   * The SIM's subscription (default `normal`). `data-only`: an IoT SIM without voice, refused
+   * circuit-switched registration (`+CREG: 0,3`) while packet-switched registration succeeds.
+   */
+  sim?: 'normal' | 'data-only';
   /** Received signal strength 0-31, 99 unknown (default 24). */
   csq?: number;
   /** EC20 only: accept the inline publish form D (`...,"<topic>","<msg>"`) (default false). */
