@@ -85,6 +85,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
               if (s) s.handleStatus(code);
               else this.cmds.note(`ignoring +QMTSTAT: ${idx},${code} for an unused client index`);
             },
+            hasLength: (idx) => (this.sessions.get(idx) as QuectelSession | undefined)?.recvLength ?? profile.recvHasLength === true,
           });
     this.channel.on('reboot', (line: string) => {
       this.bootAt = Date.now();

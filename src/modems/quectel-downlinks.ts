@@ -12,6 +12,11 @@ import type { ProfileCommands } from './profile-commands';
 export interface QuectelDownlinkSink {
   message(clientIndex: number, topic: string, payload: Buffer): void;
   status(clientIndex: number, code: number): void;
+  /**
+   * Whether this client's `+QMTRECV` carries a length field (recv/mode set). Without one a
+   * payload that starts with digits and `,"` must not be read as a length.
+   */
+  hasLength(clientIndex: number): boolean;
 }
 
 /** Longest multi-line payload we assemble before giving up on a missing closing quote. */
@@ -62,6 +67,7 @@ export function attachQuectelDownlinks(cmds: ProfileCommands, sink: QuectelDownl
       partial: withLength,
       onPartial: (m) => {
         const idx = Number(m[1]);
+        if (!sink.hasLength(idx)) return undefined;
         const topic = m[3];
         return { length: Number(m[4]), onRaw: (payload) => sink.message(idx, topic, payload) };
       },

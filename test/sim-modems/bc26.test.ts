@@ -87,6 +87,20 @@ describe('bc26 emulator', () => {
     assert.equal(emu.violations.length, 1);
   });
 
+  // docs/models/bc26.md "Firmware variants": QMTCFG "version" came with the MQTT AN V1.1.
+  it('legacy firmware (before MQTT AN V1.1) has no QMTCFG "version" and connects with MQTT 3.1', async () => {
+    make({ quectelFirmware: 'legacy' });
+    const host = await bootedHost();
+    await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
+    await host.cmd('AT+CGMR', '\r\nBC26NBR01A05\r\n\r\nOK\r\n');
+    await host.cmd('AT+QMTCFG="version",0,4', '\r\nERROR\r\n');
+    await host.cmd('AT+QMTCFG="version",0,3', '\r\nERROR\r\n');
+    await host.cmd('AT+QMTCFG="keepalive",0,120', '\r\nOK\r\n');
+    await host.cmd('AT+QMTOPEN=0,"iot.example.com",1883', '\r\nOK\r\n\r\n+QMTOPEN: 0,0\r\n');
+    await host.cmd('AT+QMTCONN=0,"dev1_0_0_2025041401","dev1","pw"', '\r\nOK\r\n\r\n+QMTCONN: 0,0,0\r\n');
+    assert.equal(versions.at(-1), 3);
+  });
+
   it('connects with MQTT 3.1 by default and 3.1.1 after QMTCFG "version",0,4', async () => {
     make();
     const host = await connectedHost();

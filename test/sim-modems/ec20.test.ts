@@ -122,6 +122,20 @@ describe('ec20 emulator: line discipline', () => {
     assert.deepEqual(emu.violations, []);
   });
 
+  // docs/models/ec20.md "Firmware variants": older EC2x firmware without QMTCFG "recv/mode".
+  it('legacy firmware refuses QMTCFG "recv/mode" and sends +QMTRECV without a length', async () => {
+    make({ quectelFirmware: 'legacy' });
+    const host = await bootedHost();
+    await host.cmd('AT+CGMR', '\r\nEC20CEFAR02A08M4G\r\n\r\nOK\r\n');
+    await host.cmd('AT+QMTCFG="recv/mode",0,0,1', '\r\nERROR\r\n');
+    await host.cmd('AT+QIACT=1', '\r\nOK\r\n');
+    await host.cmd('AT+QMTOPEN=0,"iot.example.com",1883', '\r\nOK\r\n\r\n+QMTOPEN: 0,0\r\n');
+    await host.cmd('AT+QMTCONN=0,"dev1_0_0_2025041401","dev1","c75150e6"', '\r\nOK\r\n\r\n+QMTCONN: 0,0,0\r\n');
+    await host.cmd('AT+QMTSUB=0,1,"down",1', '\r\nOK\r\n\r\n+QMTSUB: 0,1,0,1\r\n');
+    await brokerPublish(tb.broker, 'down', 'a "b"');
+    await host.read('\r\n+QMTRECV: 0,0,"down","a "b""\r\n');
+  });
+
   it('answers a CRLF-terminated host too: the LF is line noise, not a command', async () => {
     make();
     const host = await bootedHost();

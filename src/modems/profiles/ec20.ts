@@ -112,13 +112,20 @@ export const Ec20Profile: ModemProfile = {
       note: 'URC port setting refused: +QMT* URCs may go to the USB AT port instead of this UART',
     },
   ],
+  // Every setting the connection can live without is optional: older firmware lacks some of
+  // them (docs/models/ec20.md, "Firmware variants"), and each refusal is a trace note.
   mqttConfig: [
-    { command: 'cfgVersion' },
-    { command: 'cfgPdp' },
-    { command: 'cfgKeepalive' },
-    { command: 'cfgSession' },
-    { command: 'cfgTimeout' },
-    { command: 'cfgRecvMode' },
+    { command: 'cfgVersion', optional: true, note: 'QMTCFG "version" refused: the firmware default MQTT version applies (IoTDA accepts 3.1 and 3.1.1)' },
+    { command: 'cfgPdp', optional: true, note: 'QMTCFG "pdpcid" refused: the client uses PDP context 1, the default' },
+    { command: 'cfgKeepalive', optional: true, note: 'QMTCFG "keepalive" refused: the firmware default (120 s) applies' },
+    { command: 'cfgSession', optional: true, note: 'QMTCFG "session" refused: the firmware default (clean session) applies' },
+    { command: 'cfgTimeout', optional: true, note: 'QMTCFG "timeout" refused: the firmware defaults apply' },
+    {
+      command: 'cfgRecvMode',
+      optional: true,
+      enables: 'recvLength',
+      note: 'QMTCFG "recv/mode" refused by this firmware: downlinks arrive without a length field',
+    },
   ],
   identity: [
     {

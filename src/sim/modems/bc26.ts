@@ -6,7 +6,7 @@
  */
 import { intArg, strArg } from './quectel-args';
 import { error, ok, QuectelEmulator } from './quectel-emulator';
-import { BC26_TRAITS } from './quectel-traits';
+import { quectelTraits } from './quectel-traits';
 import { QUECTEL_LINES, byteString, renderQuectelLine } from './quectel-urcs';
 import type { ModemEmulatorOptions } from './types';
 
@@ -33,7 +33,7 @@ export class Bc26Emulator extends QuectelEmulator {
   private csconUrc = 0;
 
   constructor(options: ModemEmulatorOptions) {
-    super(BC26_TRAITS, { ...options, model: 'bc26' });
+    super(quectelTraits('bc26', options.quectelFirmware), { ...options, model: 'bc26' });
     this.registerBc26();
   }
 

@@ -5,7 +5,7 @@
  */
 import { intArg, strArg } from './quectel-args';
 import { cme, error, ok, QuectelEmulator, type Answer } from './quectel-emulator';
-import { EC20_TRAITS } from './quectel-traits';
+import { quectelTraits } from './quectel-traits';
 import { QUECTEL_LINES, byteString, renderQuectelLine } from './quectel-urcs';
 import type { ModemEmulatorOptions } from './types';
 
@@ -28,7 +28,7 @@ export class Ec20Emulator extends QuectelEmulator {
   private urcPort = 'usbat';
 
   constructor(options: ModemEmulatorOptions) {
-    super(EC20_TRAITS, { ...options, model: 'ec20' });
+    super(quectelTraits('ec20', options.quectelFirmware), { ...options, model: 'ec20' });
     this.registerEc20();
   }
 

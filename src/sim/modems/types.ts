@@ -46,6 +46,12 @@ export interface ModemEmulatorOptions {
   csq?: number;
   /** EC20 only: accept the inline publish form D (`...,"<topic>","<msg>"`) (default false). */
   inlinePublish?: boolean;
+  /**
+   * Quectel firmware release (default `current`). `legacy`: EC20 firmware without QMTCFG
+   * "recv/mode" (downlinks without a length field); BC26 firmware before its MQTT application
+   * note V1.1 (no QMTCFG "version": MQTT 3.1 only). See docs/models/ec20.md, docs/models/bc26.md.
+   */
+  quectelFirmware?: 'current' | 'legacy';
   /** BC26 only: default MQTT version before any QMTCFG "version" (3 = 3.1 by default, 4 = 3.1.1). */
   defaultMqttVersion?: 3 | 4;
   // wifi
