@@ -13,9 +13,10 @@ import type { AttachOptions, ModemDriver, ModemIdentity, ModemModel, MqttSession
 import { attachEspDownlinks } from './esp-downlinks';
 import { EspSession } from './esp-session';
 import { ModemError } from './errors';
+import type { HostInterface } from './host-interface';
 import { getProfile } from './load-profile';
 import { checkPublish, maxPayloadFor } from './payload-check';
-import type { ModemProfile } from './profile';
+import type { InitStep, ModemProfile } from './profile';
 import { type DriverTrace, isSkippable, ProfileCommands } from './profile-commands';
 import { attachQuectelDownlinks } from './quectel-downlinks';
 import { QuectelSession, type SessionOpenOptions } from './quectel-session';
@@ -31,12 +32,20 @@ export interface ModemDriverOptions {
   /** Default per-command timeout for the channel (ms). */
   defaultTimeoutMs?: number;
   /**
-   * Quectel: where the module sends its URCs (`AT+QURCCFG="urcport"`, saved in NVM). `uart1`
-   * (default) when the host is on the main UART; `usbat` when it is on the USB AT port
-   * (/dev/ttyUSB2 on most EC20 sticks); `leave` to keep the module's setting.
+   * The module interface the host is on (decideHostInterface() in ./host-interface). It sets
+   * where a Quectel EC20 sends its URCs (`AT+QURCCFG="urcport"`, kept in NV memory): `usb` ->
+   * `usbat` (never `uart1`), `uart` -> `uart1`. Undefined: cannot be told, the module's setting
+   * is left alone (docs/models/ec20.md, "URC port").
    */
-  urcPort?: 'uart1' | 'usbat' | 'leave';
+  hostInterface?: HostInterface;
+  /** Why hostInterface is what it is, for the log. */
+  hostInterfaceReason?: string;
+  /** Notable driver decisions, always logged (a change of the module's NV settings...). */
+  log?: (text: string) => void;
 }
+
+/** The URC port value for each host interface (`AT+QURCCFG="urcport",<value>`). */
+const URC_PORT_FOR: Record<HostInterface, string> = { usb: 'usbat', uart: 'uart1' };
 
 type Session = (QuectelSession | EspSession) & MqttSession;
 
@@ -52,7 +61,9 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   private readonly removeDownlinks: () => void;
   private bootAt = 0;
   private closed = false;
-  private readonly urcPort: 'uart1' | 'usbat' | 'leave';
+  private readonly hostInterface?: HostInterface;
+  private readonly hostInterfaceReason: string;
+  private readonly log?: (text: string) => void;
 
   constructor(
     readonly transport: Transport,
@@ -61,7 +72,9 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   ) {
     super();
     this.profile = profile;
-    this.urcPort = opts.urcPort ?? 'uart1';
+    if (opts.hostInterface) this.hostInterface = opts.hostInterface;
+    this.hostInterfaceReason = opts.hostInterfaceReason ?? (opts.hostInterface ? `host on the ${opts.hostInterface} interface` : 'host interface not given');
+    if (opts.log) this.log = opts.log;
     this.channel =
       opts.channel ??
       (new AtChannel(transport, {
@@ -130,8 +143,8 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
       await this.cmds.run('echoOff');
     }
     for (const step of this.profile.init) {
-      if (step.command === 'urcPort' && this.urcPort === 'leave') continue;
-      await this.cmds.runStep(step, { urcPort: this.urcPort });
+      if (step.command === 'urcPort') await this.configureUrcPort(step);
+      else await this.cmds.runStep(step, {});
     }
     const identity: ModemIdentity = { model: this.profile.name, firmware: 'unknown' };
     for (const step of this.profile.identity) {
@@ -155,6 +168,42 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
     }
     this.checkFirmware(identity);
     return identity;
+  }
+
+  /** A note that is logged even without an AT trace. */
+  private notice(text: string): void {
+    this.cmds.note(text);
+    this.log?.(text);
+  }
+
+  /**
+   * Quectel URC port (kept in NV memory, factory `usbat`): read it, and change it only when it
+   * differs from what the host interface needs; leave it alone when the interface is not known
+   * (docs/models/ec20.md, "URC port").
+   */
+  private async configureUrcPort(step: InitStep): Promise<void> {
+    if (!this.hostInterface) {
+      this.notice(`URC port left as the module has it: ${this.hostInterfaceReason}`);
+      return;
+    }
+    const want = URC_PORT_FOR[this.hostInterface];
+    let current: string | undefined;
+    if (this.profile.commands.urcPortQuery) {
+      try {
+        const res = await this.cmds.run('urcPortQuery', {}, { responsePrefixes: ['+QURCCFG:'] });
+        current = res.lines.map((l) => /"urcport" *, *"([^"]*)"/i.exec(l)?.[1]).find((v) => v !== undefined)?.toLowerCase();
+      } catch (err) {
+        if (!isSkippable(err)) throw err;
+        this.cmds.note(`URC port query refused (${err.message})`);
+      }
+    }
+    if (current === want) {
+      this.cmds.note(`URC port is ${want} already (${this.hostInterfaceReason})`);
+      return;
+    }
+    if (await this.cmds.runStep(step, { urcPort: want })) {
+      this.notice(`URC port changed from ${current ?? 'unknown'} to ${want} in the module's NV memory: ${this.hostInterfaceReason}`);
+    }
   }
 
   private checkFirmware(identity: ModemIdentity): void {

@@ -36,25 +36,42 @@ afterEach(async () => {
 });
 
 describe('EC20 driver (scripted modem)', () => {
-  it('init switches echo off, sets numeric errors and the URC port, and reads the identity', async () => {
-    const { modem, driver } = setup();
+  it('init switches echo off, sets numeric errors, reads the identity; the URC port is left alone when the interface is unknown', async () => {
+    const { modem, driver, trace } = setup();
     const id = await driver.init();
-    assert.deepEqual(modem.lines.slice(0, 3), ['ATE0', 'AT+CMEE=1', 'AT+QURCCFG="urcport","uart1"']);
+    assert.deepEqual(modem.lines.slice(0, 2), ['ATE0', 'AT+CMEE=1']);
+    assert.ok(!modem.lines.some((l) => l.startsWith('AT+QURCCFG')), modem.lines.join('\n'));
+    assert.ok(trace.some((t) => /URC port left as the module has it: host interface not given/.test(t)), trace.join('\n'));
     assert.equal(id.model, 'EC20F');
     assert.equal(id.firmware, 'EC20CEFAR06A01M4G');
     assert.equal(id.imei, '867223040000001');
   });
 
-  it('on the USB AT port the URC port is set to usbat, or left alone', async () => {
-    for (const [urcPort, expected] of [['usbat', 'AT+QURCCFG="urcport","usbat"'], ['leave', undefined]] as const) {
+  // Issue 10 item 1, docs/models/ec20.md "URC port": query first, change the NV setting only
+  // when it differs, log each change; never "uart1" for a host on the USB AT port.
+  const urcCases: { hostInterface: 'usb' | 'uart'; module: string; set?: string }[] = [
+    { hostInterface: 'usb', module: 'usbat' },
+    { hostInterface: 'usb', module: 'uart1', set: 'usbat' },
+    { hostInterface: 'usb', module: 'usbmodem', set: 'usbat' },
+    { hostInterface: 'uart', module: 'usbat', set: 'uart1' },
+    { hostInterface: 'uart', module: 'uart1' },
+  ];
+  for (const c of urcCases) {
+    it(`host on ${c.hostInterface}, module's URC port ${c.module}: ${c.set ? `set to ${c.set} and logged` : 'left as it is'}`, async () => {
       const modem = healthyQuectel(new ScriptedModem('\r'));
+      modem.rule(/^AT\+QURCCFG="urcport"$/, `\r\n+QURCCFG: "urcport","${c.module}"\r\n\r\nOK\r\n`);
       modem.isOpen = true;
-      const driver = createModemDriver(modem, 'ec20', { urcPort });
+      const logged: string[] = [];
+      const driver = createModemDriver(modem, 'ec20', { hostInterface: c.hostInterface, hostInterfaceReason: 'test', log: (t) => logged.push(t) });
       drivers.push(driver);
       await driver.init();
-      assert.equal(modem.lines.find((l) => l.startsWith('AT+QURCCFG')), expected);
-    }
-  });
+      const urcLines = modem.lines.filter((l) => l.startsWith('AT+QURCCFG'));
+      assert.deepEqual(urcLines, ['AT+QURCCFG="urcport"', ...(c.set ? [`AT+QURCCFG="urcport","${c.set}"`] : [])]);
+      if (c.hostInterface === 'usb') assert.ok(!urcLines.includes('AT+QURCCFG="urcport","uart1"'));
+      if (c.set) assert.deepEqual(logged, [`URC port changed from ${c.module} to ${c.set} in the module's NV memory: test`]);
+      else assert.deepEqual(logged, []);
+    });
+  }
 
   it('attach sets the APN and activates the PDP context only when inactive', async () => {
     const { modem, driver } = setup();

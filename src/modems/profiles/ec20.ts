@@ -24,6 +24,7 @@ export const Ec20Profile: ModemProfile = {
     echoOff: 'ATE0',
     cmee: 'AT+CMEE=1',
     urcPort: 'AT+QURCCFG="urcport","{{urcPort}}"',
+    urcPortQuery: 'AT+QURCCFG="urcport"',
     ati: 'ATI',
     imei: 'AT+CGSN',
     cpin: 'AT+CPIN?',
@@ -109,7 +110,7 @@ export const Ec20Profile: ModemProfile = {
     {
       command: 'urcPort',
       optional: true,
-      note: 'URC port setting refused: +QMT* URCs may go to the USB AT port instead of this UART',
+      note: 'URC port setting refused: +QMT* URCs may go to another port of the module than this one',
     },
   ],
   // Every setting the connection can live without is optional: older firmware lacks some of

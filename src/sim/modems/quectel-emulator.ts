@@ -119,6 +119,10 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
   /** An unsolicited line (`\r\n<line>\r\n`), sent only if `generation` is still `gen`. */
   urc(line: Buffer | string, gen = this.generation): void {
     if (gen !== this.generation || this.deaf) return;
+    if (!this.urcsReachHost()) {
+      this.log(`URC sent to another interface than the host's: ${toBytes(line).toString('latin1')}`);
+      return;
+    }
     this.send(Buffer.concat([Buffer.from('\r\n'), toBytes(line), Buffer.from('\r\n')]));
   }
 
@@ -142,6 +146,11 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
   get networkReady(): boolean {
     const ps = [this.regStat['+CGREG'], this.regStat['+CEREG']];
     return this.simPresent && this.cfun === 1 && ps.some((s) => s === 1 || s === 5) && this.rssi !== 99;
+  }
+
+  /** Model hook: URCs go to the interface the host is on (EC20: its URC port setting). */
+  protected urcsReachHost(): boolean {
+    return true;
   }
 
   /** Model hook: is the PDP context for cid usable? */
