@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { AtChannel } from '../at/channel';
 import { espDialect, quectelDialect } from '../at/dialects';
+import { AtClosedError, ModemRebootedError } from '../at/errors';
 import type { Transport } from '../transport/transport';
 import { attachCellular } from './cellular-attach';
 import type { AtChannelPort } from './channel-port';
@@ -49,6 +50,15 @@ const URC_PORT_FOR: Record<HostInterface, string> = { usb: 'usbat', uart: 'uart1
 
 type Session = (QuectelSession | EspSession) & MqttSession;
 
+/** How long init() waits for a restarting module when the profile names no `boot` timeout. */
+const DEFAULT_BOOT_WAIT_MS = 30_000;
+/** Init attempts on one port before a module that keeps restarting is given up. */
+const MAX_INIT_ATTEMPTS = 5;
+/** A quiet line this long after boot output: time to ask `AT`. */
+const QUIET_MS = 200;
+/** How long one `AT` probe waits for its answer while the module boots. */
+const PROBE_TIMEOUT_MS = 1000;
+
 function bootBannerMatchers(profile: ModemProfile): (string | RegExp)[] {
   return profile.bootBanners.map((b) => (b.length > 2 && b.startsWith('/') && b.endsWith('/') ? new RegExp(b.slice(1, -1)) : b));
 }
@@ -60,6 +70,10 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   private readonly sessions = new Map<number, Session>();
   private readonly removeDownlinks: () => void;
   private bootAt = 0;
+  /** Boot banners seen: init() compares it before and after to notice a restart. */
+  private boots = 0;
+  /** The module answered the first command of the current init attempt. */
+  private answeredSinceInit = false;
   private closed = false;
   private readonly hostInterface?: HostInterface;
   private readonly hostInterfaceReason: string;
@@ -102,6 +116,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
           });
     this.channel.on('reboot', (line: string) => {
       this.bootAt = Date.now();
+      this.boots++;
       for (const s of this.sessions.values()) s.reset();
       this.cmds.note(`modem restarted (${line}): sessions and network attach are lost`);
       this.emit('reboot');
@@ -129,19 +144,82 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
     this.emit('message', idx, topic, payload);
   }
 
+  /**
+   * Echo off, the profile's init steps, the identity. A module that restarts meanwhile (a boot
+   * banner, or silence at the first command: boards that reset the module when the port opens,
+   * host and module powered together) is waited for until it is up, then initialised again on
+   * the same port; only a port that vanished is closed (docs/models/ec20.md and
+   * docs/models/bc26.md, "Boot").
+   */
   async init(): Promise<ModemIdentity> {
     if (!this.transport.isOpen) await this.transport.open();
+    const bootWaitMs = this.profile.timeouts.boot ?? DEFAULT_BOOT_WAIT_MS;
+    const deadline = Date.now() + bootWaitMs;
+    for (let attempt = 1; ; attempt++) {
+      const boots = this.boots;
+      this.answeredSinceInit = false;
+      try {
+        const identity = await this.initOnce();
+        if (this.boots === boots) return identity;
+        this.cmds.note('the module restarted during init: initialising it again');
+      } catch (err) {
+        const restarted = this.boots !== boots || (err instanceof ModemError && err.cause instanceof ModemRebootedError);
+        // No answer to the very first command: the module may still be booting (its banner can
+        // go to another port, or be lost on a port opened mid-boot).
+        const silent = !this.answeredSinceInit && err instanceof ModemError;
+        if (!(restarted || silent) || this.closed || attempt >= MAX_INIT_ATTEMPTS || Date.now() >= deadline) throw err;
+        this.cmds.note(`${restarted ? 'the module restarted during init' : 'no answer yet'} (${(err as Error).message}): waiting until it is up`);
+      }
+      await this.waitUntilUp(deadline, bootWaitMs);
+    }
+  }
+
+  /**
+   * Resolves once the module answers `AT`, asked after a quiet moment on the line or right after
+   * a sign that its application is up (`+CPIN: READY`). Throws at the deadline.
+   */
+  private async waitUntilUp(deadline: number, bootWaitMs: number): Promise<void> {
+    for (;;) {
+      await this.quietOrReady(deadline);
+      try {
+        await this.channel.command({ template: 'AT', timeoutMs: PROBE_TIMEOUT_MS });
+        this.cmds.note('the module answers again');
+        return;
+      } catch (err) {
+        if (this.closed || err instanceof AtClosedError) throw this.cmds.explain(err);
+        if (Date.now() >= deadline) {
+          throw new ModemError('AT', 'timeout', `the module did not answer within ${bootWaitMs} ms: is it powered, and is the baud rate right?`, { cause: err });
+        }
+      }
+    }
+  }
+
+  /** Waits for QUIET_MS without bytes from the module, or for a ready sign, or the deadline. */
+  private quietOrReady(deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.transport.off('data', restart);
+        removeReady();
+        resolve();
+      };
+      const restart = () => {
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, Math.min(QUIET_MS, deadline - Date.now())));
+      };
+      const removeReady = this.channel.addUrc({ name: 'boot-ready', prefix: '+CPIN:', line: /^\+CPIN: *READY/, onLine: done });
+      this.transport.on('data', restart);
+      restart();
+    });
+  }
+
+  private async initOnce(): Promise<ModemIdentity> {
     // After a boot banner ESP-AT answers `busy p...` for a moment (P8): let it settle.
     const settle = (this.profile.settleAfterBootMs ?? 0) - (Date.now() - this.bootAt);
     if (this.bootAt && settle > 0) await new Promise((r) => setTimeout(r, settle));
-    try {
-      await this.cmds.run('echoOff');
-    } catch (err) {
-      // The first command after power-up can meet boot noise or the boot banner itself
-      // (the modem was just powered): one retry is enough to resync.
-      if (!(err instanceof ModemError)) throw err;
-      await this.cmds.run('echoOff');
-    }
+    await this.cmds.run('echoOff');
+    this.answeredSinceInit = true;
     for (const step of this.profile.init) {
       if (step.command === 'urcPort') await this.configureUrcPort(step);
       else await this.cmds.runStep(step, {});

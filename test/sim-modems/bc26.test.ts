@@ -11,6 +11,8 @@ import { onceWithin } from '../modems/event-deadline';
 
 const BOOT =
   'F1: 0000 0000\n\rV0: 0000 0000 [0001]\n\r00: 0006 000C\n\r01: 0000 0000\n\rU0: 0000 0001 [0000]\n\rT0: 0000 00B4\n\rLeaving the BROM\n\r' +
+  // The bootloader's tag has no line end of its own (docs/models/bc26.md, "Boot").
+  'BL_V01' +
   '\r\n+CPIN: READY\r\n';
 
 let tb: TestBroker;
