@@ -133,6 +133,9 @@ describe('bc26 emulator', () => {
     await host.cmd('AT+QMTSUB=0,6,"down/#",0', '\r\nOK\r\n\r\n+QMTSUB: 0,6,0,0\r\n');
     await brokerPublish(tb.broker, 'down/1', '{"v":"1"}');
     await host.read('\r\n+QMTRECV: 0,0,"down/1","{"v":"1"}"\r\n');
+    // Raw between the quotes, CR LF included (docs/models/bc26.md, "Downlinks").
+    await brokerPublish(tb.broker, 'down/2', 'hello\r\nRDY\r\nworld');
+    await host.read('\r\n+QMTRECV: 0,0,"down/2","hello\r\nRDY\r\nworld"\r\n');
     // recv/mode is not a BC26 sub-command.
     await host.cmd('AT+QMTCFG="recv/mode",0,0,1', '\r\nERROR\r\n');
   });
