@@ -1,5 +1,5 @@
 /**
- * Splits the modem's byte stream into AT lines (PROTOCOLS.md P3, P6, P13):
+ * Splits the modem's byte stream into AT lines (docs/at-channel.md, framing):
  * - any run of CR and LF is one line break (CR LF, LF CR, lone CR, lone LF); blank lines vanish;
  * - a `>` at the start of a line is the data prompt, with or without a trailing space and
  *   without any newline, but only while the sink says a prompt is expected;

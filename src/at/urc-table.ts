@@ -1,5 +1,5 @@
 /**
- * The always-on table of unsolicited result code handlers (PROTOCOLS.md P2). Line handlers are
+ * The always-on table of unsolicited result code handlers (docs/at-channel.md, routing order). Line handlers are
  * indexed by the first character of their prefix, and each carries its second character, so
  * a line costs one array read and a char compare per candidate before any prefix compare; the
  * slice and Map lookup this replaced (a fresh string hashed per line) cost more than the

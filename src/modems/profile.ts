@@ -20,6 +20,11 @@ export interface InitStep {
   note?: string;
   /** Per-step timeout override in ms. */
   timeoutMs?: number;
+  /**
+   * A capability this step switches on. When the step is refused (optional), the driver works
+   * without it: `recvLength` = `+QMTRECV` carries a length field (QMTCFG "recv/mode",<idx>,0,1).
+   */
+  enables?: 'recvLength';
 }
 
 export interface IdentityStep {

@@ -34,6 +34,11 @@ export class QuectelSession extends EventEmitter implements MqttSession {
   private connecting = false;
   private nextMid = 1;
   private configured = { keepalive: 120, clean: 1 };
+  /**
+   * `+QMTRECV` of this client carries a length field: set by open() from the profile step that
+   * enables it (refused on older EC20 firmware, absent on the BC26). Undefined before the first open.
+   */
+  recvLength: boolean | undefined;
 
   constructor(
     private readonly cmds: ProfileCommands,
@@ -79,7 +84,12 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     // A client left open by an earlier run answers QMTOPEN with 2 (identifier occupied): close it first (P7).
     await this.closeStale();
     const view = { idx, cid: opts.pdpCid ?? 1, keepalive, clean, pktSeconds: 5, retries: 3 };
-    for (const step of this.profile.mqttConfig) await this.cmds.runStep(step, view);
+    let recvLength = false;
+    for (const step of this.profile.mqttConfig) {
+      const applied = await this.cmds.runStep(step, view);
+      if (step.enables === 'recvLength') recvLength = applied;
+    }
+    this.recvLength = recvLength;
     this.configured = { keepalive, clean };
     const ctx = opts.sslContext ?? idx;
     if (tls) {
@@ -128,13 +138,13 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     const idx = this.clientIndex;
     checkInt('keepalive', opts.keepalive, 1, 3600);
     const clean = opts.cleanSession ? 1 : 0;
-    if (opts.keepalive !== this.configured.keepalive) {
-      await this.cmds.run('cfgKeepalive', { idx, keepalive: opts.keepalive });
-      this.configured.keepalive = opts.keepalive;
-    }
-    if (clean !== this.configured.clean) {
-      await this.cmds.run('cfgSession', { idx, clean });
-      this.configured.clean = clean;
+    for (const step of this.profile.mqttConfig) {
+      if (step.command === 'cfgKeepalive' && opts.keepalive !== this.configured.keepalive) {
+        if (await this.cmds.runStep(step, { idx, keepalive: opts.keepalive })) this.configured.keepalive = opts.keepalive;
+      }
+      if (step.command === 'cfgSession' && clean !== this.configured.clean) {
+        if (await this.cmds.runStep(step, { idx, clean })) this.configured.clean = clean;
+      }
     }
     this.cmds.channel.addSecret(opts.password);
     let res: AtResponse;
@@ -249,5 +259,6 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     this.opened = false;
     this.connected = false;
     this.configured = { keepalive: 120, clean: 1 };
+    this.recvLength = undefined;
   }
 }

@@ -50,14 +50,18 @@ export const Bc26Profile: ModemProfile = {
     { command: 'psmOff', optional: true, note: 'AT+CPSMS=0 refused: PSM may stay on and downlinks may be lost' },
     { command: 'edrxOff', optional: true, note: 'AT+CEDRXS=0 refused: eDRX may delay downlinks' },
   ],
+  // Firmware before the BC26 MQTT application note V1.1 has no QMTCFG "version" at all: both
+  // forms fail and MQTT 3.1, its only version, is accepted by IoTDA (docs/models/bc26.md,
+  // "Firmware variants").
   mqttConfig: [
     {
       command: 'cfgVersion',
       fallback: 'cfgVersion31',
+      optional: true,
       note: 'MQTT 3.1.1 refused by this firmware; using MQTT 3.1 (IoTDA accepts both)',
     },
-    { command: 'cfgKeepalive' },
-    { command: 'cfgSession' },
+    { command: 'cfgKeepalive', optional: true, note: 'QMTCFG "keepalive" refused: the firmware default (120 s) applies' },
+    { command: 'cfgSession', optional: true, note: 'QMTCFG "session" refused: the firmware default (clean session) applies' },
     { command: 'cfgTimeout', optional: true, note: 'QMTCFG "timeout" refused; modem defaults apply' },
   ],
   attach: {

@@ -6,22 +6,26 @@
  */
 import { intArg, strArg } from './quectel-args';
 import { error, ok, QuectelEmulator } from './quectel-emulator';
-import { BC26_TRAITS } from './quectel-traits';
+import { quectelTraits } from './quectel-traits';
 import { QUECTEL_LINES, byteString, renderQuectelLine } from './quectel-urcs';
 import type { ModemEmulatorOptions } from './types';
 
-/** The MT2625 boot ROM banner; LF-CR line ends are what the real part prints. */
-const BROM_BANNER = [
-  'F1: 0000 0000',
-  'V0: 0000 0000 [0001]',
-  '00: 0006 000C',
-  '01: 0000 0000',
-  'U0: 0000 0001 [0000]',
-  'T0: 0000 00B4',
-  'Leaving the BROM',
-]
-  .map((l) => `${l}\n\r`)
-  .join('');
+/**
+ * The MT2625 boot ROM banner; LF-CR line ends are what the real part prints, and the
+ * bootloader's tag follows without any line end (docs/models/bc26.md, "Boot").
+ */
+const BROM_BANNER =
+  [
+    'F1: 0000 0000',
+    'V0: 0000 0000 [0001]',
+    '00: 0006 000C',
+    '01: 0000 0000',
+    'U0: 0000 0001 [0000]',
+    'T0: 0000 00B4',
+    'Leaving the BROM',
+  ]
+    .map((l) => `${l}\n\r`)
+    .join('') + 'BL_V01';
 
 const IP = '10.45.67.89';
 
@@ -33,7 +37,7 @@ export class Bc26Emulator extends QuectelEmulator {
   private csconUrc = 0;
 
   constructor(options: ModemEmulatorOptions) {
-    super(BC26_TRAITS, { ...options, model: 'bc26' });
+    super(quectelTraits('bc26', options.quectelFirmware), { ...options, model: 'bc26' });
     this.registerBc26();
   }
 
