@@ -7,8 +7,11 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IotdaEmulator } from '../../dist/sim/iotda';
-import { bringUp, espRig, startIotda, type EspRig } from './esp-rig';
-import { EVENT_DEADLINE_MS } from './event-deadline';
+import { createModemEmulator } from '../../dist/sim/modems';
+import { createModemDriver } from '../../dist/modems/generic-driver';
+import { bringUp, espRig, startIotda, WIFI, type EspRig } from './esp-rig';
+import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
+import { StreamTransport } from './stream-transport';
 
 const DEVICE = 'esp_boot_dev01';
 
@@ -29,7 +32,7 @@ describe('ESP8266: the module boots as the port opens (emulator + IoTDA emulator
 
   for (const readyLost of [false, true]) {
     it(`bring-up on the same port while the module boots${readyLost ? ' and its ready is lost' : ''}`, { timeout: EVENT_DEADLINE_MS }, async () => {
-      const rig = espRig(iotda, { powerOnAtPortOpen: true, bootDelayMs: 100, baudRate: 115200, espBootLosesReady: readyLost } as never);
+      const rig = espRig(iotda, { powerOnAtPortOpen: true, bootDelayMs: 100, baudRate: 115200, espBootLosesReady: readyLost });
       rigs.push(rig);
       let closed = false;
       rig.transport.on('close', () => {
@@ -48,4 +51,31 @@ describe('ESP8266: the module boots as the port opens (emulator + IoTDA emulator
       await rig.driver.publish(`$oc/devices/${DEVICE}/sys/properties/report`, Buffer.from('{"services":[{"service_id":"s","properties":{"b":1}}]}'), 1);
     });
   }
+
+  it('a module that was up restarts when a host opens the port again (DTR/RTS reset): bring-up on that port', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const emulator = createModemEmulator({
+      model: 'esp8266',
+      baudRate: 0,
+      strict: true,
+      bootDelayMs: 50,
+      powerOnAtPortOpen: true,
+      wifiNetworks: [WIFI],
+      resolveBroker: () => ({ host: '127.0.0.1', port: iotda.mqttPort }),
+    });
+    // An earlier host used the module and closed the port.
+    const earlier = emulator.createHostStream();
+    await onceWithin(emulator, 'up');
+    earlier.destroy();
+    const boot = onceWithin(emulator, 'boot');
+    const transport = new StreamTransport(emulator.createHostStream(), 'sim:esp8266');
+    await boot;
+    const driver = createModemDriver(transport, 'esp8266');
+    rigs.push({ emulator, transport, driver, trace: [], up: Promise.resolve(), close: async () => {
+      await driver.close().catch(() => undefined);
+      await emulator.close();
+    } });
+    await bringUp(rigs.at(-1)!, iotda, DEVICE);
+    assert.equal(iotda.getDevice(DEVICE)?.online, true);
+    assert.equal(transport.isOpen, true);
+  });
 });

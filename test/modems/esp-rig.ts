@@ -52,7 +52,7 @@ export function espRig(iotda: IotdaEmulator, opts: Partial<Esp8266EmulatorOption
   } as Esp8266EmulatorOptions & { model: 'esp8266' });
   const transport = new StreamTransport(emulator.createHostStream(), 'sim:esp8266');
   // Unless the test asks for a boot as the port opens, the module was up long before.
-  const up = (opts as { powerOnAtPortOpen?: boolean }).powerOnAtPortOpen ? Promise.resolve() : once(emulator, 'up', { signal: AbortSignal.timeout(EVENT_DEADLINE_MS) }).then(() => undefined);
+  const up = opts.powerOnAtPortOpen ? Promise.resolve() : once(emulator, 'up', { signal: AbortSignal.timeout(EVENT_DEADLINE_MS) }).then(() => undefined);
   const trace: string[] = [];
   const driver = createModemDriver(transport, profile, { trace: (d, t) => trace.push(`${d} ${t}`) });
   return {
