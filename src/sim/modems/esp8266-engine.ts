@@ -1,7 +1,8 @@
 /**
  * The ESP8266 / ESP-AT dialect, modem side: line discipline, commands, Wi-Fi and MQTT state,
- * and the model-specific faults. It follows the vendor manual as summarised in PROTOCOLS.md
- * §2.3 and Part 3, not any driver's expectations, and shares nothing with src/at or src/modems.
+ * and the model-specific faults. It follows Espressif's manual, release files and real captures
+ * (docs/models/esp8266.md names the source of each behaviour), not any driver's expectations,
+ * and shares nothing with src/at or src/modems.
  *
  * It knows nothing about streams or pacing: bytes come in through `input()`, and go out through
  * the `send` callback of its host (the emulator core paces them and records the transcript).
@@ -357,7 +358,7 @@ export class Esp8266Engine {
     if (this.echo) this.send(lineWithLf);
     if (!wellTerminated) this.violate(`line not terminated by CR LF: ${printable(body)}`);
     if (this.executing) {
-      // Strictly serial: a line arriving while a command runs is refused (PROTOCOLS.md P9).
+      // Strictly serial: a line arriving while a command runs is refused (docs/models/esp8266.md "Line discipline").
       this.send(`busy p...${CRLF}`);
       return;
     }
@@ -430,7 +431,7 @@ export class Esp8266Engine {
 
     if (MQTT_COMMANDS.has(name) && !this.traits.mqtt) throw new CommandFailure(ERR.unsupported);
     if (name.startsWith('CIPMQTT')) {
-      // Tutorials invent AT+CIPMQTT*; no firmware has it (PROTOCOLS.md §2.3).
+      // Tutorials invent AT+CIPMQTT*; no firmware has it (docs/models/esp8266.md "Line discipline").
       this.violate(`unknown command AT+${name} (AT+CIPMQTT* exists in no ESP-AT firmware)`);
       throw new CommandFailure(ERR.unsupported);
     }
@@ -673,7 +674,7 @@ export class Esp8266Engine {
     this.needRange(lwtRetain, 0, 1);
     if (!this.mqttCfg) throw new CommandFailure(ERR.execFailed, MQTT_ERR.notConfigured);
     Object.assign(this.mqttCfg, {
-      keepalive: keepalive === 0 ? 120 : keepalive, // ESP-AT turns 0 into 120 (PROTOCOLS.md §1.2)
+      keepalive: keepalive === 0 ? 120 : keepalive, // ESP-AT turns 0 into 120 (manual, AT+MQTTCONNCFG)
       disableClean: disableClean === 1,
       lwtTopic, lwtMsg, lwtQos, lwtRetain: lwtRetain === 1,
     });
@@ -702,7 +703,7 @@ export class Esp8266Engine {
     if (this.mqtt && this.mqttState >= MqttState.Connected) throw new CommandFailure(ERR.execFailed, MQTT_ERR.alreadyConnected);
     const host = hostB.toString('latin1');
     const failed = () => {
-      // After a failed connect the firmware forgets the target (PROTOCOLS.md: +MQTTCONN:0,2,1,"","","",0).
+      // After a failed connect the firmware forgets the target (capture esp_at_4.txt: +MQTTCONN:0,2,1,"","","",0).
       this.mqttTarget = null;
       this.mqttState = MqttState.ConnCfg;
       return new CommandFailure(ERR.execFailed, MQTT_ERR.disconnected, ['+MQTTDISCONNECTED:0']);
@@ -794,7 +795,7 @@ export class Esp8266Engine {
 
   /**
    * The broker link is gone: URC, state 3. With reconnect=1 the firmware retries on its own with
-   * the OLD credentials (which is why drivers use 0, PROTOCOLS.md P14) and announces success with
+   * the OLD credentials (which is why drivers use 0, docs/models/esp8266.md) and announces success with
    * an unsolicited +MQTTCONNECTED.
    */
   private linkLost(): void {
@@ -870,7 +871,7 @@ export class Esp8266Engine {
     this.checkTopic(topic);
     if (data.includes(0)) throw new CommandFailure(ERR.invalidParam); // documented: no \0 in MQTTPUB data
     const client = this.connectedClient();
-    // QoS 1: the OK waits for the PUBACK (PROTOCOLS.md: UNCONFIRMED, emulator choice).
+    // QoS 1: the OK waits for the PUBACK (not documented either way: an emulator choice).
     const ok = await this.publish(client, topic, data, qos, retain === 1);
     if (gen !== this.generation) return [];
     if (!ok) throw new CommandFailure(ERR.execFailed, MQTT_ERR.disconnected);
