@@ -4,36 +4,23 @@
  * log as garbage at 115200, then `ready`, which may be lost. The bring-up succeeds on the same
  * port, without waiting out the 10 s default timeout.
  */
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IotdaEmulator } from '../../dist/sim/iotda';
 import { createModemEmulator } from '../../dist/sim/modems';
 import { createModemDriver } from '../../dist/modems/generic-driver';
-import { bringUp, espRig, startIotda, WIFI, type EspRig } from './esp-rig';
+import { bringUp, espSuite, moduleOutput, WIFI } from './esp-rig';
 import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
 import { StreamTransport } from './stream-transport';
 
 const DEVICE = 'esp_boot_dev01';
 
 describe('ESP8266: the module boots as the port opens (emulator + IoTDA emulator)', () => {
-  let iotda: IotdaEmulator;
-  let rigs: EspRig[] = [];
-
-  before(async () => {
-    iotda = await startIotda([DEVICE]);
-  });
-  after(async () => {
-    await iotda.close();
-  });
-  afterEach(async () => {
-    for (const r of rigs) await r.close();
-    rigs = [];
-  });
+  const suite = espSuite([DEVICE]);
 
   for (const readyLost of [false, true]) {
     it(`bring-up on the same port while the module boots${readyLost ? ' and its ready is lost' : ''}`, { timeout: EVENT_DEADLINE_MS }, async () => {
-      const rig = espRig(iotda, { powerOnAtPortOpen: true, bootDelayMs: 100, baudRate: 115200, espBootLosesReady: readyLost });
-      rigs.push(rig);
+      const iotda = suite.iotda();
+      const rig = suite.rig({ powerOnAtPortOpen: true, bootDelayMs: 100, baudRate: 115200, espBootLosesReady: readyLost });
       let closed = false;
       rig.transport.on('close', () => {
         closed = true;
@@ -46,13 +33,14 @@ describe('ESP8266: the module boots as the port opens (emulator + IoTDA emulator
       assert.equal(rig.transport.isOpen, true);
       // A lost first command costs one short echo-off timeout, never the 10 s default.
       assert.ok(took < 6000, `bring-up took ${took} ms`);
-      const out = Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'out').map((t) => t.bytes)).toString('latin1');
+      const out = moduleOutput(rig);
       assert.ok(out.startsWith('rl'), 'the boot ROM log came first');
       await rig.driver.publish(`$oc/devices/${DEVICE}/sys/properties/report`, Buffer.from('{"services":[{"service_id":"s","properties":{"b":1}}]}'), 1);
     });
   }
 
   it('a module that was up restarts when a host opens the port again (DTR/RTS reset): bring-up on that port', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const iotda = suite.iotda();
     const emulator = createModemEmulator({
       model: 'esp8266',
       baudRate: 0,
@@ -70,11 +58,18 @@ describe('ESP8266: the module boots as the port opens (emulator + IoTDA emulator
     const transport = new StreamTransport(emulator.createHostStream(), 'sim:esp8266');
     await boot;
     const driver = createModemDriver(transport, 'esp8266');
-    rigs.push({ emulator, transport, driver, trace: [], up: Promise.resolve(), close: async () => {
-      await driver.close().catch(() => undefined);
-      await emulator.close();
-    } });
-    await bringUp(rigs.at(-1)!, iotda, DEVICE);
+    const rig = suite.track({
+      emulator,
+      transport,
+      driver,
+      trace: [],
+      up: Promise.resolve(),
+      close: async () => {
+        await driver.close().catch(() => undefined);
+        await emulator.close();
+      },
+    });
+    await bringUp(rig, iotda, DEVICE);
     assert.equal(iotda.getDevice(DEVICE)?.online, true);
     assert.equal(transport.isOpen, true);
   });

@@ -4,12 +4,11 @@
  * are joined by their framing, separate short messages stay separate, an oversized MQTTPUBRAW is
  * taken and then fails, and a repeated subscribe on 2.2.0.0 (no ALREADY SUBSCRIBE on the AT port) works.
  */
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IotdaEmulator } from '../../dist/sim/iotda';
 import { loadProfile } from '../../dist/modems/load-profile';
 import { PayloadRejectedError } from '../../dist/modems/errors';
-import { bringUp, espRig, type EspRig, startIotda } from './esp-rig';
+import { bringUp, espSuite, moduleOutput, type EspRig, type RigArgs } from './esp-rig';
 import { EVENT_DEADLINE_MS, within } from './event-deadline';
 
 const DEVICE = 'esp_prod_dev01';
@@ -30,28 +29,17 @@ function messages(rig: EspRig, n: number): Promise<string[]> {
 }
 
 describe('ESP8266 downlink pieces and publish limits (emulator + IoTDA emulator)', () => {
-  let iotda: IotdaEmulator;
-  let rigs: EspRig[] = [];
+  const suite = espSuite([DEVICE]);
 
-  before(async () => {
-    iotda = await startIotda([DEVICE]);
-  });
-  after(async () => {
-    await iotda.close();
-  });
-  afterEach(async () => {
-    for (const r of rigs) await r.close();
-    rigs = [];
-  });
-
-  async function connectedRig(...args: Parameters<typeof espRig> extends [unknown, ...infer R] ? R : never): Promise<EspRig> {
-    const rig = espRig(iotda, ...args);
-    rigs.push(rig);
+  async function connectedRig(...args: RigArgs): Promise<EspRig> {
+    const iotda = suite.iotda();
+    const rig = suite.rig(...args);
     await bringUp(rig, iotda, DEVICE);
     return rig;
   }
 
   it('two separate short text downlinks ON and OFF stay two messages', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const iotda = suite.iotda();
     const rig = await connectedRig();
     const got = messages(rig, 2);
     iotda.sendMessage(DEVICE, 'ON', { raw: true });
@@ -60,6 +48,7 @@ describe('ESP8266 downlink pieces and publish limits (emulator + IoTDA emulator)
   });
 
   it('a 1500-byte downlink arrives in 512-byte pieces and comes out as one message', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const iotda = suite.iotda();
     const rig = await connectedRig();
     const got = messages(rig, 2);
     const big = { blob: 'b'.repeat(1500) };
@@ -69,12 +58,13 @@ describe('ESP8266 downlink pieces and publish limits (emulator + IoTDA emulator)
     assert.deepEqual(JSON.parse(first).content, big);
     assert.equal(JSON.parse(second).content, 'after');
     // The module really printed several pieces, each with the topic.
-    const out = Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'out').map((t) => t.bytes)).toString('latin1');
+    const out = moduleOutput(rig);
     const pieces = out.match(new RegExp(`\\+MQTTSUBRECV:0,"${DOWN.replace(/\$/g, '\\$')}",\\d+,`, 'g')) ?? [];
     assert.ok(pieces.length >= 5, `pieces: ${pieces.length}`);
   });
 
   it('a firmware built with a 1024-byte buffer and a profile that says so: pieces of 1024 are joined', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const iotda = suite.iotda();
     const profile = loadProfile({ extends: 'esp8266', name: 'esp8266-buf1024', limits: { mqttBufferBytes: 1024 } });
     const rig = await connectedRig({ espMqttBufferBytes: 1024 }, profile);
     const got = messages(rig, 1);
@@ -84,6 +74,7 @@ describe('ESP8266 downlink pieces and publish limits (emulator + IoTDA emulator)
   });
 
   it('an MQTTPUBRAW over the module buffer is taken after OK and >, then fails: a clear permanent error', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const iotda = suite.iotda();
     // The profile claims a bigger buffer than the stock module has, so the driver sends it.
     const profile = loadProfile({ extends: 'esp8266', name: 'esp8266-overclaimed', limits: { mqttBufferBytes: 1024 } });
     const rig = await connectedRig({}, profile);
@@ -102,7 +93,7 @@ describe('ESP8266 downlink pieces and publish limits (emulator + IoTDA emulator)
   it('2.2.0.0: subscribing again gets a bare OK (ALREADY SUBSCRIBE is on the log UART) and succeeds', { timeout: EVENT_DEADLINE_MS }, async () => {
     const rig = await connectedRig({ espFirmware: '2.2.0.0' });
     assert.equal(await rig.driver.subscribe(DOWN, 1), 1);
-    const out = Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'out').map((t) => t.bytes)).toString('latin1');
+    const out = moduleOutput(rig);
     assert.ok(!out.includes('ALREADY SUBSCRIBE'));
   });
 });

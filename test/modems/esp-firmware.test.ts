@@ -3,34 +3,21 @@
  * (first in 2.2.2.0), take up to 256 bytes per MQTTUSERCFG field and have
  * AT+MQTTCLIENTID/USERNAME/PASSWORD. The driver chooses from AT+GMR; the emulator plays each version.
  */
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IotdaEmulator } from '../../dist/sim/iotda';
 import { credentialCommandsFor } from '../../dist/modems/esp-session';
-import { bringUp, espRig, sentLines, startIotda, type EspRig } from './esp-rig';
+import { bringUp, espSuite, sentLines } from './esp-rig';
 import { EVENT_DEADLINE_MS } from './event-deadline';
 
 const LONG_ID = `5f052ac562369102d42b0fb6_${'n'.repeat(55)}`; // 80 characters
 
 describe('ESP-AT credentials per firmware version (emulator + IoTDA emulator)', () => {
-  let iotda: IotdaEmulator;
-  let rigs: EspRig[] = [];
-
-  before(async () => {
-    iotda = await startIotda([LONG_ID, 'short_dev01']);
-  });
-  after(async () => {
-    await iotda.close();
-  });
-  afterEach(async () => {
-    for (const r of rigs) await r.close();
-    rigs = [];
-  });
+  const suite = espSuite([LONG_ID, 'short_dev01']);
 
   for (const firmware of ['2.2.0.0', '2.2.1.0'] as const) {
     it(`${firmware}: an 80-character device id connects without any AT+MQTTLONG* command`, { timeout: EVENT_DEADLINE_MS }, async () => {
-      const rig = espRig(iotda, { espFirmware: firmware });
-      rigs.push(rig);
+      const iotda = suite.iotda();
+      const rig = suite.rig({ espFirmware: firmware });
       await bringUp(rig, iotda, LONG_ID);
       assert.equal(iotda.getDevice(LONG_ID)?.online, true);
       const lines = sentLines(rig);
@@ -45,8 +32,8 @@ describe('ESP-AT credentials per firmware version (emulator + IoTDA emulator)', 
 
   for (const firmware of ['2.2.2.0', '2.3.0.0'] as const) {
     it(`${firmware}: the same device id goes through AT+MQTTLONGUSERNAME (username over 64 bytes)`, { timeout: EVENT_DEADLINE_MS }, async () => {
-      const rig = espRig(iotda, { espFirmware: firmware });
-      rigs.push(rig);
+      const iotda = suite.iotda();
+      const rig = suite.rig({ espFirmware: firmware });
       await bringUp(rig, iotda, LONG_ID);
       assert.equal(iotda.getDevice(LONG_ID)?.online, true);
       const lines = sentLines(rig);
@@ -56,8 +43,7 @@ describe('ESP-AT credentials per firmware version (emulator + IoTDA emulator)', 
   }
 
   it('2.2.0.0 answers AT+MQTTLONGUSERNAME with ERROR and takes a 100-byte username in MQTTUSERCFG', { timeout: EVENT_DEADLINE_MS }, async () => {
-    const rig = espRig(iotda, { espFirmware: '2.2.0.0', strict: false });
-    rigs.push(rig);
+    const rig = suite.rig({ espFirmware: '2.2.0.0', strict: false });
     await rig.driver.init();
     const user = 'u'.repeat(100);
     await rig.driver.channel.command({ template: `AT+MQTTUSERCFG=0,1,"c","${user}","p",0,0,""` });

@@ -3,33 +3,20 @@
  * `+MQTTDISCONNECTED:0` with no line end, straight before `+MQTTPUB:FAIL`. The driver sees both:
  * the publish fails at once (no timeout, no resync) and the link goes down.
  */
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IotdaEmulator } from '../../dist/sim/iotda';
 import { ModemError } from '../../dist/modems/errors';
-import { bringUp, espRig, sentLines, startIotda, type EspRig } from './esp-rig';
+import { bringUp, espSuite, moduleOutput, sentLines } from './esp-rig';
 import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
 
 const DEVICE = 'esp_glued_dev01';
 
 describe('ESP8266: link drop during MQTTPUBRAW data entry (emulator + IoTDA emulator)', () => {
-  let iotda: IotdaEmulator;
-  let rigs: EspRig[] = [];
-
-  before(async () => {
-    iotda = await startIotda([DEVICE]);
-  });
-  after(async () => {
-    await iotda.close();
-  });
-  afterEach(async () => {
-    for (const r of rigs) await r.close();
-    rigs = [];
-  });
+  const suite = espSuite([DEVICE]);
 
   it('the publish fails at once with +MQTTPUB:FAIL, the link goes down, nothing is resent', { timeout: EVENT_DEADLINE_MS }, async () => {
-    const rig = espRig(iotda);
-    rigs.push(rig);
+    const iotda = suite.iotda();
+    const rig = suite.rig();
     await bringUp(rig, iotda, DEVICE);
     const down = onceWithin(rig.driver, 'linkDown');
     rig.emulator.faults.dropLinkDuringPublish();
@@ -47,7 +34,7 @@ describe('ESP8266: link drop during MQTTPUBRAW data entry (emulator + IoTDA emul
     assert.match(reason, /MQTTDISCONNECTED/);
     assert.equal((rig.driver.session(0) as unknown as { isConnected: boolean }).isConnected, false);
     // The module's bytes really were glued.
-    const out = Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'out').map((t) => t.bytes)).toString('latin1');
+    const out = moduleOutput(rig);
     assert.ok(out.includes("+MQTTDISCONNECTED:0+MQTTPUB:FAIL\r\n"), JSON.stringify(rig.emulator.transcript.slice(-12).map((t) => [t.dir, t.bytes.toString("latin1")])));
     // One PUBRAW and no resync `AT` after it.
     assert.deepEqual(sentLines(rig).slice(linesBefore).filter((l) => !l.startsWith('{')), [`AT+MQTTPUBRAW=0,"$oc/devices/${DEVICE}/sys/properties/report",15,1,0`]);

@@ -3,36 +3,23 @@
  * WIFI DISCONNECT, busy p..., WIFI CONNECTED, busy p..., WIFI GOT IP and only then OK (capture
  * esp_at_5.txt). The join succeeds with one AT+CWJAP sent and no resync.
  */
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IotdaEmulator } from '../../dist/sim/iotda';
-import { bringUp, espRig, sentLines, startIotda, WIFI, type EspRig } from './esp-rig';
+import { bringUp, espSuite, moduleOutput, sentLines, WIFI } from './esp-rig';
 import { EVENT_DEADLINE_MS } from './event-deadline';
 
 const DEVICE = 'esp_join_dev01';
 
 describe('ESP8266: busy p... during AT+CWJAP (emulator + IoTDA emulator)', () => {
-  let iotda: IotdaEmulator;
-  let rigs: EspRig[] = [];
-
-  before(async () => {
-    iotda = await startIotda([DEVICE]);
-  });
-  after(async () => {
-    await iotda.close();
-  });
-  afterEach(async () => {
-    for (const r of rigs) await r.close();
-    rigs = [];
-  });
+  const suite = espSuite([DEVICE]);
 
   it('the whole bring-up works with one AT+CWJAP and no resync', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const iotda = suite.iotda();
     // The module joined its stored AP by itself after boot, as in capture esp_at_1.txt.
-    const rig = espRig(iotda, { espJoinBusy: true, espStoredWifi: WIFI.ssid });
-    rigs.push(rig);
+    const rig = suite.rig({ espJoinBusy: true, espStoredWifi: WIFI.ssid });
     await new Promise<void>((resolve) => {
       const seen = () => {
-        const out = Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'out').map((t) => t.bytes)).toString('latin1');
+        const out = moduleOutput(rig);
         if (out.includes('WIFI GOT IP')) resolve();
         else setTimeout(seen, 5);
       };
@@ -43,7 +30,7 @@ describe('ESP8266: busy p... during AT+CWJAP (emulator + IoTDA emulator)', () =>
     const lines = sentLines(rig);
     assert.equal(lines.filter((l) => l.startsWith('AT+CWJAP=')).length, 1, lines.join('\n'));
     assert.deepEqual(lines.filter((l) => l === 'AT'), [], 'no resync AT');
-    const out = Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'out').map((t) => t.bytes)).toString('latin1');
+    const out = moduleOutput(rig);
     assert.match(out, /WIFI DISCONNECT\r\nbusy p\.\.\.\r\nWIFI CONNECTED\r\nbusy p\.\.\.\r\nWIFI GOT IP\r\n\r\nOK\r\n/);
     assert.deepEqual(rig.emulator.violations, []);
   });

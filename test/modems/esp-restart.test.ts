@@ -3,37 +3,20 @@
  * 115200 host receives as garbage, and `ready` may be lost. The driver treats the garbage as a
  * restart sign, so no session state survives a restart without `ready`.
  */
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IotdaEmulator } from '../../dist/sim/iotda';
-import { bringUp, espRig, sentLines, startIotda, type EspRig } from './esp-rig';
+import { bringUp, espSuite, moduleOutput, sentLines } from './esp-rig';
 import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
 
 const DEVICE = 'esp_restart_dev01';
 
-function output(rig: EspRig): string {
-  return Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'out').map((t) => t.bytes)).toString('latin1');
-}
-
 describe('ESP8266: a restart without ready (emulator + IoTDA emulator)', () => {
-  let iotda: IotdaEmulator;
-  let rigs: EspRig[] = [];
-
-  before(async () => {
-    iotda = await startIotda([DEVICE]);
-  });
-  after(async () => {
-    await iotda.close();
-  });
-  afterEach(async () => {
-    for (const r of rigs) await r.close();
-    rigs = [];
-  });
+  const suite = espSuite([DEVICE]);
 
   it('the ROM log garbage is noticed as a restart: the session is gone and a new bring-up configures everything again', { timeout: EVENT_DEADLINE_MS }, async () => {
-    const rig = espRig(iotda);
-    rigs.push(rig);
+    const iotda = suite.iotda();
+    const rig = suite.rig();
     const poweredOn = Date.now();
     await bringUp(rig, iotda, DEVICE);
     // The module runs a while before it resets: the channel takes ROM-log lines within 2 s of the
@@ -41,7 +24,7 @@ describe('ESP8266: a restart without ready (emulator + IoTDA emulator)', () => {
     await sleep(Math.max(0, poweredOn + 2100 - Date.now()));
     const session = rig.driver.session(0) as unknown as { isConnected: boolean };
     assert.equal(session.isConnected, true);
-    const outBefore = output(rig).length;
+    const outBefore = moduleOutput(rig).length;
     const offline = onceWithin(iotda, 'offline');
     const up = onceWithin(rig.emulator, 'up');
     const rebooted = onceWithin(rig.driver, 'reboot');
@@ -52,7 +35,7 @@ describe('ESP8266: a restart without ready (emulator + IoTDA emulator)', () => {
     await rig.driver.signal().catch(() => undefined);
     await rebooted;
     assert.equal(session.isConnected, false);
-    const after = output(rig).slice(outBefore);
+    const after = moduleOutput(rig).slice(outBefore);
     assert.ok(!after.includes('ready'), 'this restart printed no ready');
     assert.ok(after.startsWith('rl'), `ROM log garbage first: ${JSON.stringify(after.slice(0, 20))}`);
     // A new bring-up on the same port: echo off, Wi-Fi and the MQTT client configured again.

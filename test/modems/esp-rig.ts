@@ -9,6 +9,7 @@ import { createModemDriver, type GenericModemDriver } from '../../dist/modems/ge
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import type { ModemProfile } from '../../dist/modems/profile';
 import { once } from 'node:events';
+import { after, afterEach, before } from 'node:test';
 import { StreamTransport } from './stream-transport';
 import { EVENT_DEADLINE_MS } from './event-deadline';
 
@@ -84,3 +85,39 @@ export function sentLines(rig: EspRig): string[] {
   const text = Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'in').map((t) => t.bytes)).toString('latin1');
   return text.split('\r\n').filter((l) => l.startsWith('AT'));
 }
+
+/** What the module sent so far, as text. */
+export function moduleOutput(rig: EspRig): string {
+  return Buffer.concat(rig.emulator.transcript.filter((t) => t.dir === 'out').map((t) => t.bytes)).toString('latin1');
+}
+
+/**
+ * Hooks for a suite (call inside `describe`): one IoTDA emulator with these devices for the
+ * suite, and every rig made through `rig()` closed after its test.
+ */
+export function espSuite(deviceIds: string[]): { iotda: () => IotdaEmulator; rig: (...args: RigArgs) => EspRig; track: (rig: EspRig) => EspRig } {
+  let iotda: IotdaEmulator | undefined;
+  let rigs: EspRig[] = [];
+  before(async () => {
+    iotda = await startIotda(deviceIds);
+  });
+  after(async () => {
+    await iotda?.close();
+  });
+  afterEach(async () => {
+    for (const r of rigs) await r.close();
+    rigs = [];
+  });
+  const track = (rig: EspRig) => {
+    rigs.push(rig);
+    return rig;
+  };
+  return {
+    iotda: () => iotda!,
+    rig: (...args) => track(espRig(iotda!, ...args)),
+    track,
+  };
+}
+
+/** The arguments of espRig() after the IoTDA emulator. */
+export type RigArgs = Parameters<typeof espRig> extends [unknown, ...infer R] ? R : never;
