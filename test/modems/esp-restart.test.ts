@@ -48,4 +48,24 @@ describe('ESP8266: a restart without ready (emulator + IoTDA emulator)', () => {
     assert.equal(iotda.getDevice(DEVICE)?.online, true);
     await rig.driver.publish(`$oc/devices/${DEVICE}/sys/properties/report`, Buffer.from('{"services":[{"service_id":"s","properties":{"up":1}}]}'), 1);
   });
+
+  it('a restart the host saw nothing of is noticed by the echo that is back on', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const iotda = suite.iotda();
+    const rig = suite.rig();
+    await bringUp(rig, iotda, DEVICE);
+    const session = rig.driver.session(0) as unknown as { isConnected: boolean };
+    const outBefore = moduleOutput(rig).length;
+    const offline = onceWithin(iotda, 'offline');
+    const up = onceWithin(rig.emulator, 'up');
+    const rebooted = onceWithin(rig.driver, 'reboot');
+    rig.emulator.faults.rebootUnseen();
+    await offline;
+    await up;
+    assert.equal(moduleOutput(rig).length, outBefore, 'the module printed nothing');
+    await rig.driver.signal().catch(() => undefined);
+    await rebooted;
+    assert.equal(session.isConnected, false);
+    await bringUp(rig, iotda, DEVICE);
+    assert.equal(iotda.getDevice(DEVICE)?.online, true);
+  });
 });

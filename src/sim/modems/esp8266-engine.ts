@@ -208,12 +208,13 @@ export class Esp8266Engine {
    * 115200), then `ready` (unless `bootLosesReady`). Echo is on. `resetCause` 1 = power-on,
    * 2 = reset pin or software reset, as the ROM prints it.
    */
-  powerOn(bootDelayMs: number, resetCause: 1 | 2 = 1, loseReady = this.opts.bootLosesReady ?? false): void {
+  powerOn(bootDelayMs: number, resetCause: 1 | 2 = 1, loseReady = this.opts.bootLosesReady ?? false, loseRomLog = false): void {
     const gen = this.generation;
     this.booting = true;
     this.after(bootDelayMs, () => {
       if (gen !== this.generation) return;
-      this.send(romLogAt115200(resetCause));
+      if (loseRomLog) this.host.log?.('esp8266: ROM log lost');
+      else this.send(romLogAt115200(resetCause));
       this.after(ROM_LOG_MS, () => {
         if (gen !== this.generation) return;
         this.booting = false;

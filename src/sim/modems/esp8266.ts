@@ -30,6 +30,11 @@ export interface Esp8266Faults extends ModemFaults {
   dropLinkDuringPublish(): void;
   /** A reset whose `ready` is lost: only the ROM log garbage shows it. */
   rebootWithoutReady(): void;
+  /**
+   * A reset the host sees nothing of (ROM log and `ready` lost, e.g. a UART that drops bytes
+   * with framing errors): only the echo, back on, of the next command shows it.
+   */
+  rebootUnseen(): void;
 }
 
 /**
@@ -78,6 +83,10 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
         this.loseReadyOnce = true;
         this.reboot();
       },
+      rebootUnseen: () => {
+        this.loseAllOnce = true;
+        this.reboot();
+      },
     };
   }
 
@@ -87,13 +96,16 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
 
   protected powerOn(): void {
     // The ROM names the reset cause: 1 the first power-on, 2 every reset after it.
-    const loseReady = this.loseReadyOnce || this.espOptions.espBootLosesReady === true;
+    const loseReady = this.loseReadyOnce || this.loseAllOnce || this.espOptions.espBootLosesReady === true;
+    const loseRomLog = this.loseAllOnce;
     this.loseReadyOnce = false;
-    this.engine.powerOn(this.options.bootDelayMs, this.poweredBefore ? 2 : 1, loseReady);
+    this.loseAllOnce = false;
+    this.engine.powerOn(this.options.bootDelayMs, this.poweredBefore ? 2 : 1, loseReady, loseRomLog);
     this.poweredBefore = true;
   }
   private poweredBefore = false;
   private loseReadyOnce = false;
+  private loseAllOnce = false;
 
   protected resetState(): void {
     // The base calls this from close() and reboot(); the engine may not exist yet only in theory.
