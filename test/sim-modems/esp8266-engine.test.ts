@@ -322,6 +322,14 @@ describe('esp8266 engine: MQTT against a real broker', () => {
     });
   }
 
+  it('2.3.0.0 prints ALREADY SUBSCRIBE on the AT port (2.2.0.0 sends it to its log UART)', async () => {
+    engine.close();
+    start({ firmware: '2.3.0.0' });
+    await wifiAndMqtt();
+    await cmd('AT+MQTTSUB=0,"a/b",1', '\r\nOK\r\n');
+    await cmd('AT+MQTTSUB=0,"a/b",1', 'ALREADY SUBSCRIBE\r\n\r\nOK\r\n');
+  });
+
   it('a downlink whose packet is exactly 512 bytes arrives whole', async () => {
     await wifiAndMqtt();
     await cmd('AT+MQTTSUB=0,"big/t",0', '\r\nOK\r\n');
