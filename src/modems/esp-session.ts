@@ -49,7 +49,7 @@ function versionAtLeast(version: string, min: string): boolean {
 }
 
 /**
- * How this firmware takes credentials (docs/models/esp8266.md "Credentials"): 2.2.2.0 and later
+ * How this firmware takes credentials (docs/models/esp8266.md "Command sequence"): 2.2.2.0 and later
  * have AT+MQTTLONG* and the manual's MQTTUSERCFG limits (256/64/64); older 2.x has no LONG*
  * commands, takes up to 256 bytes per MQTTUSERCFG field, and AT+MQTTCLIENTID/USERNAME/PASSWORD.
  * An unknown version is taken as current.

@@ -1,6 +1,6 @@
 /**
  * ESP8266 firmware generations the emulator can pretend to be (docs/models/esp8266.md
- * "Firmware versions"). The generation decides which MQTT commands exist, how long a topic and
+ * "Supported firmware"). The generation decides which MQTT commands exist, how long a topic and
  * each MQTTUSERCFG field may be; `AT+GMR` names it.
  */
 
