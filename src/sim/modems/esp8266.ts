@@ -44,6 +44,10 @@ export interface Esp8266Faults extends ModemFaults {
 export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
   private readonly engine: Esp8266Engine;
   private readonly espOptions: Esp8266EmulatorOptions;
+  /** The ROM prints reset cause 1 at the first power-on, 2 at every reset after it. */
+  private poweredBefore = false;
+  /** What the host misses of the next boot's output (set by the reboot faults). */
+  private nextBootLost: 'nothing' | 'ready' | 'everything' = 'nothing';
 
   constructor(options: Esp8266EmulatorOptions) {
     super('esp8266', { ...options, model: 'esp8266' });
@@ -80,11 +84,11 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
       connectRefused: () => this.engine.faultConnectRefused(),
       dropLinkDuringPublish: () => this.engine.faultDropLinkDuringPublish(),
       rebootWithoutReady: () => {
-        this.loseReadyOnce = true;
+        this.nextBootLost = 'ready';
         this.reboot();
       },
       rebootUnseen: () => {
-        this.loseAllOnce = true;
+        this.nextBootLost = 'everything';
         this.reboot();
       },
     };
@@ -95,17 +99,12 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
   }
 
   protected powerOn(): void {
-    // The ROM names the reset cause: 1 the first power-on, 2 every reset after it.
-    const loseReady = this.loseReadyOnce || this.loseAllOnce || this.espOptions.espBootLosesReady === true;
-    const loseRomLog = this.loseAllOnce;
-    this.loseReadyOnce = false;
-    this.loseAllOnce = false;
-    this.engine.powerOn(this.options.bootDelayMs, this.poweredBefore ? 2 : 1, loseReady, loseRomLog);
+    const lost = this.nextBootLost;
+    this.nextBootLost = 'nothing';
+    const loseReady = lost !== 'nothing' || this.espOptions.espBootLosesReady === true;
+    this.engine.powerOn(this.options.bootDelayMs, this.poweredBefore ? 2 : 1, loseReady, lost === 'everything');
     this.poweredBefore = true;
   }
-  private poweredBefore = false;
-  private loseReadyOnce = false;
-  private loseAllOnce = false;
 
   protected resetState(): void {
     // The base calls this from close() and reboot(); the engine may not exist yet only in theory.
