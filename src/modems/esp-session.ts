@@ -248,9 +248,9 @@ export class EspSession extends EventEmitter implements MqttSession {
     } catch (err) {
       if (err instanceof ModemError && err.code === '+MQTTPUB:FAIL') {
         // The module takes any length after `>` and fails only then (docs/models/esp8266.md
-        // "Publish"): a packet over the stock buffer that failed on a live link was too big.
+        // "Publish"): a packet over the stock buffer that failed while the link stays up was too big.
         const packet = publishPacketBytes(topic, payload.length, qos);
-        if (this.connected && packet > ESP8266_STOCK_MQTT_BUFFER) {
+        if (packet > ESP8266_STOCK_MQTT_BUFFER && (await this.linkStillUp())) {
           throw new PayloadRejectedError(
             'publish',
             `the modem refused a ${payload.length}-byte message after taking it: the MQTT packet (${packet} bytes) is larger than its MQTT buffer (CONFIG_MQTT_BUFFER_SIZE, ${ESP8266_STOCK_MQTT_BUFFER} bytes on the stock ESP8266 firmware); set the profile's limits.mqttBufferBytes to the module's real buffer size or send less`,
@@ -258,6 +258,22 @@ export class EspSession extends EventEmitter implements MqttSession {
         }
         throw new ModemError(err.command, err.code, 'the modem could not send the message (MQTT disconnected or buffer full)', { cause: err });
       }
+      throw err;
+    }
+  }
+
+  /**
+   * Asks the module whether its MQTT link is up (`AT+MQTTCONN?` state 4 to 6), so a failure
+   * that came with a link loss is never taken for a refused message.
+   */
+  private async linkStillUp(): Promise<boolean> {
+    if (!this.connected) return false;
+    try {
+      const res = await this.cmds.run('mqttState', {}, { responsePrefixes: ['+MQTTCONN:'] });
+      const state = res.lines.map((l) => /^\+MQTTCONN:\d+,(\d+)/.exec(l)?.[1]).find((v) => v !== undefined);
+      return this.connected && state !== undefined && Number(state) >= 4;
+    } catch (err) {
+      if (isSkippable(err)) return false;
       throw err;
     }
   }

@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadProfile } from '../../dist/modems/load-profile';
-import { PayloadRejectedError } from '../../dist/modems/errors';
+import { ModemError, PayloadRejectedError } from '../../dist/modems/errors';
 import { bringUp, espSuite, moduleOutput, type EspRig, type RigArgs } from './esp-rig';
 import { EVENT_DEADLINE_MS, within } from './event-deadline';
 
@@ -88,6 +88,18 @@ describe('ESP8266 downlink pieces and publish limits (emulator + IoTDA emulator)
     // Nothing went out, and the link is still usable.
     assert.equal(iotda.getDevice(DEVICE)?.online, true);
     await rig.driver.publish(`$oc/devices/${DEVICE}/sys/properties/report`, Buffer.from('{"services":[{"service_id":"s","properties":{"v":1}}]}'), 0);
+  });
+
+  it('a big publish that fails because the link dropped stays a transient failure, not a refused message', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const profile = loadProfile({ extends: 'esp8266', name: 'esp32-like', limits: { mqttBufferBytes: 1024 } });
+    const rig = await connectedRig({ espMqttBufferBytes: 1024 }, profile);
+    rig.emulator.faults.dropLinkDuringPublish();
+    const payload = Buffer.from(JSON.stringify({ services: [{ service_id: 's', properties: { v: 'y'.repeat(600) } }] }));
+    await assert.rejects(rig.driver.publish(`$oc/devices/${DEVICE}/sys/properties/report`, payload, 0), (err: unknown) => {
+      assert.ok(err instanceof ModemError && !(err instanceof PayloadRejectedError), String(err));
+      assert.equal(err.code, '+MQTTPUB:FAIL');
+      return true;
+    });
   });
 
   it('2.2.0.0: subscribing again gets a bare OK (ALREADY SUBSCRIBE is on the log UART) and succeeds', { timeout: EVENT_DEADLINE_MS }, async () => {
