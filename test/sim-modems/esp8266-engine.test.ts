@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Aedes } from 'aedes';
 import { Esp8266Engine, type EspEngineOptions } from '../../dist/sim/modems/esp8266-engine';
 import { brokerPublish, startBroker, type TestBroker } from './scripted-host';
+import { resample, romLogText } from '../../dist/sim/modems/esp8266-boot-log';
 
 /** Collects modem output and reads it back in exact pieces. */
 class ScriptedHost {
@@ -142,6 +143,22 @@ describe('esp8266 engine: line discipline and boot', () => {
     await cmd('AT', '\r\nOK\r\n');
     await cmd('ATE1', '\r\nOK\r\n');
     await cmd('AT', 'AT\r\n\r\nOK\r\n');
+  });
+
+  it('the ROM log is the 74880-baud text as a 115200 receiver decodes it; an AT port on GPIO15/13 shows none', async () => {
+    engine.powerOn(0, 2);
+    const garbage = await host.skipPast('\r\nready\r\n');
+    assert.deepEqual(garbage, resample(Buffer.from(romLogText(2), 'latin1'), 74_880, 115_200));
+    assert.equal(garbage.subarray(0, 2).toString('latin1'), 'rl');
+    engine.close();
+    start({ atPins: 'tx15-rx13' });
+    engine.powerOn(0);
+    await host.read('\r\nready\r\n');
+  });
+
+  it('a UART receiver at the sender rate decodes the bytes exactly', () => {
+    const text = Buffer.from(romLogText(1), 'latin1');
+    assert.deepEqual(resample(text, 74_880, 74_880), text);
   });
 
   it('AT+RST answers OK, then garbage and ready, and forgets ATE0', async () => {

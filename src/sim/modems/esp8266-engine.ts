@@ -35,6 +35,12 @@ export interface EspEngineOptions {
   /** `ready` after a boot is lost (garbled with the ROM log, or missed by the host): default false. */
   bootLosesReady?: boolean;
   /**
+   * Pins of the AT port. `tx1-rx3` (default: WROOM-02-N factory parameters, ESP-01 boards, NonOS
+   * AT) shares GPIO1 with the boot ROM, so the host sees the ROM log; `tx15-rx13` (the WROOM-02
+   * and ESP8266_1MB factory parameters) does not.
+   */
+  atPins?: 'tx1-rx3' | 'tx15-rx13';
+  /**
    * While AT+CWJAP runs, the module also prints `busy p...` between its Wi-Fi URCs, as capture
    * esp_at_5.txt shows (default false).
    */
@@ -213,7 +219,7 @@ export class Esp8266Engine {
     this.booting = true;
     this.after(bootDelayMs, () => {
       if (gen !== this.generation) return;
-      if (loseRomLog) this.host.log?.('esp8266: ROM log lost');
+      if (loseRomLog || this.opts.atPins === 'tx15-rx13') this.host.log?.('esp8266: ROM log not on the AT port');
       else this.send(romLogAt115200(resetCause));
       this.after(ROM_LOG_MS, () => {
         if (gen !== this.generation) return;

@@ -13,6 +13,11 @@ export interface Esp8266EmulatorOptions extends ModemEmulatorOptions {
   espMqttBufferBytes?: number;
   /** `ready` is lost after a boot: only the ROM log garbage shows the restart (default false). */
   espBootLosesReady?: boolean;
+  /**
+   * Pins of the AT port: `tx1-rx3` (default) shares GPIO1 with the boot ROM log; `tx15-rx13`
+   * (the WROOM-02 factory parameters) shows no ROM log on the AT port.
+   */
+  espAtPins?: 'tx1-rx3' | 'tx15-rx13';
   /** `busy p...` lines while AT+CWJAP runs, as capture esp_at_5.txt shows (default false). */
   espJoinBusy?: boolean;
   /** A stored Wi-Fi configuration: the module joins this SSID by itself after `ready`. */
@@ -71,6 +76,7 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
         mqttBufferBytes: options.espMqttBufferBytes,
         bootLosesReady: options.espBootLosesReady,
         joinBusy: options.espJoinBusy,
+        atPins: options.espAtPins,
         storedWifi: options.espStoredWifi,
       },
     );
