@@ -645,6 +645,8 @@ export class AtChannel extends EventEmitter {
         if (this.continuation === open) this.abandonContinuation(open, 'time');
       }, maxMs),
     };
+    // Like the idle watchdog, this timer alone must not keep the process running.
+    open.timer.unref();
     this.continuation = open;
     if (open.bytes > open.maxBytes) this.abandonContinuation(open, 'bytes');
   }
