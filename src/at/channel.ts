@@ -648,6 +648,7 @@ export class AtChannel extends EventEmitter {
     // Like the idle watchdog, this timer alone must not keep the process running.
     open.timer.unref();
     this.continuation = open;
+    this.framer.keepBreaks = true;
     if (open.bytes > open.maxBytes) this.abandonContinuation(open, 'bytes');
   }
 
@@ -673,7 +674,10 @@ export class AtChannel extends EventEmitter {
 
   private endContinuation(open: OpenContinuation): void {
     clearTimeout(open.timer);
-    if (this.continuation === open) this.continuation = undefined;
+    if (this.continuation === open) {
+      this.continuation = undefined;
+      this.framer.keepBreaks = false;
+    }
   }
 
   private abandonContinuation(open: OpenContinuation, reason: ContinuationAbandonReason): void {
