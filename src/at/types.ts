@@ -104,7 +104,8 @@ export interface UrcHandler {
    * the text, with the line break bytes before it exactly as received, and routes nothing else:
    * no final, echo, boot banner, prompt, raw read or other URC handler sees those lines. When it
    * says false, `onLine(fullText, match)` is called (match: `line` run on the full text; a full
-   * text that `line` does not match goes to 'unsolicited' instead).
+   * text that `line` does not match goes to 'unsolicited' instead). The full text holds the line
+   * breaks, which `.` does not match: write the payload group as `[\s\S]*` or use the `s` flag.
    */
   continues?(textSoFar: string): boolean;
   /** Cap on the continued text in UTF-8 bytes (default 8192). */
