@@ -55,8 +55,9 @@ export interface AtCommandOptions {
    * Re-send after a refusal this many times, with backoff (default 0: fail with ModemBusyError).
    * A refusal is `busy p...` / `busy s...` as the first answer to an attempt. A `busy` after
    * other output for the command (`WIFI DISCONNECT` during AT+CWJAP) is progress: the channel
-   * keeps waiting for the final under the command's own timeout and never re-sends. A final
-   * that arrives during the backoff completes the command (docs/at-channel.md, busy).
+   * keeps waiting for the final under the command's own timeout and never re-sends. Any line
+   * arriving during the backoff (a final completes the command) cancels the re-send: busy was
+   * not the only answer (docs/at-channel.md, busy).
    */
   busyRetries?: number;
 }
