@@ -89,6 +89,8 @@ class QueuedCommand {
   timer: NodeJS.Timeout | undefined = undefined;
   /** When this attempt times out (ms since epoch); undefined once it has an outcome. */
   deadline: number | undefined = undefined;
+  /** When this attempt was written (ms since epoch). */
+  sentAt = 0;
   /** Literal start of the awaited URC pattern, computed once rather than per received line. */
   readonly awaitPrefix: string;
   // The options read for every line received while the command waits, copied out of the
@@ -402,7 +404,8 @@ export class AtChannel extends EventEmitter {
     cmd.lines = NO_LINES;
     this.lastSent = cmd.line;
     this.trace('>>', cmd.shown);
-    cmd.deadline = Date.now() + cmd.timeoutMs;
+    cmd.sentAt = Date.now();
+    cmd.deadline = cmd.sentAt + cmd.timeoutMs;
     this.armWatchdog(cmd.deadline);
     this.write(this.encode(cmd), cmd);
   }
@@ -526,6 +529,7 @@ export class AtChannel extends EventEmitter {
         this.onBusy(cur, t);
         return;
       }
+      if (cur.phase === 'backoff') this.resumeAfterBusy(cur);
       cur.heard = true;
       const prefixes = cur.responsePrefixes;
       if (prefixes !== undefined) {
@@ -645,7 +649,10 @@ export class AtChannel extends EventEmitter {
         if (this.continuation === open) this.abandonContinuation(open, 'time');
       }, maxMs),
     };
+    // Like the idle watchdog, this timer alone must not keep the process running.
+    open.timer.unref();
     this.continuation = open;
+    this.framer.keepBreaks = true;
     if (open.bytes > open.maxBytes) this.abandonContinuation(open, 'bytes');
   }
 
@@ -671,7 +678,10 @@ export class AtChannel extends EventEmitter {
 
   private endContinuation(open: OpenContinuation): void {
     clearTimeout(open.timer);
-    if (this.continuation === open) this.continuation = undefined;
+    if (this.continuation === open) {
+      this.continuation = undefined;
+      this.framer.keepBreaks = false;
+    }
   }
 
   private abandonContinuation(open: OpenContinuation, reason: ContinuationAbandonReason): void {
@@ -811,6 +821,20 @@ export class AtChannel extends EventEmitter {
       if (this.current !== cmd || this.closed) return;
       this.send(cmd);
     }, delay);
+  }
+
+  /**
+   * Output for a command during its busy backoff: the busy was not its only answer, so the
+   * module took it after all. The planned re-send is dropped and the command waits for its
+   * final under the deadline of the attempt it is on.
+   */
+  private resumeAfterBusy(cmd: ActiveCommand): void {
+    if (cmd.timer !== undefined) clearTimeout(cmd.timer);
+    cmd.timer = undefined;
+    cmd.phase = 'waiting';
+    cmd.deadline = cmd.sentAt + cmd.timeoutMs;
+    this.armWatchdog(cmd.deadline);
+    this.traceNote(`output after busy: ${cmd.shown} is under way, not re-sent`);
   }
 
   /** A line of a boot ROM log: one restart per burst of them. */

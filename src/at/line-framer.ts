@@ -18,10 +18,10 @@ import type { RawClaim } from './types';
 
 export interface LineFramerSink {
   /**
-   * A complete line, without its line break. `breakBefore` is the run of CR and LF bytes
-   * received between the previous line (or prompt, or raw payload) and this one, exactly as
-   * received (`\r\n`, `\n\r`, `\r\n\r\n`...): a URC whose quoted payload runs over line
-   * breaks (docs/at-channel.md, continuation) puts them back between its lines.
+   * A complete line, without its line break. While `keepBreaks` is set, `breakBefore` is the
+   * run of CR and LF bytes received between the previous line and this one, exactly as received
+   * (`\r\n`, `\n\r`, `\r\n\r\n`...): a URC whose quoted payload runs over line breaks
+   * (docs/at-channel.md, continuation) puts them back between its lines. Otherwise it is ''.
    */
   onLine(line: string, breakBefore: string): void;
   wantsPrompt(): boolean;
@@ -106,7 +106,12 @@ export class LineFramer {
   private claimedHeaderBytes = 0;
   /** After a raw payload: drop bytes up to the next line break. */
   private dropRest = false;
-  /** CR and LF bytes seen since the last line, prompt or raw payload (at most maxLineBytes kept). */
+  /**
+   * Set by the sink while it needs the break bytes between lines (an open continuation); only
+   * then are they collected, so ordinary lines cost nothing more.
+   */
+  keepBreaks = false;
+  /** With keepBreaks: CR and LF bytes seen since the last line, prompt or raw payload (at most maxLineBytes kept). */
   private breakRun = '';
   /** A prompt `>` ended a chunk; its optional space may open the next one. */
   private skipPromptSpace = false;
@@ -210,7 +215,7 @@ export class LineFramer {
 
       const c = text.charCodeAt(pos);
       if (c === CR || c === LF) {
-        if (this.breakRun.length < this.maxLineBytes) this.breakRun += c === CR ? '\r' : '\n';
+        if (this.keepBreaks && this.breakRun.length < this.maxLineBytes) this.breakRun += c === CR ? '\r' : '\n';
         pos++;
         continue;
       }
@@ -273,8 +278,9 @@ export class LineFramer {
         return;
       }
       this.sink.onLine(this.decode(pos, brk), this.takeBreakRun());
-      // The break itself is counted into the next line's breakBefore by the loop's CR/LF branch.
-      pos = brk;
+      // When break bytes are kept, the loop's CR/LF branch collects this break too; otherwise
+      // it is skipped here (read after onLine: the line may have just opened a continuation).
+      pos = this.keepBreaks ? brk : brk + 1;
     }
   }
 

@@ -55,8 +55,9 @@ export interface AtCommandOptions {
    * Re-send after a refusal this many times, with backoff (default 0: fail with ModemBusyError).
    * A refusal is `busy p...` / `busy s...` as the first answer to an attempt. A `busy` after
    * other output for the command (`WIFI DISCONNECT` during AT+CWJAP) is progress: the channel
-   * keeps waiting for the final under the command's own timeout and never re-sends. A final
-   * that arrives during the backoff completes the command (docs/at-channel.md, busy).
+   * keeps waiting for the final under the command's own timeout and never re-sends. Any line
+   * arriving during the backoff (a final completes the command) cancels the re-send: busy was
+   * not the only answer (docs/at-channel.md, busy).
    */
   busyRetries?: number;
 }
@@ -104,7 +105,8 @@ export interface UrcHandler {
    * the text, with the line break bytes before it exactly as received, and routes nothing else:
    * no final, echo, boot banner, prompt, raw read or other URC handler sees those lines. When it
    * says false, `onLine(fullText, match)` is called (match: `line` run on the full text; a full
-   * text that `line` does not match goes to 'unsolicited' instead).
+   * text that `line` does not match goes to 'unsolicited' instead). The full text holds the line
+   * breaks, which `.` does not match: write the payload group as `[\s\S]*` or use the `s` flag.
    */
   continues?(textSoFar: string): boolean;
   /** Cap on the continued text in UTF-8 bytes (default 8192). */

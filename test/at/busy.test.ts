@@ -3,7 +3,8 @@
  * module prints WIFI DISCONNECT, `busy p...`, WIFI CONNECTED, `busy p...`, WIFI GOT IP and only
  * then OK. A busy after other output for the command is progress: the command is never re-sent
  * and its real OK completes it. Only a busy as the first answer is a refusal (retried with
- * backoff); a final during that backoff still completes the command.
+ * backoff); a final or other output for it during that backoff means the module took it after
+ * all: no re-send.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,6 +95,37 @@ describe('AtChannel busy', () => {
       assert.equal((await p).value?.final, 'OK');
       await sleep(120);
       assert.equal(f.modem.unread().length, 0, 'the join was not sent again');
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('busy first, then output for the command during the backoff: not re-sent, its OK completes it', async () => {
+    const f = await openChannel({ dialect: espDialect, busyBackoffMs: 40 });
+    try {
+      const p = settle(f.channel.command({ template: JOIN, busyRetries: 2, timeoutMs: 5000 }));
+      await f.modem.nextCommand();
+      await f.modem.send('busy p...\r\nWIFI DISCONNECT\r\n');
+      // Past the backoff: a re-send would have been written by now.
+      await sleep(80);
+      assert.equal(f.modem.unread().length, 0, 'the join was not sent again');
+      await f.modem.send('WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n');
+      assert.equal((await p).value?.final, 'OK');
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('a command resumed after busy keeps the deadline of its attempt', async () => {
+    const f = await openChannel({ dialect: espDialect, busyBackoffMs: 40, resyncQuietMs: 5 });
+    try {
+      const started = Date.now();
+      const p = settle(f.channel.command({ template: JOIN, busyRetries: 2, timeoutMs: 120 }));
+      await f.modem.nextCommand();
+      await f.modem.send('busy p...\r\nWIFI DISCONNECT\r\n');
+      const { error } = await p;
+      assert.equal((error as Error)?.name, 'AtTimeoutError');
+      assert.ok(Date.now() - started < 220, 'timed out on the attempt\'s deadline');
     } finally {
       await f.close();
     }

@@ -157,6 +157,23 @@ describe('AtChannel continuation (URC payload over line breaks)', () => {
     });
   }
 
+  for (const mode of CHUNK_MODES) {
+    it(`a result URC inside a payload does not complete a two-phase command [${mode}]`, async () => {
+      const f = await openChannel();
+      try {
+        const rec = addQmtrecv(f);
+        const p = settle(f.channel.command({ template: 'AT+QMTPUB=0,7,1,0,"up","x"', awaitUrc: { pattern: /^\+QMTPUB: 0,7,(\d)/, timeoutMs: 3000 } }));
+        await f.modem.nextCommand();
+        await f.modem.send('\r\nOK\r\n\r\n+QMTRECV: 0,3,"t","a\r\n+QMTPUB: 0,7,2\r\nb"\r\n\r\n+QMTPUB: 0,7,0\r\n', mode);
+        const { value } = await p;
+        assert.equal(value?.urc, '+QMTPUB: 0,7,0');
+        assert.deepEqual(rec.payloads, ['a\r\n+QMTPUB: 0,7,2\r\nb']);
+      } finally {
+        await f.close();
+      }
+    });
+  }
+
   it('the time cap abandons it; the next OK completes the command in flight', async () => {
     const f = await openChannel();
     try {
