@@ -1,5 +1,5 @@
 /**
- * Quectel EC20 (LTE Cat 4) with the QMT* MQTT stack. PROTOCOLS.md §2.1.
+ * Quectel EC20 (LTE Cat 4) with the QMT* MQTT stack: docs/models/ec20.md.
  * Publishes with form B (length, no Ctrl-Z), so every byte value is carried.
  */
 import type { ModemProfile } from '../profile';

@@ -1,5 +1,5 @@
 /**
- * The Quectel QMT* MQTT command set, modem side (PROTOCOLS §2.1, BC26 differences §2.2).
+ * The Quectel QMT* MQTT command set, modem side (docs/models/ec20.md, BC26 differences in docs/models/bc26.md).
  * Two-phase like the firmware: the command answers `OK` at once (or `ERROR` in the wrong state),
  * the outcome is a result URC a little later. Each client index 0-5 owns a real MQTT.js
  * connection (BrokerLink) to the broker named in AT+QMTOPEN, mapped through resolveBroker.
