@@ -1,6 +1,6 @@
 /**
  * Cellular attach for Quectel modules: SIM ready, signal, registration (stat 1 or 5), then
- * the data path: QICSGP + QIACT (EC20 family, QIACT only when inactive, P7) or the PDN that
+ * the data path: QICSGP + QIACT (EC20 family, QIACT only when inactive, docs/at-pitfalls.md P7; docs/models/ec20.md) or the PDN that
  * comes with the NB-IoT attach (BC26 family, wait for +CGATT: 1 or +IP).
  */
 import type { AttachOptions } from './driver';

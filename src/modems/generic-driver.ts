@@ -218,7 +218,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   }
 
   private async initOnce(): Promise<ModemIdentity> {
-    // After a boot banner ESP-AT answers `busy p...` for a moment (P8): let it settle.
+    // After a boot banner ESP-AT answers `busy p...` for a moment (docs/at-pitfalls.md P8): let it settle.
     const settle = (this.profile.settleAfterBootMs ?? 0) - (Date.now() - this.bootAt);
     if (this.bootAt && settle > 0) await new Promise((r) => setTimeout(r, settle));
     await this.cmds.run('echoOff');

@@ -117,6 +117,7 @@ function checkSteps(field: string, steps: unknown, commands: Record<string, stri
     if (!isPlainObject(s) || typeof s.command !== 'string') fail(`${field}[${i}]`, 'must be {"command": "<template name>"}');
     if (!(s.command in commands)) fail(`${field}[${i}].command`, `names "${s.command}", which is not in "commands"`);
     if (s.fallback !== undefined && !(s.fallback in commands)) fail(`${field}[${i}].fallback`, `names "${s.fallback}", which is not in "commands"`);
+    if (s.enables !== undefined && s.enables !== 'recvLength') fail(`${field}[${i}].enables`, 'must be "recvLength"');
   });
 }
 

@@ -41,8 +41,8 @@ export function attachQuectelDownlinks(cmds: ProfileCommands, sink: QuectelDownl
   const removers: (() => void)[] = [];
 
   const withLength = cmds.pattern('recvWithLength');
-  // The whole text of a URC, continued over line breaks: `.` of the profile's pattern would stop at one.
-  const recvText = new RegExp(cmds.pattern('recvLine').source.replace(/\(\.\*\)\$$/, '([\\s\\S]*)$'));
+  // The whole text of a URC continued over line breaks: `.` must match them too (dotAll).
+  const recvText = new RegExp(cmds.pattern('recvLine').source, 's');
   removers.push(
     channel.addUrc({
       name: 'qmtrecv',

@@ -1,5 +1,5 @@
 /**
- * One Quectel QMT* client index. The QMT* commands are two-phase (P1): `OK` only means
+ * One Quectel QMT* client index. The QMT* commands are two-phase (docs/at-pitfalls.md P1): `OK` only means
  * "accepted", so every method waits for its result URC, matched by client index and
  * message id, and checks result and return code.
  */
@@ -27,7 +27,7 @@ function checkInt(what: string, v: number, min: number, max: number): void {
 }
 
 export class QuectelSession extends EventEmitter implements MqttSession {
-  /** True between a successful QMTOPEN and a close/QMTSTAT; a QMTSTAT outside it is stale (P7). */
+  /** True between a successful QMTOPEN and a close/QMTSTAT; a QMTSTAT outside it is stale (docs/at-pitfalls.md P7). */
   private opened = false;
   private connected = false;
   /** A QMTCONN is waiting for its result URC. */
@@ -81,7 +81,7 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     if (tls && !this.profile.commands.cfgSsl) {
       throw new ModemError('open', '', `${this.profile.name} has no MQTT over TLS; use port 1883 without TLS`);
     }
-    // A client left open by an earlier run answers QMTOPEN with 2 (identifier occupied): close it first (P7).
+    // A client left open by an earlier run answers QMTOPEN with 2 (identifier occupied): close it first (docs/at-pitfalls.md P7).
     await this.closeStale();
     const view = { idx, cid: opts.pdpCid ?? 1, keepalive, clean, pktSeconds: 5, retries: 3 };
     let recvLength = false;
@@ -243,7 +243,7 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     }
     // 3 (CONNECT failed) and 4 (no CONNACK) end a connect attempt, whose +QMTCONN result reports
     // it. While a connect waits for that result, or once connected, they are the late close of
-    // an earlier refused attempt (PROTOCOLS P7: stale +QMTSTAT after QMTCLOSE), not a link loss.
+    // an earlier refused attempt (docs/at-pitfalls.md P7: stale +QMTSTAT after QMTCLOSE), not a link loss.
     // Taking one for real marked a healthy session closed, and its next real drop was ignored.
     if ((code === 3 || code === 4) && (this.connecting || this.connected)) {
       this.cmds.note(`ignoring +QMTSTAT: ${this.clientIndex},${code} from an earlier connect attempt`);

@@ -1,5 +1,5 @@
 /**
- * Quectel EC20 (LTE Cat 4) with the QMT* MQTT stack. PROTOCOLS.md §2.1.
+ * Quectel EC20 (LTE Cat 4) with the QMT* MQTT stack: docs/models/ec20.md.
  * Publishes with form B (length, no Ctrl-Z), so every byte value is carried.
  */
 import type { ModemProfile } from '../profile';
@@ -92,6 +92,11 @@ export const Ec20Profile: ModemProfile = {
   },
   timeouts: {
     default: 5000,
+    // The first command of init: a module that is up answers at once; one that boots (its
+    // RDY on another port, or lost) is then waited for with AT probes (docs/models/ec20.md, "Boot").
+    echoOff: 1000,
+    // Power-on to RDY takes up to ~30 s (capture quectel_2.txt).
+    boot: 35_000,
     cpin: 5000,
     csq: 1000,
     pdpActivate: 150_000,

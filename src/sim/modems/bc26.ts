@@ -1,6 +1,6 @@
 /**
  * Quectel BC26 (NB-IoT, MediaTek MT2625) emulator: the shared Quectel dialect with the BC26
- * differences of PROTOCOLS §2.2 — PDN up at attach (no QIACT; QCGDEFCONT, +IP URC), MQTT 3.1 by
+ * differences of docs/models/bc26.md — PDN up at attach (no QIACT; QCGDEFCONT, +IP URC), MQTT 3.1 by
  * default, inline publish, 1024-byte data mode, +QMTRECV without length, the BROM boot banner with
  * LF-CR line ends, AT+QRST=1, and power saving (QSCLK/CPSMS/CEDRXS) that loses downlinks.
  */
@@ -85,7 +85,7 @@ export class Bc26Emulator extends QuectelEmulator {
         run: (a) => (intArg(a, 0) === 1 ? { kind: 'final', final: 'OK', then: () => this.rebootAfter(this.urcLatency()) } : error()),
       },
     });
-    // The power-down URC is unconfirmed on BC26 (PROTOCOLS §2.2): the emulator goes silent.
+    // The power-down URC is undocumented for the BC26 (docs/models/bc26.md, "Boot"): the emulator goes silent.
     c.set('+QPOWD', {
       set: {
         shape: { types: ['i'] },

@@ -1,7 +1,7 @@
 /**
  * Quectel EC20 (LTE Cat 4) emulator: the shared Quectel dialect plus the EC20's PDP commands
  * (QICSGP/QIACT/QIDEACT), the URC port setting, TLS through QSSLCFG / QMTCFG "ssl", and its
- * power sequences (PROTOCOLS §2.1 "Boot and power").
+ * power sequences (docs/models/ec20.md, "Boot").
  */
 import { intArg, strArg } from './quectel-args';
 import { cme, error, ok, QuectelEmulator, type Answer } from './quectel-emulator';
@@ -113,7 +113,7 @@ export class Ec20Emulator extends QuectelEmulator {
           const cid = intArg(a, 0)!;
           if (cid < 1 || cid > 16) return error();
           const ctx = this.contexts.get(cid) ?? { type: 1, apn: '', user: '', pass: '', auth: 0, active: false };
-          // The real firmware answers a plain ERROR when the context is already active (P7).
+          // The real firmware answers a plain ERROR when the context is already active (capture quectel_1.txt; docs/models/ec20.md, "PDP context").
           if (ctx.active || !this.networkReady) return error();
           ctx.active = true;
           this.contexts.set(cid, ctx);

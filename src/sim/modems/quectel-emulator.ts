@@ -4,7 +4,8 @@
  * QMT* MQTT commands live in quectel-mqtt.ts; model differences are QuectelTraits plus the
  * boot/reboot hooks and extra commands of ec20.ts / bc26.ts.
  *
- * Follows the vendor manuals as summarised in PROTOCOLS.md §2.0-2.2, not any driver.
+ * Follows the vendor manuals and captures named in docs/models/ec20.md and docs/models/bc26.md,
+ * not any driver.
  */
 import { CommandReader, type DataRequest, type DataResult } from './command-reader';
 import { ModemEmulatorBase } from './emulator-base';
