@@ -73,6 +73,8 @@ export interface ModemFaults {
   noise(bytes: Buffer): void;
   /** The stream ends (unplug). */
   closePort(): void;
+  /** The modem hangs: ignores every byte and sends nothing until `mute(false)` (state kept). */
+  mute(on?: boolean): void;
 }
 
 export interface ModemEmulator<F extends ModemFaults = ModemFaults> extends EventEmitter {
