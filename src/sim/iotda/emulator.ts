@@ -2,24 +2,25 @@
  * The local Huawei IoTDA emulator: a real aedes broker with the platform's device rules and
  * an application side (registry, downlinks, synchronous commands and property requests).
  *
- * Behaviour follows PROTOCOLS.md Part 1. Where Huawei's behaviour is UNCONFIRMED the emulator
- * picks one outcome and says so here:
+ * Behaviour follows docs/iotda.md; its §1.9 lists what the emulator does where the platform's
+ * behaviour is UNCONFIRMED. In short:
  * - unknown device, username ≠ device id, sign-type-1 clock skew → CONNACK 0x04;
  *   frozen device → 0x05; CONNECT with a will → 0x05 (will is "not supported").
  * - sign type 1 tolerance ±1 h (configurable); sign type 0 accepts any 10-digit timestamp, hour 24 too.
- * - QoS 2 subscriptions are granted QoS 1; subscriptions outside the device's own
- *   `$oc/devices/{id}/` namespace, or beyond 50 per connection, get SUBACK 0x80.
- * - a PUBLISH outside the namespace or with the retain flag is acknowledged, then dropped and logged.
- * - a PUBLISH over 1 MB closes the connection.
+ * - topics: own `$oc` system topics, declared `$oc/.../user/` topics and free topics not starting
+ *   with `$` (the default device policy) are allowed (topic-policy.ts); any other SUBSCRIBE, or one
+ *   beyond 50 per connection, gets SUBACK 0x80; QoS 2 subscriptions are granted QoS 1.
+ * - a PUBLISH the policy refuses, or with the retain flag, is acknowledged, then dropped and logged.
+ * - a PUBLISH at QoS 2 or over 1 MB closes the connection (logged, event 'publish-refused').
  * - sessions are always treated as clean; request ids are v4 UUIDs; commands and property
  *   requests time out after 20 s (configurable) and late replies are logged and dropped.
  * - messages to an offline device are cached (20 per device) and delivered on its next connect.
  * - uplinks beyond 50 messages or 1 MB per second and connection are logged and dropped
  *   (the platform's reaction is UNCONFIRMED); configurable, 0 turns the limit off.
  * - the device shows offline at once after a drop (the real console lags about a minute).
- * - a device PUBLISH at QoS 2 is handled by aedes as QoS 2 (the platform's answer is UNCONFIRMED).
+ * - downlinks to this directly connected device carry no `object_device_id`.
  * - unacknowledged QoS 1 downlinks are resent as the platform documents (downlink-resender.ts).
- * Not emulated: OTA downloads, MQTT 5, persistent sessions.
+ * Not emulated: downlinks to gateway sub-devices, OTA downloads, MQTT 5, persistent sessions.
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -35,6 +36,7 @@ import { topicMatchesFilter } from './topic-filter';
 import { generateTestCertificates } from './test-certificates';
 import { DownlinkResender, PLATFORM_RESEND_TIMING, type ResendTiming } from './downlink-resender';
 import { encodePublish } from './publish-packet';
+import { checkPublish, checkSubscribe, type TopicPolicyContext } from './topic-policy';
 
 export interface IotdaEmulatorOptions {
   host?: string;
@@ -136,7 +138,6 @@ export class IotdaEmulator extends EventEmitter {
   private readonly cachedMessages = new Map<string, Buffer[]>();
   private readonly resender: DownlinkResender<Client>;
   private readonly messageCacheMs: number;
-  private shadowVersion = 0;
 
   constructor(private readonly opts: IotdaEmulatorOptions = {}) {
     super();
@@ -324,14 +325,20 @@ export class IotdaEmulator extends EventEmitter {
       this.log(`${deviceId}: PUBLISH of ${size} bytes exceeds 1 MB, closing`);
       return cb(new Error('publish too large'));
     }
-    const namespace = this.namespaceOfClient.get(client);
-    const own = namespace !== undefined && packet.topic.startsWith(namespace);
+    if (packet.qos === 2) {
+      // QoS 2 is not supported; MQTT 3.1.1 has no negative PUBACK, so the refusal is a close.
+      this.log(`${deviceId}: PUBLISH to ${packet.topic} at QoS 2 refused (QoS 0 and 1 only), closing`);
+      this.emitEvent('publish-refused', deviceId, { topic: packet.topic, reason: 'QoS 2 is not supported' });
+      return cb(new Error('QoS 2 is not supported'));
+    }
+    const policy = this.policyOf(client);
+    const verdict = policy ? checkPublish(packet.topic, policy) : { allowed: false as const, reason: 'not connected' };
     const overLimit = this.overUplinkLimit(client, size);
-    if (!own || packet.retain || overLimit) {
-      const reason = packet.retain ? 'retain is not supported' : !own ? 'topic outside the device namespace' : 'uplink rate limit exceeded';
+    if (!verdict.allowed || packet.retain || overLimit) {
+      const reason = packet.retain ? 'retain is not supported' : !verdict.allowed ? verdict.reason : 'uplink rate limit exceeded';
       const window = this.uplinkWindow.get(client);
       // A flood would otherwise log every message; rate drops are reported once per window.
-      const quiet = own && !packet.retain && window !== undefined && window.warned;
+      const quiet = verdict.allowed && !packet.retain && window !== undefined && window.warned;
       if (window && reason === 'uplink rate limit exceeded') window.warned = true;
       if (!quiet) {
         this.log(`${deviceId}: PUBLISH to ${packet.topic} acknowledged and dropped (${reason})`);
@@ -365,16 +372,25 @@ export class IotdaEmulator extends EventEmitter {
     const deviceId = this.deviceOfClient.get(client);
     const subs = this.subscriptions.get(client) ?? new Map<string, number>();
     this.subscriptions.set(client, subs);
-    const namespace = this.namespaceOfClient.get(client);
-    const own = namespace !== undefined && sub.topic.startsWith(namespace);
-    if (!own || (!subs.has(sub.topic) && subs.size >= MAX_SUBSCRIPTIONS)) {
-      this.log(`${deviceId}: SUBSCRIBE ${sub.topic} refused (0x80)`);
-      this.emitEvent('subscribe-refused', deviceId, { topic: sub.topic });
+    const policy = this.policyOf(client);
+    const verdict = policy ? checkSubscribe(sub.topic, policy) : { allowed: false as const, reason: 'not connected' };
+    const full = !subs.has(sub.topic) && subs.size >= MAX_SUBSCRIPTIONS;
+    if (!verdict.allowed || full) {
+      const reason = !verdict.allowed ? verdict.reason : `more than ${MAX_SUBSCRIPTIONS} subscriptions`;
+      this.log(`${deviceId}: SUBSCRIBE ${sub.topic} refused (0x80): ${reason}`);
+      this.emitEvent('subscribe-refused', deviceId, { topic: sub.topic, reason });
       return cb(null, null);
     }
     const qos = Math.min(sub.qos, 1) as 0 | 1;
     subs.set(sub.topic, qos);
     cb(null, { ...sub, qos });
+  }
+
+  private policyOf(client: Client): TopicPolicyContext | undefined {
+    const deviceId = this.deviceOfClient.get(client);
+    const namespace = this.namespaceOfClient.get(client);
+    if (deviceId === undefined || namespace === undefined) return undefined;
+    return { namespace, customTopics: this.registry.customTopicsOf(deviceId) };
   }
 
   private onClientRegistered(client: Client): void {
@@ -517,6 +533,11 @@ export class IotdaEmulator extends EventEmitter {
         this.emitEvent('custom-up', deviceId, { topic: packet.topic, payload: body ?? text });
         return;
       default:
+        if (!packet.topic.startsWith('$')) {
+          // A free custom topic: routed to its subscribers by MQTT rules, nothing for the platform to parse.
+          this.emitEvent('custom-up', deviceId, { topic: packet.topic, payload: body ?? text });
+          return;
+        }
         this.log(`${deviceId}: PUBLISH to unknown system topic ${packet.topic} ignored`);
     }
   }
@@ -543,11 +564,12 @@ export class IotdaEmulator extends EventEmitter {
       .filter(([sid]) => !wanted || sid === wanted)
       .map(([sid, st]) => ({
         service_id: sid,
-        desired: { properties: {}, event_time: st.event_time },
-        reported: { properties: st.properties, event_time: st.event_time },
-        version: ++this.shadowVersion,
+        // Nothing sets a desired state in the emulator, so it stays empty and has no time.
+        desired: { properties: {} },
+        reported: { properties: st.properties, event_time: shadowTime(st.event_time) },
+        version: st.version,
       }));
-    this.send(deviceId, IotdaTopics.shadowGetResponse(deviceId, requestId), 'shadow-response', { object_device_id: deviceId, shadow });
+    this.send(deviceId, IotdaTopics.shadowGetResponse(deviceId, requestId), 'shadow-response', { shadow });
   }
 
   private onEventUp(deviceId: string, body: Record<string, unknown>, recvTime: number): void {
@@ -656,7 +678,7 @@ export class IotdaEmulator extends EventEmitter {
   sendMessage(deviceId: string, content: unknown, opts: { raw?: boolean; name?: string } = {}): { id: string; delivered: boolean } {
     this.mustKnow(deviceId);
     const id = randomUUID();
-    const body = opts.raw ? content : { object_device_id: deviceId, name: opts.name ?? null, id, content };
+    const body = opts.raw ? content : { name: opts.name ?? null, id, content };
     const delivered = this.send(deviceId, IotdaTopics.messagesDown(deviceId), 'message', body);
     if (!delivered) {
       const queue = this.cachedMessages.get(deviceId) ?? [];
@@ -669,7 +691,7 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   sendCommand(deviceId: string, command: CommandRequestBody, opts: { timeoutMs?: number } = {}): Promise<RequestResult> {
-    const body = { object_device_id: deviceId, ...command, paras: command.paras ?? {} };
+    const body = { ...command, paras: command.paras ?? {} };
     return this.request(deviceId, 'command-response', (r) => IotdaTopics.command(deviceId, r), body, opts.timeoutMs);
   }
 
@@ -678,19 +700,19 @@ export class IotdaEmulator extends EventEmitter {
     services: { service_id: string; properties: Record<string, unknown> }[],
     opts: { timeoutMs?: number } = {},
   ): Promise<RequestResult> {
-    const body = { object_device_id: deviceId, services };
+    const body = { services };
     return this.request(deviceId, 'property-set-response', (r) => IotdaTopics.propertiesSet(deviceId, r), body, opts.timeoutMs);
   }
 
   getProperties(deviceId: string, serviceId?: string, opts: { timeoutMs?: number } = {}): Promise<RequestResult> {
-    const body: Record<string, unknown> = { object_device_id: deviceId };
+    const body: Record<string, unknown> = {};
     if (serviceId) body.service_id = serviceId;
     return this.request(deviceId, 'property-get-response', (r) => IotdaTopics.propertiesGet(deviceId, r), body, opts.timeoutMs);
   }
 
   /** T14 event envelope (OTA etc.). */
   sendEvent(deviceId: string, services: Record<string, unknown>[]): boolean {
-    return this.send(deviceId, IotdaTopics.eventsDown(deviceId), 'event', { object_device_id: deviceId, services });
+    return this.send(deviceId, IotdaTopics.eventsDown(deviceId), 'event', { services });
   }
 
   /** Closes listeners, live connections, the broker and pending requests (resolved as timeouts). */
@@ -723,4 +745,11 @@ function nextPacketId(client: Client): number {
 /** As aedes' own writer decides (lib/write.js): at 'connackSent' a client is still `connecting`. */
 function isWritable(client: Client): boolean {
   return !client.closed && (client.connecting || client.connected);
+}
+
+/** Shadow times are `yyyyMMdd'T'HHmmss'Z'` (docs/iotda.md §1.6); reports may carry the long form. */
+function shadowTime(stored: string): string {
+  if (/^\d{8}T\d{6}Z$/.test(stored)) return stored;
+  const at = new Date(stored);
+  return Number.isNaN(at.getTime()) ? stored : formatEventTime(at);
 }
