@@ -4,9 +4,10 @@
  */
 import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import mqtt, { type MqttClient, type IClientOptions, type IPublishPacket } from 'mqtt';
+import type { MqttClient, IPublishPacket } from 'mqtt';
 import { startIotdaEmulator, type IotdaEmulator, type EmulatorEvent } from '../../dist/sim/iotda';
-import { iotdaCredentials, IotdaTopics } from '../../dist/iotda';
+import { IotdaTopics } from '../../dist/iotda';
+import { DeviceClients, deviceOptions, nextEmulatorEvent } from './emulator-clients';
 
 const SECRET = 's1';
 const TIMING = { intervalMs: 40, count: 3, roundIntervalMs: 300, rounds: 5 };
@@ -21,7 +22,7 @@ interface Received {
 
 describe('IoTDA emulator, QoS 1 downlink resends', () => {
   let emu: IotdaEmulator;
-  const clients: MqttClient[] = [];
+  const clients = new DeviceClients(() => emu);
   // A fresh device per test: a downlink left unacknowledged by one test must not reach the next.
   let DEV = '';
   let serial = 0;
@@ -36,20 +37,10 @@ describe('IoTDA emulator, QoS 1 downlink resends', () => {
   after(async () => {
     await emu.close();
   });
-  afterEach(async () => {
-    const offline = emu.getDevice(DEV)!.online ? nextEvent('offline') : undefined;
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await offline;
-  });
-
-  function options(): IClientOptions {
-    const c = iotdaCredentials(DEV, SECRET);
-    return { clientId: c.clientId, username: c.username, password: c.password, keepalive: 120, reconnectPeriod: 0 };
-  }
+  afterEach(() => clients.endAll());
   /** A device whose MQTT stack records every PUBLISH and, when `withhold`, never sends a PUBACK. */
   async function device(withhold: boolean): Promise<{ client: MqttClient; received: Received[] }> {
-    const client = await mqtt.connectAsync(emu.mqttUrl, options());
-    clients.push(client);
+    const client = await clients.connect(deviceOptions(DEV, SECRET));
     const received: Received[] = [];
     client.on('packetreceive', (p) => {
       if (p.cmd !== 'publish') return;
@@ -65,14 +56,7 @@ describe('IoTDA emulator, QoS 1 downlink resends', () => {
     return { client, received };
   }
   function nextEvent(type: string): Promise<EmulatorEvent> {
-    return new Promise((resolve) => {
-      const off = emu.onEvent((e) => {
-        if (e.type === type && e.deviceId === DEV) {
-          off();
-          resolve(e);
-        }
-      });
-    });
+    return nextEmulatorEvent(emu, type, DEV);
   }
   /** Everything written before it has arrived once this QoS 0 event downlink (unsubscribed topic) arrives. */
   async function drain(client: MqttClient): Promise<void> {
@@ -136,7 +120,7 @@ describe('IoTDA emulator, QoS 1 downlink resends', () => {
     await waiting;
     const firstId = messages(first.received)[0].messageId;
     const offline = nextEvent('offline');
-    await clients.splice(0)[0].endAsync(true);
+    await clients.end(first.client);
     await offline;
 
     const gaveUp = nextEvent('downlink-undelivered');
@@ -159,12 +143,12 @@ describe('IoTDA emulator, QoS 1 downlink resends', () => {
   });
 
   it('a round ends when the reconnected device acknowledges', async () => {
-    await device(true);
+    const first = await device(true);
     const waiting = nextEvent('downlink-waiting');
     emu.sendMessage(DEV, 'second-chance');
     await waiting;
     const offline = nextEvent('offline');
-    await clients.splice(0)[0].endAsync(true);
+    await clients.end(first.client);
     await offline;
     const acked = nextEvent('downlink-acked');
     const again = await device(false);

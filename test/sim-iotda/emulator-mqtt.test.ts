@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { startIotdaEmulator, type IotdaEmulator, type EmulatorEvent } from '../../dist/sim/iotda';
 import { iotdaCredentials, IotdaTopics, buildTimeSyncRequest, deviceTimeFromSync } from '../../dist/iotda';
+import { DeviceClients, deviceOptions, nextEmulatorEvent } from './emulator-clients';
 
 const DEV = 'prod1_dev1';
 const SECRET = 'secret-1';
@@ -14,7 +15,7 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 describe('IoTDA emulator, MQTT side', () => {
   let emu: IotdaEmulator;
-  const clients: MqttClient[] = [];
+  const clients = new DeviceClients(() => emu);
 
   before(async () => {
     emu = await startIotdaEmulator({
@@ -31,34 +32,17 @@ describe('IoTDA emulator, MQTT side', () => {
   after(async () => {
     await emu.close();
   });
-  afterEach(async () => {
-    // Every test starts with all devices offline, so "offline" and caching cases are deterministic.
-    const offline = emu
-      .listDevices()
-      .filter((d) => d.online)
-      .map((d) => nextEvent('offline', d.deviceId));
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await Promise.all(offline);
-  });
+  // Every test starts with all devices offline, so "offline" and caching cases are deterministic.
+  afterEach(() => clients.endAll());
 
   function options(overrides: Partial<IClientOptions> = {}, deviceId = DEV, secret = SECRET, signType: 0 | 1 = 0): IClientOptions {
-    const c = iotdaCredentials(deviceId, secret, { signType });
-    return { clientId: c.clientId, username: c.username, password: c.password, keepalive: 120, reconnectPeriod: 0, clean: true, ...overrides };
+    return deviceOptions(deviceId, secret, overrides, signType);
   }
-  async function connect(opts: IClientOptions = options()): Promise<MqttClient> {
-    const c = await mqtt.connectAsync(emu.mqttUrl, opts);
-    clients.push(c);
-    return c;
+  function connect(opts: IClientOptions = options()): Promise<MqttClient> {
+    return clients.connect(opts);
   }
   function nextEvent(type: string, deviceId = DEV): Promise<EmulatorEvent> {
-    return new Promise((resolve) => {
-      const off = emu.onEvent((e) => {
-        if (e.type === type && e.deviceId === deviceId) {
-          off();
-          resolve(e);
-        }
-      });
-    });
+    return nextEmulatorEvent(emu, type, deviceId);
   }
   function nextMessage(c: MqttClient): Promise<{ topic: string; payload: Buffer; qos: number }> {
     return new Promise((resolve) => c.once('message', (topic, payload, packet) => resolve({ topic, payload, qos: packet.qos })));
@@ -66,10 +50,10 @@ describe('IoTDA emulator, MQTT side', () => {
 
   it('accepts a device with correct credentials (sign type 0 and 1) and marks it online', async () => {
     const online = nextEvent('online');
-    await connect();
+    const first = await connect();
     await online;
     assert.equal(emu.getDevice(DEV)?.online, true);
-    await clients.pop()!.endAsync();
+    await clients.end(first);
     await connect(options({}, DEV, SECRET, 1));
   });
 
@@ -171,8 +155,7 @@ describe('IoTDA emulator, MQTT side', () => {
     const r = emu.sendMessage(DEV, 'while-away');
     assert.equal(r.delivered, false);
     // The listener must exist before CONNACK: the cached message follows it immediately.
-    const c = mqtt.connect(emu.mqttUrl, options());
-    clients.push(c);
+    const c = clients.track(mqtt.connect(emu.mqttUrl, options()));
     const m = await nextMessage(c);
     assert.equal(JSON.parse(m.payload.toString()).content, 'while-away');
   });
@@ -282,7 +265,7 @@ describe('IoTDA emulator, MQTT side', () => {
   it('marks the device offline when it disconnects', async () => {
     const c = await connect();
     const offline = nextEvent('offline');
-    await clients.splice(clients.indexOf(c), 1)[0].endAsync();
+    await clients.end(c);
     await offline;
     assert.equal(emu.getDevice(DEV)!.online, false);
   });

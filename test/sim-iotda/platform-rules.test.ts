@@ -5,9 +5,10 @@
  */
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { startIotdaEmulator, type IotdaEmulator, type EmulatorEvent } from '../../dist/sim/iotda';
-import { iotdaCredentials, IotdaTopics } from '../../dist/iotda';
+import { IotdaTopics } from '../../dist/iotda';
+import { DeviceClients, deviceOptions, nextEmulatorEvent } from './emulator-clients';
 
 const A = 'rules_devA';
 const B = 'rules_devB';
@@ -16,7 +17,7 @@ const COMPACT_TIME = /^\d{8}T\d{6}Z$/;
 
 describe('IoTDA emulator, platform rules', () => {
   let emu: IotdaEmulator;
-  const clients: MqttClient[] = [];
+  const clients = new DeviceClients(() => emu);
 
   before(async () => {
     emu = await startIotdaEmulator({
@@ -30,33 +31,13 @@ describe('IoTDA emulator, platform rules', () => {
   after(async () => {
     await emu.close();
   });
-  afterEach(async () => {
-    const offline = emu
-      .listDevices()
-      .filter((d) => d.online)
-      .map((d) => nextEvent('offline', d.deviceId));
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await Promise.all(offline);
-  });
+  afterEach(() => clients.endAll());
 
-  function options(deviceId: string): IClientOptions {
-    const c = iotdaCredentials(deviceId, SECRET);
-    return { clientId: c.clientId, username: c.username, password: c.password, keepalive: 120, reconnectPeriod: 0 };
-  }
-  async function connect(deviceId: string): Promise<MqttClient> {
-    const c = await mqtt.connectAsync(emu.mqttUrl, options(deviceId));
-    clients.push(c);
-    return c;
+  function connect(deviceId: string): Promise<MqttClient> {
+    return clients.connect(deviceOptions(deviceId, SECRET));
   }
   function nextEvent(type: string, deviceId: string): Promise<EmulatorEvent> {
-    return new Promise((resolve) => {
-      const off = emu.onEvent((e) => {
-        if (e.type === type && e.deviceId === deviceId) {
-          off();
-          resolve(e);
-        }
-      });
-    });
+    return nextEmulatorEvent(emu, type, deviceId);
   }
   /** SUBACK return codes; MQTT.js reports a 0x80 as an error but passes the SUBACK along. */
   function granted(c: MqttClient, filters: Record<string, { qos: 0 | 1 | 2 }>): Promise<number[]> {
