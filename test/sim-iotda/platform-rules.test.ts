@@ -67,10 +67,16 @@ describe('IoTDA emulator, platform rules', () => {
     assert.equal((await seen).topic, '/aircondition/data/down');
   });
 
-  it('refuses a free custom topic over 128 bytes and `$` topics other than the own `$oc` ones', async () => {
+  it('refuses (SUBACK 0x80) and drops (after the PUBACK) a custom topic over 128 bytes and `$` topics other than the own `$oc` ones', async () => {
     const a = await connect(A);
     const long = 'x/'.repeat(64) + 'y';
     assert.deepEqual(await granted(a, { [long]: { qos: 0 }, '$SYS/#': { qos: 0 }, [`$oc/devices/${B}/user/telemetry`]: { qos: 0 } }), [128, 128, 128]);
+    const tooLong = nextEvent('dropped', A);
+    await a.publishAsync(long, 'x', { qos: 1 });
+    assert.equal((await tooLong).reason, 'custom topic of 129 bytes exceeds 128');
+    const reserved = nextEvent('dropped', A);
+    await a.publishAsync('$SYS/fake', 'x', { qos: 1 });
+    assert.equal((await reserved).reason, 'topic outside the device namespace');
   });
 
   it('grants at most 50 subscriptions per connection', async () => {
