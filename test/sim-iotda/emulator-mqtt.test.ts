@@ -151,6 +151,23 @@ describe('IoTDA emulator, MQTT side', () => {
     assert.deepEqual(got, [1, 1]);
   });
 
+  it('delivers downlinks of every remaining-length size intact, at QoS 0 and 1', async () => {
+    const c = await connect();
+    // 1, 2 and 3 bytes of MQTT remaining length (§2.2.3): under 128, under 16384, up to the 256 KB body limit.
+    const sizes = [10, 300, 20_000, 256 * 1024];
+    for (const qos of [0, 1] as const) {
+      if (qos === 1) await c.subscribeAsync(IotdaTopics.messagesDown(DEV), { qos: 1 });
+      for (const size of sizes) {
+        const body = 'x'.repeat(size);
+        const m = nextMessage(c);
+        emu.sendMessage(DEV, body, { raw: true });
+        const got = await m;
+        assert.equal(got.qos, qos);
+        assert.equal(got.payload.toString(), body, `${size} bytes at QoS ${qos}`);
+      }
+    }
+  });
+
   it('caches messages for an offline device and delivers them on connect', async () => {
     const r = emu.sendMessage(DEV, 'while-away');
     assert.equal(r.delivered, false);
