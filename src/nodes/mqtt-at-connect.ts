@@ -173,6 +173,8 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         clientIndex,
         reconnectFloorMs: floor,
         reconnectCeilingMs: Math.max(floor, 60000),
+        // Below IoTDA's ~50 uplinks per second per device, which it acknowledges and then drops.
+        ratePerSecond: Number(RED.settings.mqttAtConnectPublishRate ?? 40) || 40,
         ...(store ? { store } : {}),
         log: (level, text) => {
           // A retrying link repeats itself every backoff: log each distinct reason once.
@@ -254,7 +256,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
 
   RED.nodes.registerType('mqtt-at-connect', MqttAtConnect, {
     credentials: { secret: { type: 'password' } },
-    settings: { mqttAtConnectReconnectTime: { value: 5000, exportable: true } },
+    settings: { mqttAtConnectReconnectTime: { value: 5000, exportable: true }, mqttAtConnectPublishRate: { value: 40, exportable: true } },
   });
 }
 
