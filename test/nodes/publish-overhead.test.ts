@@ -43,4 +43,19 @@ describe('at-publish per-report overhead and limits', () => {
     assert.match(String(m.error?.message), /payloadTooLarge|unsupportedBytes|1024|2000/);
     assert.equal(helper.getNode('c1').link.status.queued, 0);
   });
+
+  it('msg.action "connect" sent many times while the modem is down adds one status listener, not one per action', async () => {
+    const flow: FlowNode[] = [
+      { id: 'f1', type: 'tab', label: 'test' },
+      { id: 'm1', type: 'modem-config', port: '/dev/ttyIOTDA-AT-MISSING', model: 'ec20', baudRate: 115200, apn: '', wifiSsid: '', trace: false },
+      { id: 'c1', type: 'mqtt-at-connect', modem: 'm1', host: '127.0.0.1', port: rig.emu.mqttPort, tls: false, deviceId: 'rig_product_dev01', signType: 0, keepalive: 120, clientIndex: 0 },
+      { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'env', qos: 1, queueSize: 1000, wires: [[]] },
+    ];
+    await helper.load([iotdaAt], flow, baseCreds('ec20'));
+    const link = helper.getNode('c1').link;
+    const before = link.listenerCount('status');
+    for (let i = 0; i < 15; i++) helper.getNode('pub').receive({ action: 'connect' });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.ok(link.listenerCount('status') <= before + 1, `status listeners: ${before} -> ${link.listenerCount('status')}`);
+  });
 });
