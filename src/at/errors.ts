@@ -3,8 +3,25 @@
  * channel) so a user reading a Node-RED status or a Catch node knows what failed and why.
  */
 
+/**
+ * What a failure means for the work that hit it, so no layer has to read another's English:
+ * - `transient`: the same request can succeed later (link lost, refused while the link goes
+ *   down, timeout, busy, reboot, port closed): keep the work and retry;
+ * - `permanent`: retrying the same request cannot help (too large, bytes the mode cannot carry,
+ *   argument refused): tell the flow;
+ * - `auth`: the platform refused the login (CONNACK 4/5): retrying only gets the device flagged.
+ */
+export type ErrorKind = 'transient' | 'permanent' | 'auth';
+
 /** Base of all AT channel errors, so callers can tell them from other failures. */
 export class AtError extends Error {
+  /**
+   * Transient unless a subclass says otherwise: every argument is checked before a command is
+   * sent, so a refusal or a missing answer to a well-formed command is the modem's state
+   * (not registered, MQTT client closed, busy), which changes.
+   */
+  readonly kind: ErrorKind = 'transient';
+
   constructor(
     message: string,
     /** The command line as sent, secrets replaced by `***` (empty when no command was involved). */
@@ -72,6 +89,7 @@ export class ModemBusyError extends AtError {
 
 /** A value cannot be carried safely in an AT command of this dialect (or a template is unsafe). */
 export class AtArgumentError extends AtError {
+  override readonly kind: ErrorKind = 'permanent';
   constructor(message: string, command = '') {
     super(message, command);
     this.name = 'AtArgumentError';

@@ -1,33 +1,13 @@
 /**
- * Duplicate suppression for downlinks (PROTOCOLS.md §1.7): the platform re-sends QoS 1
- * downlinks and the modem URCs hide the DUP flag. Requests (commands, property set/get) are
- * keyed by request_id and remember the answer we published, so a duplicate gets the same
- * answer again instead of switching a relay twice. Messages are keyed by their JSON `id`.
+ * Request de-dup for downlinks, keyed by the platform's request id within a time window: the
+ * platform re-sends an unacknowledged QoS 1 command or property request (every 2 s three
+ * times, then every 10 s five times: about a minute), and the modem URCs hide the DUP flag.
+ * The window (default 5 minutes) covers that schedule; after it a request id is forgotten.
  */
 export interface StoredAnswer {
   topic: string;
   payload: Buffer;
   qos: 0 | 1;
-}
-
-/** An insertion-ordered map that forgets its oldest entries beyond `capacity`. */
-class BoundedMap<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly capacity: number) {}
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-  has(key: string): boolean {
-    return this.map.has(key);
-  }
-  set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next().value as string;
-      this.map.delete(oldest);
-    }
-  }
 }
 
 export type RequestVerdict =
@@ -37,34 +17,52 @@ export type RequestVerdict =
   /** Seen and answered: publish the stored answer again. */
   | { kind: 'answered'; answer: StoredAnswer };
 
-export class DownlinkDedup {
-  private readonly requests: BoundedMap<StoredAnswer | null>;
-  private readonly messageIds: BoundedMap<true>;
+interface Entry {
+  answer: StoredAnswer | null;
+  at: number;
+}
 
-  constructor(capacity = 512) {
-    this.requests = new BoundedMap(capacity);
-    this.messageIds = new BoundedMap(capacity);
-  }
+export const DEDUP_WINDOW_MS = 5 * 60 * 1000;
+
+export class DownlinkDedup {
+  private readonly requests = new Map<string, Entry>();
+
+  constructor(
+    private readonly capacity = 512,
+    private readonly windowMs = DEDUP_WINDOW_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Records a request and says whether it is new. */
   request(requestId: string): RequestVerdict {
-    if (!this.requests.has(requestId)) {
-      this.requests.set(requestId, null);
+    this.expire();
+    const seen = this.requests.get(requestId);
+    if (!seen) {
+      this.set(requestId, null);
       return { kind: 'new' };
     }
-    const answer = this.requests.get(requestId);
-    return answer ? { kind: 'answered', answer } : { kind: 'in-progress' };
+    return seen.answer ? { kind: 'answered', answer: seen.answer } : { kind: 'in-progress' };
   }
 
   /** Stores the answer published for a request (any request id, even one we never saw: it may precede a duplicate). */
   answered(requestId: string, answer: StoredAnswer): void {
-    this.requests.set(requestId, answer);
+    this.set(requestId, answer);
   }
 
-  /** True the first time a message `id` is seen. */
-  firstMessage(id: string): boolean {
-    if (this.messageIds.has(id)) return false;
-    this.messageIds.set(id, true);
-    return true;
+  private set(key: string, answer: StoredAnswer | null): void {
+    this.requests.delete(key);
+    this.requests.set(key, { answer, at: this.now() });
+    while (this.requests.size > this.capacity) {
+      this.requests.delete(this.requests.keys().next().value as string);
+    }
+  }
+
+  /** Forgets entries older than the window (the map is in insertion order, oldest first). */
+  private expire(): void {
+    const oldest = this.now() - this.windowMs;
+    for (const [key, e] of this.requests) {
+      if (e.at >= oldest) break;
+      this.requests.delete(key);
+    }
   }
 }

@@ -5,4 +5,8 @@ export * from './offline-queue';
 export * from './downlink-dedup';
 export * from './modem-supervisor';
 export * from './link-supervisor';
+export * from './link-states';
+export * from './link-queue';
+export * from './queue-store';
+export * from './downlink-router';
 export * from './topic-match';

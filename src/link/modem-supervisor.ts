@@ -22,7 +22,8 @@ export interface ModemSupervisorOptions {
 
 /**
  * Events:
- * - `lost` (reason: string): the modem rebooted or the port closed; every session on it is gone.
+ * - `lost` (reason: string): the modem rebooted, the port closed or the modem stopped answering;
+ *   every session on it is gone.
  */
 export class ModemSupervisor extends EventEmitter {
   private driver: ModemDriver | undefined;
@@ -95,11 +96,15 @@ export class ModemSupervisor extends EventEmitter {
     for (const s of this.secrets) ch?.addSecret?.(s);
     const onReboot = () => this.lose(driver, 'the modem restarted');
     const onClosed = (reason?: Error) => this.lose(driver, `the port closed${reason ? `: ${reason.message}` : ''}`);
+    // The AT channel saw N command timeouts in a row, or a resync with no OK: the modem hangs.
+    const onUnresponsive = (reason: string) => this.lose(driver, `the modem stopped answering (${reason})`);
     driver.on('reboot', onReboot);
     driver.on('closed', onClosed);
+    driver.on('unresponsive', onUnresponsive);
     const detach = () => {
       driver.off('reboot', onReboot);
       driver.off('closed', onClosed);
+      driver.off('unresponsive', onUnresponsive);
     };
     try {
       this.step('modem');

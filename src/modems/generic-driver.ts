@@ -124,6 +124,8 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
       this.cmds.note(`modem restarted (${line}): sessions and network attach are lost`);
       this.emit('reboot');
     });
+    // N command timeouts in a row or a failed resync (docs/at-channel.md): the link supervisor takes the modem for lost.
+    this.channel.on('unresponsive', (reason: string) => this.emit('unresponsive', reason));
     this.channel.on('close', (reason?: Error) => {
       this.closed = true;
       this.emit('closed', reason);

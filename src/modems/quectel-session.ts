@@ -166,7 +166,12 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     // The server closes TCP after a refusal; the +QMTSTAT that may follow is not a separate link loss.
     this.opened = false;
     if (result === 0 && ret !== undefined) {
-      throw new ModemError(res.command, `+QMTCONN: ${idx},0,${ret}`, `CONNACK ${ret}: ${meaningOf(this.profile, 'connack', ret)}`);
+      // CONNACK 4 (bad user name or password) and 5 (not authorised) alike: retrying a refused login cannot help.
+      const connack = Number(ret);
+      throw new ModemError(res.command, `+QMTCONN: ${idx},0,${ret}`, `CONNACK ${ret}: ${meaningOf(this.profile, 'connack', ret)}`, {
+        kind: connack === 4 || connack === 5 ? 'auth' : 'transient',
+        connack,
+      });
     }
     throw new ModemError(res.command, `+QMTCONN: ${idx},${result}${ret !== undefined ? `,${ret}` : ''}`, meaningOf(this.profile, 'qmtconn', result));
   }
@@ -213,7 +218,8 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     );
     if (qos === 1) {
       const result = Number(res.urcMatch?.[1]);
-      if (result !== 0) throw new ModemError(res.command, `+QMTPUB: ${idx},${mid},${result}`, meaningOf(this.profile, 'qmtpub', result));
+      // 1/2 (retransmitting, failed to send): the link, not the message; it may go out after a reconnect.
+      if (result !== 0) throw new ModemError(res.command, `+QMTPUB: ${idx},${mid},${result}`, meaningOf(this.profile, 'qmtpub', result), { kind: 'transient' });
     }
   }
 

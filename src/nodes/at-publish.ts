@@ -3,6 +3,9 @@
  * (with msg.topic and msg.messageId) and `done()` fires only after the modem confirms it;
  * every failure reaches a Catch node through `done(err)` with a translated message.
  */
+import { getProfile } from '../modems/load-profile';
+import { checkPublish } from '../modems/payload-check';
+import type { ModemProfile } from '../modems/profile';
 import type { ConnectNode, LinkUser } from './mqtt-at-connect';
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
 import { editorText } from './status-view';
@@ -18,6 +21,42 @@ export interface PublishDef {
   qos?: number | string;
   template?: string;
   queueSize?: number | string;
+}
+
+/**
+ * One report on its way: the msg and where its outcome goes. A redeployed (not removed) node
+ * leaves its reports in the link queue and parks them here by node id; its new instance (same
+ * id) takes them over, so their outcome reaches the flow through the new node.
+ */
+interface Pending {
+  msg: NodeMessage;
+  topic: string;
+  /** The node that reports the outcome now; undefined while parked between two instances. */
+  owner?: { ok(p: Pending, messageId: number): void; fail(p: Pending, err: unknown): void };
+  /** An outcome that arrived while parked. */
+  outcome?: { messageId: number } | { err: unknown };
+}
+
+const parked = new Map<string, Set<Pending>>();
+
+function settle(p: Pending, outcome: { messageId: number } | { err: unknown }): void {
+  if (!p.owner) {
+    p.outcome = outcome;
+    return;
+  }
+  if ('err' in outcome) p.owner.fail(p, outcome.err);
+  else p.owner.ok(p, outcome.messageId);
+}
+
+/** The model's limits, whether the modem is up or not (a report too large for it must not take a queue slot). */
+function profileOf(connection: ConnectNode): ModemProfile | undefined {
+  const model = connection.modemNode?.model;
+  if (!model) return undefined;
+  try {
+    return getProfile(model);
+  } catch {
+    return undefined;
+  }
 }
 
 export function registerAtPublish(RED: RedAPI): void {
@@ -39,15 +78,45 @@ export function registerAtPublish(RED: RedAPI): void {
     }
     const invalidKind = !(PUBLISH_KINDS as readonly string[]).includes(kind);
     const user: LinkUser = { node, queued: () => waiting };
+    const mine = new Set<Pending>();
+    const translated = (err: unknown) => {
+      const model = connection.modemNode?.model ?? connection.link?.opts.modem.current?.model ?? 'modem';
+      const t = translatePublishError(err, String(model));
+      return new Error(RED._(t.key, t.params));
+    };
+    // Reports of this node's previous instance (a redeploy): their outcome is reported here.
+    const adopted: Pending[] = [...(parked.get(node.id) ?? [])];
+    parked.delete(node.id);
+    const adoptedOwner = {
+      ok: (p: Pending, messageId: number) => {
+        mine.delete(p);
+        waiting--;
+        connection.refresh(user);
+        p.msg.topic = p.topic;
+        p.msg.messageId = messageId;
+        node.send(p.msg);
+      },
+      fail: (p: Pending, err: unknown) => {
+        mine.delete(p);
+        waiting--;
+        connection.refresh(user);
+        node.error(translated(err), p.msg);
+      },
+    };
     connection.register(user);
+    for (const p of adopted) {
+      mine.add(p);
+      waiting++;
+      p.owner = adoptedOwner;
+      const outcome = p.outcome;
+      delete p.outcome;
+      if (outcome) settle(p, outcome);
+    }
+    if (adopted.length > 0) connection.refresh(user);
     if (invalidKind) node.status({ fill: 'red', shape: 'ring', text: RED._('iotda-at.errors.invalidKind', { kind }) });
 
     node.on('input', (msg: NodeMessage, send, done) => {
-      const fail = (err: unknown) => {
-        const model = connection.modemNode?.model ?? connection.link?.opts.modem.current?.model ?? 'modem';
-        const t = translatePublishError(err, String(model));
-        done(new Error(RED._(t.key, t.params)));
-      };
+      const fail = (err: unknown) => done(translated(err));
       // msg.action controls the shared connection instead of publishing (as core MQTT nodes do);
       // the msg goes on once the action is done, so a flow can chain "connect" → publish.
       if (msg.action !== undefined && msg.action !== null && msg.action !== '') {
@@ -66,6 +135,8 @@ export function registerAtPublish(RED: RedAPI): void {
       let uplink;
       try {
         const driver = link.opts.modem.current;
+        const profile = profileOf(connection);
+        const maxBytes = driver?.maxPayloadBytes ?? profile?.limits.payloadBytes;
         uplink = buildUplink(
           {
             kind,
@@ -73,37 +144,58 @@ export function registerAtPublish(RED: RedAPI): void {
             serviceId: config.serviceId,
             topic: config.topic,
             template: config.template,
-            ...(driver ? { maxBytes: driver.maxPayloadBytes } : {}),
+            ...(maxBytes !== undefined ? { maxBytes } : {}),
           },
           msg as Record<string, unknown>,
         );
-        // Refuse what the modem's publish mode cannot carry before it takes a queue slot.
-        driver?.checkPayload(uplink.topic, uplink.payload);
+        // Refuse what the modem's publish mode cannot carry before it takes a queue slot:
+        // from the configured model while the modem is not up yet.
+        if (driver) driver.checkPayload(uplink.topic, uplink.payload);
+        else if (profile) checkPublish(profile, uplink.topic, uplink.payload, qos);
       } catch (err) {
         return fail(err);
       }
       waiting++;
       connection.refresh(user);
-      link.publish(uplink.topic, uplink.payload, qos, { owner: node.id, queueSize }).then(
-        (messageId) => {
-          waiting--;
-          connection.refresh(user);
-          msg.topic = uplink.topic;
-          msg.messageId = messageId;
-          send(msg);
-          done();
+      const topic = uplink.topic;
+      const pending: Pending = {
+        msg,
+        topic,
+        owner: {
+          ok: (p, messageId) => {
+            mine.delete(p);
+            waiting--;
+            connection.refresh(user);
+            msg.topic = topic;
+            msg.messageId = messageId;
+            send(msg);
+            done();
+          },
+          fail: (p, err) => {
+            mine.delete(p);
+            waiting--;
+            connection.refresh(user);
+            fail(err);
+          },
         },
-        (err) => {
-          waiting--;
-          connection.refresh(user);
-          fail(err);
-        },
+      };
+      mine.add(pending);
+      link.publish(topic, uplink.payload, qos, { owner: node.id, queueSize }).then(
+        (messageId) => settle(pending, { messageId }),
+        (err) => settle(pending, { err }),
       );
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
-      // Queued messages of this node fail now (done(err)), so no flow waits forever.
-      connection.link?.cancel(node.id);
+      if (removed) {
+        // Queued messages of a removed node fail now (done(err)), so no flow waits forever.
+        connection.link?.cancel(node.id);
+      } else if (mine.size > 0) {
+        // Redeployed: the reports stay queued and the new instance reports their outcome.
+        for (const p of mine) delete p.owner;
+        parked.set(node.id, new Set(mine));
+        mine.clear();
+      }
       connection.deregister(user, done, removed);
     });
   }

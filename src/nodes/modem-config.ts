@@ -113,9 +113,9 @@ export function registerModemConfig(RED: RedAPI): void {
     }
 
     node.on('close', (removed: boolean, done: () => void) => {
-      void removed;
       // Links first (their DISCONNECT needs the port), then the modem, all within Node-RED's 15 s.
-      const byeAll = Promise.all([...links].map((l) => l.stop()));
+      // A redeploy keeps their queued reports for the new connection instances (issue 11).
+      const byeAll = Promise.all([...links].map((l) => l.stop({ handOver: !removed })));
       settleWithin(byeAll, CLOSE_LIMIT_MS - 2000)
         .then(() => (node.modem ? settleWithin(node.modem.close(), 2000) : undefined))
         .then(async () => {

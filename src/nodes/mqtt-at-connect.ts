@@ -4,13 +4,15 @@
  * the LinkSupervisor, the last one leaving with `removed` stops it, and the user's close `done`
  * waits for that stop so a restarted user cannot meet a half-closed link (node-red#3927).
  */
+import path from 'node:path';
 import { validateDeviceId } from '../iotda/credentials';
-import { connackRefusal } from '../link/errors';
 import { LinkSupervisor, type DownlinkMessage, type LinkStatus } from '../link/link-supervisor';
+import type { QueuedPublish } from '../link/offline-queue';
+import { QueueStore } from '../link/queue-store';
 import { topicMatches } from '../link/topic-match';
 import type { ModemConfigNode } from './modem-config';
 import type { NodeStatus, RedAPI, RedNode } from './node-red-api';
-import { linkStatusView } from './status-view';
+import { linkStatusView, refusedText } from './status-view';
 import { settleWithin } from '../link/settle-within';
 
 export interface ConnectDef {
@@ -24,6 +26,8 @@ export interface ConnectDef {
   signType?: number | string;
   keepalive?: number | string;
   clientIndex?: number | string;
+  /** Keep queued reports in the Node-RED user directory across restarts (default on). */
+  persistQueue?: boolean | string;
 }
 
 /** What a flow node gives the connection when it registers. */
@@ -61,6 +65,17 @@ export type LinkAction = (typeof LINK_ACTIONS)[number];
 
 const STOP_LIMIT_MS = 12000;
 
+/**
+ * Queued reports of a connection that was stopped for a redeploy (not removed), by node id: a
+ * modified deploy keeps node ids, so the new instance picks them up and nothing is failed.
+ */
+const handedOver = new Map<string, QueuedPublish[]>();
+
+/** Where a connection keeps its queued reports across restarts: `<userDir>/iotda-at-queue/<node id>.jsonl`. */
+export function queueStoreFile(userDir: string, nodeId: string): string {
+  return path.join(userDir, 'iotda-at-queue', `${nodeId.replace(/[^\w.-]/g, '_')}.jsonl`);
+}
+
 
 function intOr(v: unknown, dflt: number): number {
   if (v === undefined || v === null || v === '') return dflt;
@@ -77,6 +92,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
     const users = new Map<string, LinkUser>();
     let closing = false;
     let lastLogged = '';
+    let store: QueueStore | undefined;
 
     node.deviceId = String(config.deviceId ?? '').trim();
     const modemNode = RED.nodes.getNode(config.modem) as ModemConfigNode | null;
@@ -104,17 +120,20 @@ export function registerMqttAtConnect(RED: RedAPI): void {
       }
     }
 
-    /** The text for a link that IoTDA refused (CONNACK 4/5): the status and a failed msg.action say the same. */
-    const authFailedText = (s: LinkStatus): string =>
-      _('iotda-at.errors.authFailed', { code: connackRefusal(s.reason ?? '') ?? '?', reason: s.reason ?? '' });
-
     const view = (u: LinkUser): NodeStatus => {
       if (node.invalid) return { fill: 'red', shape: 'ring', text: node.invalid };
       const s: LinkStatus = node.link ? node.link.status : { state: 'idle', queued: 0 };
-      if (s.state === 'backoff' && s.halted) return { fill: 'red', shape: 'ring', text: authFailedText(s) };
       return linkStatusView(s, _, u.queued?.() ?? 0);
     };
-    node.refresh = (u) => u.node.status(view(u));
+    /** The status each user shows now: node.status() only when it changes (it costs a message to every editor). */
+    const shown = new Map<string, string>();
+    const show = (u: LinkUser, st: NodeStatus) => {
+      const key = `${st.fill ?? ''}|${st.shape ?? ''}|${st.text ?? ''}`;
+      if (shown.get(u.node.id) === key) return;
+      shown.set(u.node.id, key);
+      u.node.status(st);
+    };
+    node.refresh = (u) => show(u, view(u));
 
     node.control = async (action) => {
       if (typeof action !== 'string' || !(LINK_ACTIONS as readonly string[]).includes(action)) {
@@ -130,7 +149,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         await link.untilOnline();
       } catch (err) {
         const s = link.status;
-        if (s.state === 'backoff' && s.halted) throw new Error(authFailedText(s));
+        if (s.state === 'refused') throw new Error(refusedText(s, _));
         throw new Error(_('iotda-at.errors.actionInterrupted', { action, reason: (err as Error).message }));
       }
     };
@@ -139,6 +158,9 @@ export function registerMqttAtConnect(RED: RedAPI): void {
       node.error(node.invalid);
     } else {
       const floor = Number(RED.settings.mqttAtConnectReconnectTime ?? 5000) || 5000;
+      const persist = config.persistQueue === undefined || config.persistQueue === '' ? true : config.persistQueue === true || config.persistQueue === 'true';
+      const userDir = RED.settings.userDir as string | undefined;
+      store = persist && userDir ? new QueueStore(queueStoreFile(userDir, node.id), (text) => node.warn(text)) : undefined;
       const link = new LinkSupervisor({
         modem: modemNode!.modem!,
         host,
@@ -151,6 +173,9 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         clientIndex,
         reconnectFloorMs: floor,
         reconnectCeilingMs: Math.max(floor, 60000),
+        // Below IoTDA's ~50 uplinks per second per device, which it acknowledges and then drops.
+        ratePerSecond: Number(RED.settings.mqttAtConnectPublishRate ?? 40) || 40,
+        ...(store ? { store } : {}),
         log: (level, text) => {
           // A retrying link repeats itself every backoff: log each distinct reason once.
           if (level === 'warn') {
@@ -158,6 +183,8 @@ export function registerMqttAtConnect(RED: RedAPI): void {
             if (key === lastLogged) return;
             lastLogged = key;
             node.warn(`${node.deviceId}: ${text}`);
+          } else if (level === 'debug') {
+            node.debug(`${node.deviceId}: ${text}`);
           } else {
             lastLogged = '';
             node.log(`${node.deviceId}: ${text}`);
@@ -167,8 +194,11 @@ export function registerMqttAtConnect(RED: RedAPI): void {
       node.link = link;
       modemNode!.addLink(link);
       link.on('status', () => {
-        for (const u of users.values()) u.node.status(view(u));
+        for (const u of users.values()) show(u, view(u));
       });
+      const previous = handedOver.get(node.id);
+      handedOver.delete(node.id);
+      if (previous) link.adopt(previous);
       link.on('message', (m: DownlinkMessage) => {
         for (const u of users.values()) {
           if (!u.deliver || !u.accepts?.(m)) continue;
@@ -183,7 +213,8 @@ export function registerMqttAtConnect(RED: RedAPI): void {
 
     node.register = (user) => {
       users.set(user.node.id, user);
-      user.node.status(view(user));
+      shown.delete(user.node.id);
+      show(user, view(user));
       if (!node.link || closing) return;
       if (user.filter) node.link.subscribe(user.filter, 1).catch((err) => user.node.warn(String((err as Error).message)));
       node.link.connect();
@@ -191,6 +222,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
 
     node.deregister = (user, done, removed) => {
       users.delete(user.node.id);
+      shown.delete(user.node.id);
       user.node.status({});
       const link = node.link;
       if (!link) return done();
@@ -206,11 +238,16 @@ export function registerMqttAtConnect(RED: RedAPI): void {
     };
 
     node.on('close', (removed: boolean, done: () => void) => {
-      void removed;
       closing = true;
       const link = node.link;
       if (!link) return done();
-      settleWithin(link.dispose(), STOP_LIMIT_MS).finally(() => {
+      // Redeployed, not removed: the queued reports go to the new instance (same node id).
+      settleWithin(link.dispose({ handOver: !removed }), STOP_LIMIT_MS).finally(() => {
+        if (!removed) {
+          const items = link.takeQueue();
+          if (items.length > 0) handedOver.set(node.id, items);
+        }
+        store?.close();
         modemNode?.removeLink(link);
         done();
       });
@@ -219,7 +256,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
 
   RED.nodes.registerType('mqtt-at-connect', MqttAtConnect, {
     credentials: { secret: { type: 'password' } },
-    settings: { mqttAtConnectReconnectTime: { value: 5000, exportable: true } },
+    settings: { mqttAtConnectReconnectTime: { value: 5000, exportable: true }, mqttAtConnectPublishRate: { value: 40, exportable: true } },
   });
 }
 

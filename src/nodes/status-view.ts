@@ -70,7 +70,13 @@ function shorten(text: string, max = 48): string {
 }
 
 /** `_` renders the one runtime-language text here, the error reason. */
+/** The text for a link that IoTDA refused (CONNACK 4/5): the status and a failed msg.action say the same. */
+export function refusedText(s: LinkStatus, _: Translate): string {
+  return _('iotda-at.errors.authFailed', { code: s.connack ?? '?', reason: s.reason ?? '' });
+}
+
 export function linkStatusView(s: LinkStatus, _: Translate, queued = 0): NodeStatus {
+  if (s.state === 'refused') return { fill: 'red', shape: 'ring', text: refusedText(s, _) };
   if (s.state === 'held') {
     // Taken down by a msg.action "disconnect": grey like stopped, saying who did it.
     return {

@@ -147,9 +147,10 @@ export function translatePublishError(err: unknown, model: string): { key: strin
       'queue-full': 'iotda-at.errors.queueFull',
       closed: 'iotda-at.errors.closed',
       'auth-failed': 'iotda-at.errors.notConnected',
+      'attempts-exhausted': 'iotda-at.errors.attemptsExhausted',
     };
-    const max = /\((\d+)\)/.exec(reason)?.[1] ?? '';
-    return { key: byCode[e.code ?? ''] ?? 'iotda-at.errors.linkFailed', params: { reason, max } };
+    const l = err as { limit?: number; attempts?: number };
+    return { key: byCode[e.code ?? ''] ?? 'iotda-at.errors.linkFailed', params: { reason, max: l.limit ?? '', attempts: l.attempts ?? '' } };
   }
   if (e?.name === 'AtTimeoutError') return { key: 'iotda-at.errors.timeout', params: { reason } };
   if (e?.name === 'ModemError' || e?.name === 'AtCommandError') return { key: 'iotda-at.errors.modemRefused', params: { reason } };

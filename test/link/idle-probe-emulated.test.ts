@@ -55,7 +55,9 @@ describe('idle probe over an emulated EC20', () => {
 
       (emulator as unknown as ModemEmulatorBase).mute();
       const down = await reach(link, 'backoff');
-      assert.match(down.reason ?? '', /stopped answering.*AT\+CSQ/);
+      // The probe's AT+CSQ times out; the channel's resync after it gets no OK either and the
+      // channel reports the modem unresponsive, or the second probe timeout does: whichever first.
+      assert.match(down.reason ?? '', /stopped answering/);
       assert.equal(lost.length, 1);
 
       (emulator as unknown as ModemEmulatorBase).mute(false);

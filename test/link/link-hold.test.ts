@@ -1,3 +1,4 @@
+import { ModemError } from '../../dist/modems/errors';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEVICE, reach, useLinkRig } from './link-rig';
@@ -82,10 +83,10 @@ describe('LinkSupervisor hold', () => {
     r.link.connect();
     await r.link.untilOnline();
     const d = r.drivers[0];
-    d.failures.set('connect', [new Error('+QMTCONN: 0,0,5 (CONNACK 5: not authorised)')]);
+    d.failures.set('connect', [new ModemError('AT+QMTCONN', '+QMTCONN: 0,0,5', 'CONNACK 5: not authorised', { kind: 'auth', connack: 5 })]);
     r.link.reconnect();
     await assert.rejects(r.link.untilOnline(), { code: 'auth-failed' });
-    assert.equal(r.link.status.halted, true);
+    assert.equal(r.link.state, 'refused');
     // An explicit connect from the flow is a user request: it tries again, as reconnect() does.
     r.link.release();
     await r.link.untilOnline();

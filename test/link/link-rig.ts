@@ -59,6 +59,7 @@ export function useLinkRig(): (overrides?: RigOptions) => LinkRig {
       reconnectFloorMs: 5,
       reconnectCeilingMs: 20,
       probeIntervalMs: 0,
+      publishRetryMs: 10,
       ...overrides,
       modem,
     });

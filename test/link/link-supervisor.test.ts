@@ -1,8 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { DownlinkMessage, LinkStatus } from '../../dist/link/link-supervisor';
+import type { DownlinkMessage } from '../../dist/link/link-supervisor';
+import { ModemError } from '../../dist/modems/errors';
 import { DEVICE, reach, useLinkRig } from './link-rig';
+
+/** What the Quectel driver throws for a refused login: a typed error, whatever its text. */
+const connackError = (code: 4 | 5) =>
+  new ModemError('AT+QMTCONN=0,"x","x","***"', `+QMTCONN: 0,0,${code}`, `CONNACK ${code}: refused`, { kind: 'auth', connack: code });
 
 const SYS = `$oc/devices/${DEVICE}/sys`;
 const rig = useLinkRig();
@@ -51,22 +56,19 @@ describe('LinkSupervisor', () => {
     assert.equal(d.inits, 1);
   });
 
-  it('stops retrying on CONNACK 4 until reconnect() and says why', async () => {
+  it('stops retrying on CONNACK 4 (refused) until reconnect() and says why', async () => {
     const r = rig();
     r.link.connect();
     await reach(r.link, 'online');
     const d = r.drivers[0];
-    d.failures.set('connect', [new Error('AT+QMTCONN=0,"x","x","***": +QMTCONN: 0,0,4 (CONNACK 4: bad user name or password)')]);
+    d.failures.set('connect', [connackError(4)]);
     d.sessions.get(0)!.emit('linkDown', 'kicked');
-    const halted = await new Promise<LinkStatus>((resolve) => {
-      const on = (s: LinkStatus) => s.halted && (r.link.off('status', on), resolve(s));
-      r.link.on('status', on);
-    });
-    assert.equal(halted.state, 'backoff');
+    const halted = await reach(r.link, 'refused');
     assert.equal(halted.retryInMs, undefined);
+    assert.equal(halted.connack, 4);
     assert.match(halted.reason ?? '', /CONNACK 4/);
-    r.link.connect(); // not a config change: stays halted
-    assert.equal(r.link.state, 'backoff');
+    r.link.connect(); // not a config change: stays refused
+    assert.equal(r.link.state, 'refused');
     r.link.reconnect();
     await reach(r.link, 'online');
   });
@@ -79,18 +81,15 @@ describe('LinkSupervisor', () => {
     const session = d.sessions.get(0)!;
     let release!: () => void;
     d.holds.set('connect', new Promise<void>((res) => (release = res)));
-    d.failures.set('connect', [new Error('+QMTCONN: 0,0,4 (CONNACK 4: bad user name or password)')]);
+    d.failures.set('connect', [connackError(4)]);
     session.emit('linkDown', 'kicked');
     await reach(r.link, 'connecting');
     session.emit('linkDown', '+QMTSTAT: 0,1 (peer closed)'); // the broker closed the socket after CONNACK 4
     assert.equal(r.link.state, 'connecting', 'the pending connect decides');
     d.holds.delete('connect');
     release();
-    const s = await new Promise<LinkStatus>((resolve) => {
-      const on = (x: LinkStatus) => x.state === 'backoff' && (r.link.off('status', on), resolve(x));
-      r.link.on('status', on);
-    });
-    assert.equal(s.halted, true);
+    const s = await reach(r.link, 'refused');
+    assert.equal(s.connack, 4);
   });
 });
 
@@ -160,7 +159,7 @@ describe('LinkSupervisor offline queue', () => {
 });
 
 describe('LinkSupervisor downlinks', () => {
-  it('re-sends the stored answer to a duplicate command and never re-emits it; de-dups messages by id', async () => {
+  it('re-sends the stored answer to a duplicate command and never re-emits it; never de-dups plain messages', async () => {
     const r = rig();
     r.link.connect();
     await reach(r.link, 'online');
@@ -184,10 +183,14 @@ describe('LinkSupervisor downlinks', () => {
       `${SYS}/commands/response/request_id=42`,
       `${SYS}/commands/response/request_id=42`,
     ]);
-    session.emit('message', `${SYS}/messages/down`, Buffer.from('{"id":"m1","content":1}'));
-    session.emit('message', `${SYS}/messages/down`, Buffer.from('{"id":"m1","content":1}'));
+    // Issue 11: {"id":"led1","value":1} then {"id":"led1","value":0} are two messages, and so
+    // are two equal bodies: a message body is the application's, with no platform request id.
+    session.emit('message', `${SYS}/messages/down`, Buffer.from('{"id":"led1","value":1}'));
+    session.emit('message', `${SYS}/messages/down`, Buffer.from('{"id":"led1","value":0}'));
+    session.emit('message', `${SYS}/messages/down`, Buffer.from('{"id":"led1","value":0}'));
     session.emit('message', `${SYS}/messages/down`, Buffer.from('plain text'));
-    assert.deepEqual(got.map((m) => m.kind), ['command', 'message', 'message']);
+    assert.deepEqual(got.map((m) => m.kind), ['command', 'message', 'message', 'message', 'message']);
+    assert.deepEqual(got.slice(1, 3).map((m) => m.payload.toString()), ['{"id":"led1","value":1}', '{"id":"led1","value":0}']);
   });
 
   it('re-initialises the modem after a reboot', async () => {

@@ -19,7 +19,8 @@ export const SECRET = 'rig-secret-0001';
 export const MODELS = ['ec20', 'bc26', 'esp8266'] as const;
 export type Model = (typeof MODELS)[number];
 
-export async function startEmulator(devices = [{ deviceId: DEVICE, secret: SECRET }], extra: { tlsPort?: number } = {}): Promise<IotdaEmulator> {
+// `report` is the custom topic the raw-publish flows use; IoTDA refuses undeclared `user/` topics (docs/iotda.md §1.4).
+export async function startEmulator(devices = [{ deviceId: DEVICE, secret: SECRET, customTopics: ['report'] }], extra: { tlsPort?: number } = {}): Promise<IotdaEmulator> {
   return startIotdaEmulator({ host: '127.0.0.1', mqttPort: 0, httpPort: 0, devices, log: () => undefined, ...extra });
 }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { startIotdaEmulator, type IotdaEmulator, type EmulatorEvent } from '../../dist/sim/iotda';
 import { iotdaCredentials, IotdaTopics, buildTimeSyncRequest, deviceTimeFromSync } from '../../dist/iotda';
+import { DeviceClients, deviceOptions, nextEmulatorEvent } from './emulator-clients';
 
 const DEV = 'prod1_dev1';
 const SECRET = 'secret-1';
@@ -14,7 +15,7 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 describe('IoTDA emulator, MQTT side', () => {
   let emu: IotdaEmulator;
-  const clients: MqttClient[] = [];
+  const clients = new DeviceClients(() => emu);
 
   before(async () => {
     emu = await startIotdaEmulator({
@@ -31,34 +32,17 @@ describe('IoTDA emulator, MQTT side', () => {
   after(async () => {
     await emu.close();
   });
-  afterEach(async () => {
-    // Every test starts with all devices offline, so "offline" and caching cases are deterministic.
-    const offline = emu
-      .listDevices()
-      .filter((d) => d.online)
-      .map((d) => nextEvent('offline', d.deviceId));
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    await Promise.all(offline);
-  });
+  // Every test starts with all devices offline, so "offline" and caching cases are deterministic.
+  afterEach(() => clients.endAll());
 
   function options(overrides: Partial<IClientOptions> = {}, deviceId = DEV, secret = SECRET, signType: 0 | 1 = 0): IClientOptions {
-    const c = iotdaCredentials(deviceId, secret, { signType });
-    return { clientId: c.clientId, username: c.username, password: c.password, keepalive: 120, reconnectPeriod: 0, clean: true, ...overrides };
+    return deviceOptions(deviceId, secret, overrides, signType);
   }
-  async function connect(opts: IClientOptions = options()): Promise<MqttClient> {
-    const c = await mqtt.connectAsync(emu.mqttUrl, opts);
-    clients.push(c);
-    return c;
+  function connect(opts: IClientOptions = options()): Promise<MqttClient> {
+    return clients.connect(opts);
   }
   function nextEvent(type: string, deviceId = DEV): Promise<EmulatorEvent> {
-    return new Promise((resolve) => {
-      const off = emu.onEvent((e) => {
-        if (e.type === type && e.deviceId === deviceId) {
-          off();
-          resolve(e);
-        }
-      });
-    });
+    return nextEmulatorEvent(emu, type, deviceId);
   }
   function nextMessage(c: MqttClient): Promise<{ topic: string; payload: Buffer; qos: number }> {
     return new Promise((resolve) => c.once('message', (topic, payload, packet) => resolve({ topic, payload, qos: packet.qos })));
@@ -66,10 +50,10 @@ describe('IoTDA emulator, MQTT side', () => {
 
   it('accepts a device with correct credentials (sign type 0 and 1) and marks it online', async () => {
     const online = nextEvent('online');
-    await connect();
+    const first = await connect();
     await online;
     assert.equal(emu.getDevice(DEV)?.online, true);
-    await clients.pop()!.endAsync();
+    await clients.end(first);
     await connect(options({}, DEV, SECRET, 1));
   });
 
@@ -108,7 +92,7 @@ describe('IoTDA emulator, MQTT side', () => {
     assert.equal(c.connected, true);
   });
 
-  it('refuses subscriptions outside the own namespace and grants QoS 2 as 1', async () => {
+  it('refuses subscriptions to another device, allows free custom filters and grants QoS 2 as 1', async () => {
     const c = await connect();
     const filters = {
       [`$oc/devices/prod1_dev2/sys/commands/#`]: { qos: 1 as const },
@@ -120,7 +104,8 @@ describe('IoTDA emulator, MQTT side', () => {
     const granted = await new Promise<number[]>((resolve) => {
       c.subscribe(filters, ((_err: Error | null, _subs: unknown, packet?: { granted: number[] }) => resolve(packet!.granted)) as never);
     });
-    assert.deepEqual(granted, [128, 128, 1, 0]);
+    // '#' is a free custom filter (default device policy); it never matches `$oc` topics (MQTT §4.7.2).
+    assert.deepEqual(granted, [128, 0, 1, 0]);
   });
 
   it('acknowledges then drops a publish to a foreign device or with retain', async () => {
@@ -151,7 +136,7 @@ describe('IoTDA emulator, MQTT side', () => {
     const m = await first;
     assert.equal(m.topic, IotdaTopics.messagesDown(DEV));
     assert.equal(m.qos, 0);
-    assert.deepEqual(JSON.parse(m.payload.toString()), { object_device_id: DEV, name: null, id: r.id, content: 'hello' });
+    assert.deepEqual(JSON.parse(m.payload.toString()), { name: null, id: r.id, content: 'hello' });
 
     await c.subscribeAsync(`$oc/devices/${DEV}/sys/messages/down`, { qos: 1 });
     const got: number[] = [];
@@ -166,12 +151,28 @@ describe('IoTDA emulator, MQTT side', () => {
     assert.deepEqual(got, [1, 1]);
   });
 
+  it('delivers downlinks of every remaining-length size intact, at QoS 0 and 1', async () => {
+    const c = await connect();
+    // 1, 2 and 3 bytes of MQTT remaining length (§2.2.3): under 128, under 16384, up to the 256 KB body limit.
+    const sizes = [10, 300, 20_000, 256 * 1024];
+    for (const qos of [0, 1] as const) {
+      if (qos === 1) await c.subscribeAsync(IotdaTopics.messagesDown(DEV), { qos: 1 });
+      for (const size of sizes) {
+        const body = 'x'.repeat(size);
+        const m = nextMessage(c);
+        emu.sendMessage(DEV, body, { raw: true });
+        const got = await m;
+        assert.equal(got.qos, qos);
+        assert.equal(got.payload.toString(), body, `${size} bytes at QoS ${qos}`);
+      }
+    }
+  });
+
   it('caches messages for an offline device and delivers them on connect', async () => {
     const r = emu.sendMessage(DEV, 'while-away');
     assert.equal(r.delivered, false);
     // The listener must exist before CONNACK: the cached message follows it immediately.
-    const c = mqtt.connect(emu.mqttUrl, options());
-    clients.push(c);
+    const c = clients.track(mqtt.connect(emu.mqttUrl, options()));
     const m = await nextMessage(c);
     assert.equal(JSON.parse(m.payload.toString()).content, 'while-away');
   });
@@ -281,7 +282,7 @@ describe('IoTDA emulator, MQTT side', () => {
   it('marks the device offline when it disconnects', async () => {
     const c = await connect();
     const offline = nextEvent('offline');
-    await clients.splice(clients.indexOf(c), 1)[0].endAsync();
+    await clients.end(c);
     await offline;
     assert.equal(emu.getDevice(DEV)!.online, false);
   });

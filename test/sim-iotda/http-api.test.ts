@@ -64,6 +64,17 @@ describe('IoTDA emulator, HTTP API and console', () => {
     assert.equal((await api('devices/web_dev/commands', { paras: [1] })).status, 400);
   });
 
+  it('adds a device with declared custom topics (persisted) and refuses a wildcard in one', async () => {
+    const added = await api('devices', { deviceId: 'topic_dev', secret: 's4', customTopics: ['up', 'down/led'] });
+    assert.equal(added.status, 201);
+    assert.deepEqual(added.json.customTopics, ['up', 'down/led']);
+    const saved = JSON.parse(fs.readFileSync(devicesFile, 'utf8'));
+    assert.deepEqual(saved.devices.find((d: { deviceId: string }) => d.deviceId === 'topic_dev').customTopics, ['up', 'down/led']);
+    const bad = await api('devices', { deviceId: 'topic_dev2', secret: 's5', customTopics: ['down/#'] });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error, /custom topic "down\/#"/);
+  });
+
   it('drives a command, a message, property set and get through the API; SSE reports the events', async () => {
     const c = iotdaCredentials('web_dev', 's3');
     device = await mqtt.connectAsync(emu.mqttUrl, { clientId: c.clientId, username: c.username, password: c.password, keepalive: 60, reconnectPeriod: 0 });

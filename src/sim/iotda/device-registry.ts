@@ -3,6 +3,7 @@
  * reported properties and a short history per device. Plain data, no MQTT.
  */
 import * as fs from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { validateDeviceId } from '../../iotda/credentials';
 
 export interface DeviceSpec {
@@ -13,6 +14,11 @@ export interface DeviceSpec {
   services?: string[];
   /** A frozen device is refused with CONNACK 5. */
   frozen?: boolean;
+  /**
+   * Custom topics declared in the product: names under `$oc/devices/{device_id}/user/`
+   * (docs/iotda.md §1.4). Undeclared `user/` topics are refused.
+   */
+  customTopics?: string[];
 }
 
 export interface HistoryEntry {
@@ -26,12 +32,15 @@ export interface HistoryEntry {
 export interface ServiceState {
   properties: Record<string, unknown>;
   event_time: string;
+  /** The shadow version: counts the changes of the reported properties (docs/iotda.md §1.6). */
+  version: number;
 }
 
 export interface DeviceView {
   deviceId: string;
   productId?: string;
   services?: string[];
+  customTopics?: string[];
   frozen: boolean;
   online: boolean;
   lastOnline?: string;
@@ -67,12 +76,13 @@ export class DeviceRegistry {
 
   private save(): void {
     if (!this.file) return;
-    const specs = [...this.devices.values()].map(({ deviceId, secret, productId, services, frozen }) => ({
+    const specs = [...this.devices.values()].map(({ deviceId, secret, productId, services, frozen, customTopics }) => ({
       deviceId,
       secret,
       productId,
       services,
       frozen,
+      customTopics,
     }));
     fs.writeFileSync(this.file, JSON.stringify({ devices: specs }, null, 2));
   }
@@ -81,6 +91,11 @@ export class DeviceRegistry {
     validateDeviceId(spec.deviceId);
     if (typeof spec.secret !== 'string' || spec.secret.length === 0) {
       throw new Error(`device ${spec.deviceId}: secret is required`);
+    }
+    for (const name of spec.customTopics ?? []) {
+      if (typeof name !== 'string' || name.length === 0 || /[+#\u0000]/.test(name)) {
+        throw new Error(`device ${spec.deviceId}: custom topic ${JSON.stringify(name)} is empty or contains + # or NUL`);
+      }
     }
     const existing = this.devices.get(spec.deviceId);
     const record: DeviceRecord = {
@@ -102,6 +117,10 @@ export class DeviceRegistry {
 
   secretOf(deviceId: string): string | undefined {
     return this.devices.get(deviceId)?.secret;
+  }
+
+  customTopicsOf(deviceId: string): string[] {
+    return this.devices.get(deviceId)?.customTopics ?? [];
   }
 
   isFrozen(deviceId: string): boolean {
@@ -130,8 +149,15 @@ export class DeviceRegistry {
   updateProperties(deviceId: string, serviceId: string, properties: Record<string, unknown>, eventTime?: string): void {
     const d = this.devices.get(deviceId);
     if (!d) return;
-    const prev = d.properties[serviceId]?.properties ?? {};
-    d.properties[serviceId] = { properties: { ...prev, ...properties }, event_time: eventTime ?? formatNow() };
+    const before = d.properties[serviceId];
+    const merged = { ...(before?.properties ?? {}), ...properties };
+    // A report that repeats the stored values leaves the shadow, and so its version, as it was.
+    const changed = before === undefined || !isDeepStrictEqual(before.properties, merged);
+    d.properties[serviceId] = {
+      properties: merged,
+      event_time: eventTime ?? formatNow(),
+      version: (before?.version ?? 0) + (changed ? 1 : 0),
+    };
   }
 
   record(deviceId: string, entry: Omit<HistoryEntry, 'time'>): void {
@@ -161,6 +187,7 @@ export class DeviceRegistry {
       deviceId: d.deviceId,
       productId: d.productId,
       services: d.services,
+      customTopics: d.customTopics,
       frozen: d.frozen === true,
       online: d.online,
       lastOnline: d.lastOnline,

@@ -2,23 +2,25 @@
  * The local Huawei IoTDA emulator: a real aedes broker with the platform's device rules and
  * an application side (registry, downlinks, synchronous commands and property requests).
  *
- * Behaviour follows PROTOCOLS.md Part 1. Where Huawei's behaviour is UNCONFIRMED the emulator
- * picks one outcome and says so here:
+ * Behaviour follows docs/iotda.md; its §1.9 lists what the emulator does where the platform's
+ * behaviour is UNCONFIRMED. In short:
  * - unknown device, username ≠ device id, sign-type-1 clock skew → CONNACK 0x04;
  *   frozen device → 0x05; CONNECT with a will → 0x05 (will is "not supported").
  * - sign type 1 tolerance ±1 h (configurable); sign type 0 accepts any 10-digit timestamp, hour 24 too.
- * - QoS 2 subscriptions are granted QoS 1; subscriptions outside the device's own
- *   `$oc/devices/{id}/` namespace, or beyond 50 per connection, get SUBACK 0x80.
- * - a PUBLISH outside the namespace or with the retain flag is acknowledged, then dropped and logged.
- * - a PUBLISH over 1 MB closes the connection.
+ * - topics: own `$oc` system topics, declared `$oc/.../user/` topics and free topics not starting
+ *   with `$` (the default device policy) are allowed (topic-policy.ts); any other SUBSCRIBE, or one
+ *   beyond 50 per connection, gets SUBACK 0x80; QoS 2 subscriptions are granted QoS 1.
+ * - a PUBLISH the policy refuses, or with the retain flag, is acknowledged, then dropped and logged.
+ * - a PUBLISH at QoS 2 or over 1 MB closes the connection (logged, event 'publish-refused').
  * - sessions are always treated as clean; request ids are v4 UUIDs; commands and property
  *   requests time out after 20 s (configurable) and late replies are logged and dropped.
  * - messages to an offline device are cached (20 per device) and delivered on its next connect.
  * - uplinks beyond 50 messages or 1 MB per second and connection are logged and dropped
  *   (the platform's reaction is UNCONFIRMED); configurable, 0 turns the limit off.
  * - the device shows offline at once after a drop (the real console lags about a minute).
- * - a device PUBLISH at QoS 2 is handled by aedes as QoS 2 (the platform's answer is UNCONFIRMED).
- * Not emulated: QoS 1 downlink resends, OTA downloads, MQTT 5, persistent sessions.
+ * - downlinks to this directly connected device carry no `object_device_id`.
+ * - unacknowledged QoS 1 downlinks are resent as the platform documents (downlink-resender.ts).
+ * Not emulated: downlinks to gateway sub-devices, OTA downloads, MQTT 5, persistent sessions.
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -32,6 +34,9 @@ import { DeviceRegistry, type DeviceSpec, type DeviceView } from './device-regis
 import { decideConnect } from './connect-rules';
 import { topicMatchesFilter } from './topic-filter';
 import { generateTestCertificates } from './test-certificates';
+import { DownlinkResender, PLATFORM_RESEND_TIMING, type ResendTiming } from './downlink-resender';
+import { encodePublish } from './publish-packet';
+import { checkPublish, checkSubscribe, type TopicPolicyContext } from './topic-policy';
 
 export interface IotdaEmulatorOptions {
   host?: string;
@@ -48,6 +53,10 @@ export interface IotdaEmulatorOptions {
   uplinkMessagesPerSecond?: number;
   /** Uplink bytes per second and connection before drops (default 1 MB, 0 = no limit). */
   uplinkBytesPerSecond?: number;
+  /** Resends of unacknowledged QoS 1 downlinks (docs/iotda.md §1.7); defaults as the platform documents. */
+  downlinkResend?: Partial<ResendTiming>;
+  /** How long a message stays cached for delivery (platform: at most 24 h). */
+  messageCacheMs?: number;
   log?: (line: string) => void;
 }
 
@@ -78,6 +87,7 @@ type PendingKind = 'command-response' | 'property-set-response' | 'property-get-
 interface Pending {
   deviceId: string;
   kind: PendingKind;
+  topic: string;
   started: number;
   timer: NodeJS.Timeout;
   resolve: (r: RequestResult) => void;
@@ -87,6 +97,7 @@ const DROP_PREFIX = '$iotda-emulator/dropped/';
 const MAX_PUBLISH_BYTES = 1024 * 1024;
 const MAX_SUBSCRIPTIONS = 50;
 const MAX_CACHED_MESSAGES = 20;
+const MESSAGE_CACHE_MS = 24 * 3_600_000;
 
 export class IotdaEmulator extends EventEmitter {
   mqttPort = 0;
@@ -125,7 +136,8 @@ export class IotdaEmulator extends EventEmitter {
    */
   private readonly awaitingConnack = new WeakMap<Client, (() => void)[]>();
   private readonly cachedMessages = new Map<string, Buffer[]>();
-  private shadowVersion = 0;
+  private readonly resender: DownlinkResender<Client>;
+  private readonly messageCacheMs: number;
 
   constructor(private readonly opts: IotdaEmulatorOptions = {}) {
     super();
@@ -136,6 +148,21 @@ export class IotdaEmulator extends EventEmitter {
     this.uplinkBytesPerSecond = opts.uplinkBytesPerSecond ?? MAX_PUBLISH_BYTES;
     this.logLine = opts.log ?? (() => undefined);
     this.registry = new DeviceRegistry(opts.devicesFile);
+    this.messageCacheMs = opts.messageCacheMs ?? MESSAGE_CACHE_MS;
+    this.resender = new DownlinkResender<Client>(
+      {
+        qos1Connection: (deviceId, topic) => {
+          const client = this.clientOfDevice.get(deviceId);
+          return client && this.acknowledged.has(client) && this.grantedQos(client, topic) === 1 ? client : undefined;
+        },
+        isLive: (client) => isWritable(client),
+        nextPacketId: (client) => nextPacketId(client),
+        writeQos1: (client, topic, payload, messageId, dup) => this.writePublish(client, { topic, payload, qos: 1, dup, messageId }),
+        log: (line) => this.log(line),
+        event: (type, deviceId, data) => this.emitEvent(type, deviceId, data),
+      },
+      { ...PLATFORM_RESEND_TIMING, ...opts.downlinkResend },
+    );
   }
 
   /** Starts the broker and listeners; called by startIotdaEmulator. */
@@ -164,7 +191,13 @@ export class IotdaEmulator extends EventEmitter {
         for (const send of this.awaitingConnack.get(c) ?? []) send();
         this.awaitingConnack.delete(c);
         this.flushCachedMessages(c);
+        const deviceId = this.deviceOfClient.get(c);
+        if (deviceId) this.resender.resume(deviceId);
       }
+    });
+    this.broker.on('subscribe', (_subs, c) => {
+      const deviceId = this.deviceOfClient.get(c);
+      if (deviceId) this.resender.resume(deviceId);
     });
     this.broker.on('clientDisconnect', (c) => this.onClientGone(c));
     this.broker.on('unsubscribe', (topics, c) => topics.forEach((t) => this.subscriptions.get(c)?.delete(t)));
@@ -190,14 +223,18 @@ export class IotdaEmulator extends EventEmitter {
   /**
    * Hands a connection to aedes. aedes fixes the granted QoS from the SUBSCRIBE packet before
    * authorizeSubscribe runs, so the QoS 2 → 1 downgrade (§1.5) rewrites the packet as parsed.
+   * The same listener sees each PUBACK for the downlinks the emulator resends.
    * `_parser` is aedes-internal (lib/client.js); checked here so an aedes change fails loudly.
    */
   private handle(stream: net.Socket): void {
     const client = this.broker.handle(stream) as Client & { _parser?: EventEmitter };
     if (!client._parser) throw new Error('aedes internals changed: client._parser missing');
-    client._parser.prependListener('packet', (packet: { cmd: string; subscriptions?: { qos: number }[] }) => {
+    client._parser.prependListener('packet', (packet: { cmd: string; messageId?: number; subscriptions?: { qos: number }[] }) => {
       if (packet.cmd === 'subscribe') {
         for (const sub of packet.subscriptions ?? []) sub.qos = Math.min(sub.qos, 1);
+      } else if (packet.cmd === 'puback' && packet.messageId !== undefined) {
+        const deviceId = this.deviceOfClient.get(client);
+        if (deviceId) this.resender.puback(deviceId, client, packet.messageId);
       }
     });
   }
@@ -205,6 +242,8 @@ export class IotdaEmulator extends EventEmitter {
   /** Binds a server and tracks its sockets so close() never waits for idle clients. */
   async listen(server: net.Server, port: number): Promise<number> {
     server.on('connection', (s: net.Socket) => {
+      // Small PUBLISHes must not wait for the device's delayed ACK (Nagle), or resend timing blurs.
+      s.setNoDelay(true);
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -286,14 +325,20 @@ export class IotdaEmulator extends EventEmitter {
       this.log(`${deviceId}: PUBLISH of ${size} bytes exceeds 1 MB, closing`);
       return cb(new Error('publish too large'));
     }
-    const namespace = this.namespaceOfClient.get(client);
-    const own = namespace !== undefined && packet.topic.startsWith(namespace);
+    if (packet.qos === 2) {
+      // QoS 2 is not supported; MQTT 3.1.1 has no negative PUBACK, so the refusal is a close.
+      this.log(`${deviceId}: PUBLISH to ${packet.topic} at QoS 2 refused (QoS 0 and 1 only), closing`);
+      this.emitEvent('publish-refused', deviceId, { topic: packet.topic, reason: 'QoS 2 is not supported' });
+      return cb(new Error('QoS 2 is not supported'));
+    }
+    const policy = this.policyOf(client);
+    const verdict = policy ? checkPublish(packet.topic, policy) : { allowed: false as const, reason: 'not connected' };
     const overLimit = this.overUplinkLimit(client, size);
-    if (!own || packet.retain || overLimit) {
-      const reason = packet.retain ? 'retain is not supported' : !own ? 'topic outside the device namespace' : 'uplink rate limit exceeded';
+    if (!verdict.allowed || packet.retain || overLimit) {
+      const reason = packet.retain ? 'retain is not supported' : !verdict.allowed ? verdict.reason : 'uplink rate limit exceeded';
       const window = this.uplinkWindow.get(client);
       // A flood would otherwise log every message; rate drops are reported once per window.
-      const quiet = own && !packet.retain && window !== undefined && window.warned;
+      const quiet = verdict.allowed && !packet.retain && window !== undefined && window.warned;
       if (window && reason === 'uplink rate limit exceeded') window.warned = true;
       if (!quiet) {
         this.log(`${deviceId}: PUBLISH to ${packet.topic} acknowledged and dropped (${reason})`);
@@ -327,16 +372,25 @@ export class IotdaEmulator extends EventEmitter {
     const deviceId = this.deviceOfClient.get(client);
     const subs = this.subscriptions.get(client) ?? new Map<string, number>();
     this.subscriptions.set(client, subs);
-    const namespace = this.namespaceOfClient.get(client);
-    const own = namespace !== undefined && sub.topic.startsWith(namespace);
-    if (!own || (!subs.has(sub.topic) && subs.size >= MAX_SUBSCRIPTIONS)) {
-      this.log(`${deviceId}: SUBSCRIBE ${sub.topic} refused (0x80)`);
-      this.emitEvent('subscribe-refused', deviceId, { topic: sub.topic });
+    const policy = this.policyOf(client);
+    const verdict = policy ? checkSubscribe(sub.topic, policy) : { allowed: false as const, reason: 'not connected' };
+    const full = !subs.has(sub.topic) && subs.size >= MAX_SUBSCRIPTIONS;
+    if (!verdict.allowed || full) {
+      const reason = !verdict.allowed ? verdict.reason : `more than ${MAX_SUBSCRIPTIONS} subscriptions`;
+      this.log(`${deviceId}: SUBSCRIBE ${sub.topic} refused (0x80): ${reason}`);
+      this.emitEvent('subscribe-refused', deviceId, { topic: sub.topic, reason });
       return cb(null, null);
     }
     const qos = Math.min(sub.qos, 1) as 0 | 1;
     subs.set(sub.topic, qos);
     cb(null, { ...sub, qos });
+  }
+
+  private policyOf(client: Client): TopicPolicyContext | undefined {
+    const deviceId = this.deviceOfClient.get(client);
+    const namespace = this.namespaceOfClient.get(client);
+    if (deviceId === undefined || namespace === undefined) return undefined;
+    return { namespace, customTopics: this.registry.customTopicsOf(deviceId) };
   }
 
   private onClientRegistered(client: Client): void {
@@ -366,6 +420,7 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   private onClientGone(client: Client): void {
+    this.resender.closed(client);
     const deviceId = this.deviceOfClient.get(client);
     if (!deviceId || this.clientOfDevice.get(deviceId) !== client) return;
     this.clientOfDevice.delete(deviceId);
@@ -378,22 +433,36 @@ export class IotdaEmulator extends EventEmitter {
    * §1.5: devices get system downlinks without subscribing, at QoS 0; a matching explicit
    * subscription gets the single delivery through the broker at min(granted, 1).
    */
-  private deliver(deviceId: string, topic: string, payload: Buffer): boolean {
+  private deliver(deviceId: string, topic: string, payload: Buffer, keepMs?: number): boolean {
     const client = this.clientOfDevice.get(deviceId);
     if (!client) return false;
     if (!this.acknowledged.has(client)) {
       // A PUBLISH must never overtake the CONNACK.
       const queue = this.awaitingConnack.get(client) ?? [];
-      queue.push(() => this.deliver(deviceId, topic, payload));
+      queue.push(() => this.deliver(deviceId, topic, payload, keepMs));
       this.awaitingConnack.set(client, queue);
       return true;
     }
-    const subs = this.subscriptions.get(client);
-    const subscribed = subs !== undefined && [...subs.keys()].some((f) => topicMatchesFilter(f, topic));
-    const packet = { cmd: 'publish' as const, topic, payload, qos: (subscribed ? 1 : 0) as 0 | 1, retain: false, dup: false };
-    if (subscribed) this.broker.publish(packet, () => undefined);
-    else client.publish(packet, () => undefined);
+    if (this.grantedQos(client, topic) === 1) {
+      this.resender.send(deviceId, client, topic, payload, keepMs ?? this.messageCacheMs);
+    } else {
+      this.writePublish(client, { topic, payload, qos: 0, dup: false });
+    }
     return true;
+  }
+
+  /** The highest QoS granted to a subscription matching `topic`; 0 = only the implicit one. */
+  private grantedQos(client: Client, topic: string): 0 | 1 {
+    for (const [filter, qos] of this.subscriptions.get(client) ?? []) {
+      if (qos === 1 && topicMatchesFilter(filter, topic)) return 1;
+    }
+    return 0;
+  }
+
+  /** Emulator downlinks bypass aedes' routing: a resend must keep its packet id (publish-packet.ts). */
+  private writePublish(client: Client, fields: Parameters<typeof encodePublish>[0]): void {
+    if (!isWritable(client)) return;
+    client.conn.write(encodePublish(fields));
   }
 
   private onUplink(client: Client, packet: PublishPacket): void {
@@ -464,6 +533,11 @@ export class IotdaEmulator extends EventEmitter {
         this.emitEvent('custom-up', deviceId, { topic: packet.topic, payload: body ?? text });
         return;
       default:
+        if (!packet.topic.startsWith('$')) {
+          // A free custom topic: routed to its subscribers by MQTT rules, nothing for the platform to parse.
+          this.emitEvent('custom-up', deviceId, { topic: packet.topic, payload: body ?? text });
+          return;
+        }
         this.log(`${deviceId}: PUBLISH to unknown system topic ${packet.topic} ignored`);
     }
   }
@@ -477,6 +551,8 @@ export class IotdaEmulator extends EventEmitter {
     }
     this.pending.delete(requestId);
     clearTimeout(p.timer);
+    // An answer proves the request arrived, whatever happened to its PUBACK.
+    this.resender.forget(deviceId, p.topic);
     this.emitEvent(kind, deviceId, { requestId, response });
     p.resolve({ requestId, status: 'ok', response, durationMs: Date.now() - p.started });
   }
@@ -488,11 +564,12 @@ export class IotdaEmulator extends EventEmitter {
       .filter(([sid]) => !wanted || sid === wanted)
       .map(([sid, st]) => ({
         service_id: sid,
-        desired: { properties: {}, event_time: st.event_time },
-        reported: { properties: st.properties, event_time: st.event_time },
-        version: ++this.shadowVersion,
+        // Nothing sets a desired state in the emulator, so it stays empty and has no time.
+        desired: { properties: {} },
+        reported: { properties: st.properties, event_time: shadowTime(st.event_time) },
+        version: st.version,
       }));
-    this.send(deviceId, IotdaTopics.shadowGetResponse(deviceId, requestId), 'shadow-response', { object_device_id: deviceId, shadow });
+    this.send(deviceId, IotdaTopics.shadowGetResponse(deviceId, requestId), 'shadow-response', { shadow });
   }
 
   private onEventUp(deviceId: string, body: Record<string, unknown>, recvTime: number): void {
@@ -523,9 +600,9 @@ export class IotdaEmulator extends EventEmitter {
     }
   }
 
-  private send(deviceId: string, topic: string, kind: string, body: unknown): boolean {
+  private send(deviceId: string, topic: string, kind: string, body: unknown, keepMs?: number): boolean {
     const payload = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const delivered = this.deliver(deviceId, topic, payload);
+    const delivered = this.deliver(deviceId, topic, payload, keepMs);
     if (delivered) this.registry.record(deviceId, { direction: 'down', kind, topic, payload: body });
     return delivered;
   }
@@ -537,15 +614,18 @@ export class IotdaEmulator extends EventEmitter {
     if (!this.isReachable(deviceId)) {
       return Promise.resolve({ requestId, status: 'offline', durationMs: 0 });
     }
+    const topic = topicOf(requestId);
+    const waitMs = timeoutMs ?? this.commandTimeoutMs;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
+        this.resender.forget(deviceId, topic);
         this.log(`${deviceId}: ${kind} for ${requestId} timed out`);
         this.emitEvent('timeout', deviceId, { kind, requestId });
         resolve({ requestId, status: 'timeout', durationMs: Date.now() - started });
-      }, timeoutMs ?? this.commandTimeoutMs);
-      this.pending.set(requestId, { deviceId, kind, started, timer, resolve });
-      this.send(deviceId, topicOf(requestId), kind.replace('-response', ''), body);
+      }, waitMs);
+      this.pending.set(requestId, { deviceId, kind, topic, started, timer, resolve });
+      this.send(deviceId, topic, kind.replace('-response', ''), body, waitMs);
     });
   }
 
@@ -558,6 +638,16 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   // ---- application side ---------------------------------------------------------------
+
+  /** QoS 1 downlinks of the device that still await a PUBACK (sends so far, resend phase). */
+  unacknowledgedDownlinks(deviceId: string): { topic: string; sends: number; phase: string }[] {
+    return this.resender.unacknowledged(deviceId);
+  }
+
+  /** Loses the device's next `count` PUBACKs on their way to the platform, so QoS 1 downlinks are resent. */
+  injectLostPubacks(deviceId: string, count = 1): void {
+    this.resender.losePubacks(deviceId, count);
+  }
 
   /** Refuses the next `times` CONNECTs with `returnCode` (3 server unavailable, 5 not authorised). */
   injectConnectFault(returnCode: 3 | 5 = 3, times = 1): void {
@@ -588,7 +678,7 @@ export class IotdaEmulator extends EventEmitter {
   sendMessage(deviceId: string, content: unknown, opts: { raw?: boolean; name?: string } = {}): { id: string; delivered: boolean } {
     this.mustKnow(deviceId);
     const id = randomUUID();
-    const body = opts.raw ? content : { object_device_id: deviceId, name: opts.name ?? null, id, content };
+    const body = opts.raw ? content : { name: opts.name ?? null, id, content };
     const delivered = this.send(deviceId, IotdaTopics.messagesDown(deviceId), 'message', body);
     if (!delivered) {
       const queue = this.cachedMessages.get(deviceId) ?? [];
@@ -601,7 +691,7 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   sendCommand(deviceId: string, command: CommandRequestBody, opts: { timeoutMs?: number } = {}): Promise<RequestResult> {
-    const body = { object_device_id: deviceId, ...command, paras: command.paras ?? {} };
+    const body = { ...command, paras: command.paras ?? {} };
     return this.request(deviceId, 'command-response', (r) => IotdaTopics.command(deviceId, r), body, opts.timeoutMs);
   }
 
@@ -610,23 +700,24 @@ export class IotdaEmulator extends EventEmitter {
     services: { service_id: string; properties: Record<string, unknown> }[],
     opts: { timeoutMs?: number } = {},
   ): Promise<RequestResult> {
-    const body = { object_device_id: deviceId, services };
+    const body = { services };
     return this.request(deviceId, 'property-set-response', (r) => IotdaTopics.propertiesSet(deviceId, r), body, opts.timeoutMs);
   }
 
   getProperties(deviceId: string, serviceId?: string, opts: { timeoutMs?: number } = {}): Promise<RequestResult> {
-    const body: Record<string, unknown> = { object_device_id: deviceId };
+    const body: Record<string, unknown> = {};
     if (serviceId) body.service_id = serviceId;
     return this.request(deviceId, 'property-get-response', (r) => IotdaTopics.propertiesGet(deviceId, r), body, opts.timeoutMs);
   }
 
   /** T14 event envelope (OTA etc.). */
   sendEvent(deviceId: string, services: Record<string, unknown>[]): boolean {
-    return this.send(deviceId, IotdaTopics.eventsDown(deviceId), 'event', { object_device_id: deviceId, services });
+    return this.send(deviceId, IotdaTopics.eventsDown(deviceId), 'event', { services });
   }
 
   /** Closes listeners, live connections, the broker and pending requests (resolved as timeouts). */
   async close(): Promise<void> {
+    this.resender.close();
     for (const [requestId, p] of this.pending) {
       clearTimeout(p.timer);
       p.resolve({ requestId, status: 'timeout', durationMs: Date.now() - p.started });
@@ -637,4 +728,28 @@ export class IotdaEmulator extends EventEmitter {
     if (this.broker) await new Promise<void>((r) => this.broker.close(() => r()));
     await Promise.all(closing);
   }
+}
+
+/**
+ * A packet id from aedes' own per-client counter (lib/qos-packet.js), so the emulator's
+ * downlinks and the ones aedes routes between clients never share an id on one connection.
+ */
+function nextPacketId(client: Client): number {
+  const c = client as Client & { _nextId?: number };
+  if (typeof c._nextId !== 'number') throw new Error('aedes internals changed: client._nextId missing');
+  const id = c._nextId;
+  c._nextId = id >= 65535 ? 1 : id + 1;
+  return id;
+}
+
+/** As aedes' own writer decides (lib/write.js): at 'connackSent' a client is still `connecting`. */
+function isWritable(client: Client): boolean {
+  return !client.closed && (client.connecting || client.connected);
+}
+
+/** Shadow times are `yyyyMMdd'T'HHmmss'Z'` (docs/iotda.md §1.6); reports may carry the long form. */
+function shadowTime(stored: string): string {
+  if (/^\d{8}T\d{6}Z$/.test(stored)) return stored;
+  const at = new Date(stored);
+  return Number.isNaN(at.getTime()) ? stored : formatEventTime(at);
 }

@@ -104,6 +104,7 @@ export function createHttpApi(emu: IotdaEmulator): http.Server {
             deviceId: String(b.deviceId ?? ''),
             secret: String(b.secret ?? ''),
             productId: typeof b.productId === 'string' ? b.productId : undefined,
+            customTopics: Array.isArray(b.customTopics) ? b.customTopics.map(String) : undefined,
           }));
         } catch (err) {
           throw new HttpError(400, (err as Error).message);

@@ -108,6 +108,7 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
       },
       noise: (bytes) => this.send(bytes),
       closePort: () => this.unplug(),
+      mute: (on) => this.mute(on),
     };
     this.faults = Object.assign(generic, this.extraFaults()) as F;
   }

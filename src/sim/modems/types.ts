@@ -99,6 +99,8 @@ export interface ModemFaults {
   noise(bytes: Buffer): void;
   /** The stream ends (unplug). */
   closePort(): void;
+  /** The modem hangs: ignores every byte and sends nothing until `mute(false)` (state kept). */
+  mute(on?: boolean): void;
 }
 
 /** USB ids of a port, four lower-case hex digits each. */
