@@ -6,6 +6,7 @@
  *   GET  /api/devices                       all devices with online state and latest properties
  *   POST /api/devices                       {deviceId, secret, productId?}
  *   GET  /api/devices/:id                   one device with history
+ *   DELETE /api/devices/:id                 removes the device (and drops its connection)
  *   POST /api/devices/:id/freeze            {frozen: boolean}
  *   POST /api/devices/:id/messages          {content, raw?}
  *   POST /api/devices/:id/commands          {service_id?, command_name?, paras, timeoutMs?} → waits for the reply
@@ -116,6 +117,7 @@ export function createHttpApi(emu: IotdaEmulator): http.Server {
     if (!emu.getDevice(deviceId)) throw new HttpError(404, `unknown device ${deviceId}`);
     const action = parts.slice(3).join('/');
     if (method === 'GET' && action === '') return sendJson(res, 200, emu.getDevice(deviceId));
+    if (method === 'DELETE' && action === '') return sendJson(res, 200, { removed: emu.removeDevice(deviceId) });
     if (method !== 'POST') throw new HttpError(405, 'method not allowed');
     const b = await readJson(req);
     switch (action) {
