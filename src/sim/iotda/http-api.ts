@@ -1,6 +1,7 @@
 /**
  * JSON HTTP API and web console of the IoTDA emulator (node:http, no framework).
  *   GET  /                                  console page
+ *   GET  /vendor/uPlot.*                    the chart library the console uses (console-assets.ts)
  *   GET  /api/info                          ports, URLs, CA certificate path
  *   GET  /api/ca.pem                        the generated CA (404 without TLS)
  *   GET  /api/devices                       all devices with online state and latest properties
@@ -18,6 +19,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { serveConsoleAsset } from './console-assets';
 import type { IotdaEmulator } from './emulator';
 
 class HttpError extends Error {
@@ -69,6 +71,7 @@ export function createHttpApi(emu: IotdaEmulator): http.Server {
       res.end(fs.readFileSync(consolePath));
       return;
     }
+    if (method === 'GET' && serveConsoleAsset(url.pathname, res)) return;
     if (parts[0] !== 'api') throw new HttpError(404, 'not found');
 
     if (method === 'GET' && parts[1] === 'info' && parts.length === 2) {
