@@ -2,6 +2,8 @@
 /**
  * iotda-sim --devices devices.json --mqtt 1883 --http 8080 [--tls 8883] [--host 127.0.0.1]
  *           [--command-timeout 20000]
+ * Without --devices it serves the examples' demo device (demo-device.ts); a --devices file must
+ * exist ({"devices": []} starts empty), and devices added or removed in the console are saved to it.
  * Loopback by default: the emulator accepts any client that knows a device secret, so
  * exposing it beyond this host is an explicit choice (--host 0.0.0.0).
  */
