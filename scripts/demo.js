@@ -6,6 +6,10 @@
 // Ports: IOTDA_DEMO_MQTT_PORT (1883), IOTDA_DEMO_HTTP_PORT (8080), IOTDA_DEMO_UI_PORT (1880);
 // a taken port falls back to a free one, and 0 always means "any free port".
 // IOTDA_DEMO_DIR overrides the user dir (default <repo>/.demo).
+//
+// Flows: the demo flow is written on the first run only (no flows.json, or an empty one); later
+// runs keep what the user built in the editor. `npm start -- --reset-flows` (or
+// IOTDA_DEMO_RESET_FLOWS=1) writes the demo flow again, replacing the user's flows.
 'use strict';
 const fs = require('node:fs');
 const net = require('node:net');
@@ -14,8 +18,10 @@ const { spawn } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
 const pkg = require(path.join(root, 'package.json'));
-const DEVICE_ID = 'demo_product_dev01';
-const SECRET = 'demo-secret-0001';
+// The examples' device (dist/sim/iotda/demo-device.js), read once main() has checked the build.
+let DEMO_DEVICE;
+let DEVICE_ID;
+let SECRET;
 const EXAMPLE = 'Demo - answer LED commands and report sensors (simulated EC20).json';
 
 const envPort = (name, dflt) => {
@@ -42,7 +48,7 @@ function usablePort(port) {
 
 async function startEmulator(mqttPort, httpPort) {
   const { startIotdaEmulator } = require(path.join(root, 'dist', 'sim', 'iotda'));
-  const devices = [{ deviceId: DEVICE_ID, secret: SECRET, productId: 'demo_product', services: ['stm32'] }];
+  const devices = [{ ...DEMO_DEVICE, services: [...DEMO_DEVICE.services] }];
   const log = () => undefined;
   // A taken MQTT or HTTP port (another broker on 1883) falls back to free ones.
   try {
@@ -98,9 +104,54 @@ module.exports = {
 };
 `,
   );
-  const { flow, creds } = demoFlow(mqttPort);
-  fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(flow, null, 2));
-  fs.writeFileSync(path.join(dir, 'flows_cred.json'), JSON.stringify(creds, null, 2));
+}
+
+/** The user's flows in flows.json, or undefined when there are none (no file, empty, `[]`). */
+function existingFlows(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (text.trim() === '') return undefined;
+  let nodes;
+  try {
+    nodes = JSON.parse(text);
+  } catch {
+    // Not ours to judge or repair: Node-RED reports it, and the file stays as the user left it.
+    return null;
+  }
+  return Array.isArray(nodes) && nodes.length === 0 ? undefined : nodes;
+}
+
+/**
+ * Writes the demo flow when there are no flows yet or on request; otherwise keeps the user's
+ * flows and only points connections to the demo device on this host at this run's MQTT port
+ * (it can change when 1883 is taken). Returns the sentence that says which it did.
+ */
+function prepareFlows(dir, mqttPort, reset) {
+  const file = path.join(dir, 'flows.json');
+  const nodes = reset ? undefined : existingFlows(file);
+  if (nodes === undefined) {
+    const { flow, creds } = demoFlow(mqttPort);
+    fs.writeFileSync(file, JSON.stringify(flow, null, 2));
+    fs.writeFileSync(path.join(dir, 'flows_cred.json'), JSON.stringify(creds, null, 2));
+    return reset
+      ? `Flows: deployed the demo flow again (--reset-flows); the previous flows in ${file} were replaced.`
+      : `Flows: deployed the demo flow (first run) to ${file}; later runs keep your changes.`;
+  }
+  if (Array.isArray(nodes)) {
+    let moved = 0;
+    for (const n of nodes) {
+      if (n && n.type === 'mqtt-at-connect' && n.deviceId === DEVICE_ID && n.host === '127.0.0.1' && Number(n.port) !== mqttPort) {
+        n.port = mqttPort;
+        moved++;
+      }
+    }
+    if (moved > 0) fs.writeFileSync(file, JSON.stringify(nodes, null, 2));
+  }
+  return `Flows: kept your flows in ${file} (npm start -- --reset-flows deploys the demo flow again).`;
 }
 
 async function waitForNodeRed(url, child, timeoutMs) {
@@ -123,10 +174,15 @@ async function main() {
   if (!fs.existsSync(path.join(root, 'dist', 'nodes', 'iotda-at.js'))) {
     throw new Error('dist/ is not built: run `npm run build` (or `npm start`, which builds first)');
   }
+  ({ DEMO_DEVICE } = require(path.join(root, 'dist', 'sim', 'iotda', 'demo-device')));
+  DEVICE_ID = DEMO_DEVICE.deviceId;
+  SECRET = DEMO_DEVICE.secret;
   const dir = path.resolve(process.env.IOTDA_DEMO_DIR || path.join(root, '.demo'));
   const emu = await startEmulator(envPort('IOTDA_DEMO_MQTT_PORT', 1883), envPort('IOTDA_DEMO_HTTP_PORT', 8080));
   const uiPort = await usablePort(envPort('IOTDA_DEMO_UI_PORT', 1880));
   writeUserDir(dir, uiPort, emu.mqttPort);
+  const reset = process.argv.includes('--reset-flows') || process.env.IOTDA_DEMO_RESET_FLOWS === '1';
+  const flowsSentence = prepareFlows(dir, emu.mqttPort, reset);
 
   const child = spawn(process.execPath, [path.join(path.dirname(require.resolve('node-red/package.json')), 'red.js'), '-u', dir, '-p', String(uiPort), 'flows.json'], {
     cwd: dir,
@@ -169,6 +225,7 @@ async function main() {
   await waitForNodeRed(editorUrl, child, 60000);
   console.log('');
   console.log(`IoTDA demo is running (device ${DEVICE_ID}, secret ${SECRET}, MQTT 127.0.0.1:${emu.mqttPort}).`);
+  console.log(flowsSentence);
   console.log(`Node-RED editor: ${editorUrl}`);
   console.log(`IoTDA console:   ${emu.url}`);
   console.log('In the console, send command LED with paras {"LED1":1} to the device; Ctrl+C stops the demo.');

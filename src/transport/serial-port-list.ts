@@ -154,3 +154,26 @@ export async function identifyUsbPort(portPath: string, opts: IdentifyPortOption
   }
   return undefined;
 }
+
+/** Ports that are no serial line: the built-in emulators and TCP bridges. */
+const NOT_SERIAL = /^(sim:|tcp:\/\/|socket:\/\/|rfc2217:\/\/)/i;
+
+/**
+ * What to check when a real serial port gave no answer in time, in the runtime's language
+ * (`zh…` = Chinese, else English); undefined for emulator and network ports, where none of it
+ * applies. Appended to the timeout error of a bring-up or a command on that port.
+ */
+export function serialTimeoutAdvice(portPath: string, lang = 'en-US'): string | undefined {
+  if (!portPath || NOT_SERIAL.test(portPath.trim())) return undefined;
+  if (/^zh/i.test(lang)) {
+    return (
+      `请检查 ${portPath}：波特率是否与模块一致（AT+IPR?）；多接口 USB 模组是否选了 AT 接口（EC20 一般为 ttyUSB2，不是 ttyUSB0/1）；` +
+      '是否有其他程序占用该端口（ModemManager、串口终端、另一个流程）；模块是否已上电开机（PWRKEY）。'
+    );
+  }
+  return (
+    `Check ${portPath}: the baud rate matches the module's (AT+IPR?); on a multi-port USB modem this is the AT interface ` +
+    '(usually ttyUSB2 on an EC20, not ttyUSB0/1); no other program holds the port (ModemManager, a serial terminal, another flow); ' +
+    'the module is powered and switched on (PWRKEY).'
+  );
+}

@@ -44,6 +44,34 @@ describe('iotda-sim CLI', () => {
     assert.equal(await exited, 0);
   });
 
+  it('serves the examples\' demo device when started without a devices file, and says so', async () => {
+    const c = spawn(process.execPath, [CLI, '--mqtt', '0', '--http', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    let out = '';
+    const consoleUrl = await new Promise<string>((resolve, reject) => {
+      c.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /console (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      c.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    assert.match(out, /serving the examples' demo device demo_product_dev01 \(secret demo-secret-0001\)/);
+    const list = (await (await fetch(new URL('api/devices', consoleUrl))).json()) as { deviceId: string; productId?: string }[];
+    assert.deepEqual(list.map((d) => [d.deviceId, d.productId]), [['demo_product_dev01', 'demo_product']]);
+    const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
+    c.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
+
+  it('refuses a devices file that does not exist, naming it', () => {
+    const missing = path.join(dir, 'no-such-devices.json');
+    const r = spawnSync(process.execPath, [CLI, '--devices', missing, '--mqtt', '0', '--http', '0'], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /devices file .*no-such-devices\.json does not exist/);
+    assert.ok(!fs.existsSync(missing), 'nothing was created in its place');
+  });
+
   it('rejects a bad port with the usage line', () => {
     const r = spawnSync(process.execPath, [CLI, '--mqtt', 'abc'], { encoding: 'utf8' });
     assert.equal(r.status, 1);

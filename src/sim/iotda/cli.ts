@@ -2,10 +2,15 @@
 /**
  * iotda-sim --devices devices.json --mqtt 1883 --http 8080 [--tls 8883] [--host 127.0.0.1]
  *           [--command-timeout 20000]
+ * Without --devices it serves the examples' demo device (demo-device.ts); a --devices file must
+ * exist ({"devices": []} starts empty), and devices added or removed in the console are saved to it.
  * Loopback by default: the emulator accepts any client that knows a device secret, so
  * exposing it beyond this host is an explicit choice (--host 0.0.0.0).
  */
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DEMO_DEVICE } from './demo-device';
+import type { DeviceSpec } from './device-registry';
 import { startIotdaEmulator } from './index';
 
 const USAGE = 'usage: iotda-sim [--devices devices.json] [--mqtt 1883] [--http 8080] [--tls 8883] [--host 127.0.0.1] [--command-timeout ms]';
@@ -33,15 +38,25 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  // A mistyped path must not start an emulator that silently knows no device.
+  if (values.devices !== undefined && !fs.existsSync(values.devices)) {
+    throw new Error(`devices file ${values.devices} does not exist; create it (e.g. {"devices": []}) or leave --devices out to serve the examples' demo device`);
+  }
+  // Without a devices file the emulator serves the device every example uses.
+  const devices: DeviceSpec[] | undefined = values.devices === undefined ? [{ ...DEMO_DEVICE, services: [...DEMO_DEVICE.services] }] : undefined;
   const emu = await startIotdaEmulator({
     host: values.host ?? '127.0.0.1',
     mqttPort: port('mqtt', values.mqtt, 1883),
     httpPort: port('http', values.http, 8080),
     tlsPort: port('tls', values.tls, undefined),
     devicesFile: values.devices,
+    devices,
     commandTimeoutMs: values['command-timeout'] ? Number(values['command-timeout']) : undefined,
     log: (line) => console.log(`${new Date().toISOString()} ${line}`),
   });
+  if (devices) {
+    console.log(`iotda-sim: no --devices file: serving the examples' demo device ${DEMO_DEVICE.deviceId} (secret ${DEMO_DEVICE.secret}); add or remove devices in the console`);
+  }
   console.log(`iotda-sim: ${emu.listDevices().length} device(s); console ${emu.url}`);
   if (emu.caCertPath) console.log(`iotda-sim: trust the CA certificate at ${emu.caCertPath} (also served at ${emu.url}api/ca.pem)`);
   const stop = () => {

@@ -660,6 +660,16 @@ export class IotdaEmulator extends EventEmitter {
     return view;
   }
 
+  /** Removing a device also drops its live connection, as deleting it in the platform's console does. */
+  removeDevice(deviceId: string): boolean {
+    const removed = this.registry.remove(deviceId);
+    if (removed) {
+      this.clientOfDevice.get(deviceId)?.close();
+      this.emitEvent('device-removed', deviceId);
+    }
+    return removed;
+  }
+
   listDevices(): DeviceView[] {
     return this.registry.list();
   }

@@ -1,11 +1,13 @@
 /**
  * JSON HTTP API and web console of the IoTDA emulator (node:http, no framework).
  *   GET  /                                  console page
+ *   GET  /vendor/uPlot.*                    the chart library the console uses (console-assets.ts)
  *   GET  /api/info                          ports, URLs, CA certificate path
  *   GET  /api/ca.pem                        the generated CA (404 without TLS)
  *   GET  /api/devices                       all devices with online state and latest properties
  *   POST /api/devices                       {deviceId, secret, productId?}
  *   GET  /api/devices/:id                   one device with history
+ *   DELETE /api/devices/:id                 removes the device (and drops its connection)
  *   POST /api/devices/:id/freeze            {frozen: boolean}
  *   POST /api/devices/:id/messages          {content, raw?}
  *   POST /api/devices/:id/commands          {service_id?, command_name?, paras, timeoutMs?} → waits for the reply
@@ -17,6 +19,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { serveConsoleAsset } from './console-assets';
 import type { IotdaEmulator } from './emulator';
 
 class HttpError extends Error {
@@ -68,6 +71,7 @@ export function createHttpApi(emu: IotdaEmulator): http.Server {
       res.end(fs.readFileSync(consolePath));
       return;
     }
+    if (method === 'GET' && serveConsoleAsset(url.pathname, res)) return;
     if (parts[0] !== 'api') throw new HttpError(404, 'not found');
 
     if (method === 'GET' && parts[1] === 'info' && parts.length === 2) {
@@ -117,6 +121,7 @@ export function createHttpApi(emu: IotdaEmulator): http.Server {
     if (!emu.getDevice(deviceId)) throw new HttpError(404, `unknown device ${deviceId}`);
     const action = parts.slice(3).join('/');
     if (method === 'GET' && action === '') return sendJson(res, 200, emu.getDevice(deviceId));
+    if (method === 'DELETE' && action === '') return sendJson(res, 200, { removed: emu.removeDevice(deviceId) });
     if (method !== 'POST') throw new HttpError(405, 'method not allowed');
     const b = await readJson(req);
     switch (action) {
