@@ -1,12 +1,17 @@
 /**
  * AtChannel: one AT command in flight over a Transport (contract in ./types.ts).
  *
- * Line routing, in order (PROTOCOLS.md P1-P9, Zephyr modem_chat's three tables):
+ * Line routing, in order (docs/at-channel.md; Zephyr modem_chat's three tables):
+ *   an open continuation (a URC whose payload runs over line breaks) takes every line
  *   echo of the last command line -> dropped
+ *   a URC glued to the rest of its line (`unterminated` handler) -> split, each part routed
+ *   a line that opens a continuation -> held until its handler says it is closed
  *   final of the command in flight (OK / ERROR / +CME / +CMS / per-command finals)
- *   `busy p...` / `busy s...` -> retry with backoff or ModemBusyError
+ *   `busy p...` / `busy s...` -> progress when other output for the command came first;
+ *     as the first answer, retry with backoff or ModemBusyError
  *   response line (matches the command's responsePrefixes; also offered to URC handlers)
- *   boot banner -> `reboot`, fails the command in flight and pending URC waits
+ *   boot banner, boot ROM log (rebootOnGarbage) -> `reboot`, fails the command in flight and
+ *     pending URC waits (so do an echo after echoOffCommand succeeded, and a bootTags prefix)
  *   result URC of a two-phase command (awaitUrc) -> consumed by that command
  *   URC handler table -> handlers; nothing took it -> `unsolicited`
  *
@@ -20,8 +25,9 @@ import { Fifo } from './fifo';
 import { hasPrefix } from './has-prefix';
 import { LineFramer } from './line-framer';
 import { regexLiteralPrefix } from './regex-literal-prefix';
+import { bootTagLength, isGarbageLine, isRomLogLine } from './restart-signs';
 import { SecretRedactor } from './secret-redactor';
-import type { AtChannelOptions, AtCommandOptions, AtResponse, RawClaim, UrcHandler } from './types';
+import type { AtChannelOptions, AtCommandOptions, AtResponse, ContinuationAbandonReason, RawClaim, UrcHandler } from './types';
 import { UrcTable } from './urc-table';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -29,6 +35,14 @@ const DEFAULT_RESYNC_QUIET_MS = 200;
 const DEFAULT_BUSY_BACKOFF_MS = 200;
 const MAX_BUSY_BACKOFF_MS = 5000;
 const RESYNC_ATTEMPTS = 3;
+const DEFAULT_TIMEOUTS_TO_UNRESPONSIVE = 3;
+/** Cancels a Quectel `>` data entry (docs/at-channel.md, unresponsive). */
+const ESC = Buffer.from([0x1b]);
+/** Caps of an open continuation when its handler sets none (docs/at-channel.md, continuation). */
+const DEFAULT_MAX_CONTINUATION_BYTES = 8192;
+const DEFAULT_MAX_CONTINUATION_MS = 10000;
+/** Garbage lines within this time of the last one belong to the same boot (one 'reboot'). */
+const GARBAGE_BURST_MS = 2000;
 
 /** Options this implementation adds to the contract (all optional). */
 export interface AtChannelExtraOptions {
@@ -65,11 +79,18 @@ class QueuedCommand {
   lines: string[] = NO_LINES;
   okSeen = false;
   promptSeen = false;
+  /**
+   * A line other than its echo arrived since this attempt was written: the module took the
+   * command and is working on it, so a `busy` now is progress, not a refusal (docs/at-channel.md, busy).
+   */
+  heard = false;
   earlyUrc: { line: string; match: RegExpMatchArray } | undefined = undefined;
   /** Busy backoff timer (the per-command deadline is checked by the channel's watchdog). */
   timer: NodeJS.Timeout | undefined = undefined;
   /** When this attempt times out (ms since epoch); undefined once it has an outcome. */
   deadline: number | undefined = undefined;
+  /** When this attempt was written (ms since epoch). */
+  sentAt = 0;
   /** Literal start of the awaited URC pattern, computed once rather than per received line. */
   readonly awaitPrefix: string;
   // The options read for every line received while the command waits, copied out of the
@@ -115,6 +136,18 @@ interface UrcWaiter {
   deadline: number;
 }
 
+/** A URC whose payload runs over line breaks, still open: every line goes to it until it closes. */
+interface OpenContinuation {
+  handler: UrcHandler;
+  text: string;
+  /** UTF-8 length of `text`. */
+  bytes: number;
+  maxBytes: number;
+  /** When the time cap ends it (ms since epoch). */
+  deadline: number;
+  timer: NodeJS.Timeout;
+}
+
 /** Encoded command lines for constant templates (`AT+CSQ`): they are sent over and over. */
 const MAX_ENCODED_LINES = 256;
 
@@ -149,6 +182,13 @@ export class AtChannel extends EventEmitter {
   private readonly queue = new Fifo<QueuedCommand>();
   private current: ActiveCommand | undefined;
   private waiters: UrcWaiter[] = [];
+  private continuation: OpenContinuation | undefined;
+  /** The echo-off command succeeded since the last restart: an echo now means the module restarted. */
+  private echoOff = false;
+  /** Command timeouts since the module last answered a command (final or busy). */
+  private timeoutsInARow = 0;
+  /** When the last garbage restart sign was seen (0: none yet). */
+  private lastGarbageAt = 0;
   private lastSent: string | undefined;
   private needResync = false;
   private resyncing = false;
@@ -206,10 +246,11 @@ export class AtChannel extends EventEmitter {
     }
     this.urcs = new UrcTable((h, err) => this.traceNote(`URC handler ${h.name} threw: ${this.errorText(err)}`));
     this.framer = new LineFramer({
-      onLine: (line) => this.onLine(line),
+      onLine: (line, breakBefore) => this.onLine(line, breakBefore),
       wantsPrompt: () => this.wantsPrompt(),
       onPrompt: () => this.onPrompt(),
-      claimRaw: (text) => this.urcs.claimRaw(text),
+      // Inside an open continuation a raw-read header is payload text, not a header.
+      claimRaw: (text) => (this.continuation === undefined ? this.urcs.claimRaw(text) : undefined),
       claimedHeaderLength: () => this.urcs.claimedHeaderLength,
       onRaw: (claim, payload) => this.onRaw(claim, payload),
     });
@@ -359,10 +400,12 @@ export class AtChannel extends EventEmitter {
     cmd.phase = 'waiting';
     cmd.okSeen = false;
     cmd.promptSeen = false;
+    cmd.heard = false;
     cmd.lines = NO_LINES;
     this.lastSent = cmd.line;
     this.trace('>>', cmd.shown);
-    cmd.deadline = Date.now() + cmd.timeoutMs;
+    cmd.sentAt = Date.now();
+    cmd.deadline = cmd.sentAt + cmd.timeoutMs;
     this.armWatchdog(cmd.deadline);
     this.write(this.encode(cmd), cmd);
   }
@@ -420,22 +463,74 @@ export class AtChannel extends EventEmitter {
     }
   }
 
-  private onLine(raw: string): void {
+  private onLine(raw: string, breakBefore: string): void {
     if (this.opts.trace) this.trace('<<', raw);
+    this.take(raw, breakBefore);
+  }
+
+  /** A line (or the rest of one after an unterminated URC): to the open continuation, or routed. */
+  private take(raw: string, breakBefore: string): void {
+    if (this.continuation !== undefined) {
+      this.continueUrc(this.continuation, raw, breakBefore);
+      return;
+    }
+    this.route(raw);
+  }
+
+  /** Routes one line outside any continuation, through the tables in the order of the header comment. */
+  private route(raw: string): void {
     const t = trimLine(raw);
     if (t.length === 0) return;
-    if (t === this.lastSent) return; // echo, whether or not echo is on
+    if (t === this.lastSent) {
+      // Echo, whether or not echo is on; after echo was switched off, a sign of a restart.
+      if (this.echoOff) this.onReboot(t);
+      return;
+    }
+
+    const tags = this.opts.bootTags;
+    if (tags !== undefined && tags.length > 0) {
+      const tag = bootTagLength(t, tags);
+      if (tag > 0) {
+        this.onReboot(t.slice(0, tag));
+        if (tag < t.length) this.take(t.slice(tag), '');
+        return;
+      }
+    }
+
+    // A URC printed without a line end, glued to what follows (ESP-AT
+    // `+MQTTDISCONNECTED:0+MQTTPUB:FAIL`): two lines, the URC first.
+    const glued = this.urcs.unterminatedLength(raw);
+    if (glued > 0) {
+      this.route(raw.slice(0, glued));
+      this.take(raw.slice(glued), '');
+      return;
+    }
+
+    const opener = this.urcs.openedBy(raw);
+    if (opener !== undefined) {
+      this.openContinuation(opener, raw);
+      return;
+    }
 
     const cur = this.current;
     let isResponse = false;
-    if (cur !== undefined && cur.phase === 'waiting') {
-      if (this.tryFinal(cur, t)) return;
+    // A command waiting for a busy retry still takes its final: the module may have been
+    // working on it all along (capture esp_at_5.txt), and then no re-send must follow.
+    if (cur !== undefined && (cur.phase === 'waiting' || cur.phase === 'backoff')) {
+      if (this.tryFinal(cur, t)) {
+        // The resync's own `AT` does not count: a module can answer AT and still time out on every command.
+        if (!cur.internal) this.timeoutsInARow = 0;
+        return;
+      }
       // First-character gates before each startsWith: this runs for every line while a command
       // waits, and most lines are URCs starting with `+`.
       if (t.charCodeAt(0) === 0x62 /* b */ && (t.startsWith('busy p') || t.startsWith('busy s'))) {
+        if (!cur.internal) this.timeoutsInARow = 0;
         this.onBusy(cur, t);
         return;
       }
+      if (cur.phase === 'backoff') this.resumeAfterBusy(cur);
+      cur.heard = true;
       const prefixes = cur.responsePrefixes;
       if (prefixes !== undefined) {
         for (let i = 0; i < prefixes.length; i++) {
@@ -459,6 +554,10 @@ export class AtChannel extends EventEmitter {
     }
     if (!isResponse && this.isBanner(t)) {
       this.onReboot(t);
+      return;
+    }
+    if (!isResponse && this.opts.rebootOnGarbage && (isGarbageLine(t) || isRomLogLine(t))) {
+      this.onGarbage(t);
       return;
     }
     if (!isResponse && this.waiters.length > 0 && this.tryWaiters(t)) return;
@@ -536,7 +635,69 @@ export class AtChannel extends EventEmitter {
     return false;
   }
 
+  // ---------------------------------------------------------------- continuation
+
+  private openContinuation(handler: UrcHandler, line: string): void {
+    const maxMs = handler.maxContinuationMs ?? DEFAULT_MAX_CONTINUATION_MS;
+    const open: OpenContinuation = {
+      handler,
+      text: line,
+      bytes: Buffer.byteLength(line, 'utf8'),
+      maxBytes: handler.maxContinuationBytes ?? DEFAULT_MAX_CONTINUATION_BYTES,
+      deadline: Date.now() + maxMs,
+      timer: setTimeout(() => {
+        if (this.continuation === open) this.abandonContinuation(open, 'time');
+      }, maxMs),
+    };
+    // Like the idle watchdog, this timer alone must not keep the process running.
+    open.timer.unref();
+    this.continuation = open;
+    this.framer.keepBreaks = true;
+    if (open.bytes > open.maxBytes) this.abandonContinuation(open, 'bytes');
+  }
+
+  /** A line inside an open continuation: it and the break before it belong to the URC. */
+  private continueUrc(open: OpenContinuation, raw: string, breakBefore: string): void {
+    if (Date.now() >= open.deadline) {
+      // The time cap passed before its timer ran: this line is the first one routed normally again.
+      this.abandonContinuation(open, 'time');
+      this.route(raw);
+      return;
+    }
+    const part = breakBefore + raw;
+    open.text += part;
+    open.bytes += Buffer.byteLength(part, 'utf8');
+    if (open.bytes > open.maxBytes) {
+      this.abandonContinuation(open, 'bytes');
+      return;
+    }
+    if (this.urcs.stillOpen(open.handler, open.text)) return;
+    this.endContinuation(open);
+    if (!this.urcs.deliverTo(open.handler, open.text)) this.safeEmit('unsolicited', open.text);
+  }
+
+  private endContinuation(open: OpenContinuation): void {
+    clearTimeout(open.timer);
+    if (this.continuation === open) {
+      this.continuation = undefined;
+      this.framer.keepBreaks = false;
+    }
+  }
+
+  private abandonContinuation(open: OpenContinuation, reason: ContinuationAbandonReason): void {
+    this.endContinuation(open);
+    const h = open.handler;
+    this.traceNote(`URC ${h.name} abandoned after ${open.bytes} bytes (${reason} cap)`);
+    if (h.onContinuationAbandoned === undefined) return;
+    try {
+      h.onContinuationAbandoned(open.text, reason);
+    } catch (err) {
+      this.traceNote(`URC handler ${h.name} threw: ${this.errorText(err)}`);
+    }
+  }
+
   private wantsPrompt(): boolean {
+    if (this.continuation !== undefined) return false;
     const cur = this.current;
     if (cur === undefined || cur.phase !== 'waiting' || cur.promptSeen) return false;
     const p = cur.prompt;
@@ -578,6 +739,8 @@ export class AtChannel extends EventEmitter {
 
   private succeed(cmd: ActiveCommand, final: string): void {
     this.finish(cmd);
+    const echoOff = this.opts.echoOffCommand;
+    if (echoOff !== undefined && cmd.line.toUpperCase() === echoOff.toUpperCase()) this.echoOff = true;
     const awaited = cmd.awaitUrc;
     if (awaited === undefined) {
       cmd.resolve({ command: cmd.shown, lines: cmd.lines, final });
@@ -608,13 +771,37 @@ export class AtChannel extends EventEmitter {
     const phase = cmd.prompt !== undefined && !cmd.promptSeen ? 'prompt' : 'final';
     this.traceNote(`timeout after ${cmd.timeoutMs} ms: ${cmd.shown}`);
     this.finish(cmd);
-    // A late reply must never become the next command's answer: drain and re-sync first.
-    if (!cmd.internal) this.needResync = true;
+    if (!cmd.internal) {
+      // A module still in `>` data entry would take the resync's `AT` as data: ESC leaves it.
+      if (cmd.prompt !== undefined) {
+        this.trace('>>', '<ESC>');
+        this.write(ESC, cmd);
+      }
+      // A late reply must never become the next command's answer: drain and re-sync first.
+      this.needResync = true;
+    }
     cmd.reject(new AtTimeoutError(cmd.shown, cmd.timeoutMs, phase));
+    if (!cmd.internal) this.countTimeout(cmd);
     this.pump();
   }
 
+  /** ModemManager's rule: N command timeouts in a row mean the modem no longer answers. */
+  private countTimeout(cmd: ActiveCommand): void {
+    this.timeoutsInARow++;
+    const limit = this.opts.timeoutsToUnresponsive ?? DEFAULT_TIMEOUTS_TO_UNRESPONSIVE;
+    if (this.timeoutsInARow < limit) return;
+    this.timeoutsInARow = 0;
+    this.safeEmit('unresponsive', `${limit} command timeouts in a row (the last: ${cmd.shown})`);
+  }
+
   private onBusy(cmd: ActiveCommand, line: string): void {
+    if (cmd.phase === 'backoff') return; // the re-send is already planned
+    if (cmd.heard) {
+      // The command's own work is under way (other output for it came first): `busy` is what
+      // the module says to input that arrives meanwhile. Keep waiting under the same deadline.
+      this.traceNote(`modem busy while working on ${cmd.shown}: still waiting for its final`);
+      return;
+    }
     const retries = cmd.opts.busyRetries ?? 0;
     if (cmd.sends > retries) {
       this.finish(cmd);
@@ -636,7 +823,34 @@ export class AtChannel extends EventEmitter {
     }, delay);
   }
 
+  /**
+   * Output for a command during its busy backoff: the busy was not its only answer, so the
+   * module took it after all. The planned re-send is dropped and the command waits for its
+   * final under the deadline of the attempt it is on.
+   */
+  private resumeAfterBusy(cmd: ActiveCommand): void {
+    if (cmd.timer !== undefined) clearTimeout(cmd.timer);
+    cmd.timer = undefined;
+    cmd.phase = 'waiting';
+    cmd.deadline = cmd.sentAt + cmd.timeoutMs;
+    this.armWatchdog(cmd.deadline);
+    this.traceNote(`output after busy: ${cmd.shown} is under way, not re-sent`);
+  }
+
+  /** A line of a boot ROM log: one restart per burst of them. */
+  private onGarbage(line: string): void {
+    const now = Date.now();
+    const sameBoot = this.lastGarbageAt !== 0 && now - this.lastGarbageAt < GARBAGE_BURST_MS;
+    this.lastGarbageAt = now;
+    if (sameBoot) {
+      this.traceNote('boot ROM log continues');
+      return;
+    }
+    this.onReboot(line);
+  }
+
   private onReboot(banner: string): void {
+    this.echoOff = false;
     this.safeEmit('reboot', banner);
     const cur = this.current;
     if (cur !== undefined) {
@@ -665,7 +879,10 @@ export class AtChannel extends EventEmitter {
           return;
         }
       }
-      this.traceNote('resync: the modem did not answer AT with OK; continuing');
+      if (!this.closed) {
+        this.traceNote('resync: the modem did not answer AT with OK; continuing');
+        this.safeEmit('unresponsive', `no OK to AT in ${RESYNC_ATTEMPTS} resync attempts`);
+      }
     } catch (err) {
       this.traceNote(`resync failed: ${this.errorText(err)}`);
     } finally {
@@ -742,6 +959,7 @@ export class AtChannel extends EventEmitter {
       w.command.reject(new AtClosedError(w.command.shown, reason));
     }
     this.framer.reset();
+    if (this.continuation !== undefined) this.abandonContinuation(this.continuation, 'closed');
     this.safeEmit('close', reason);
   }
 

@@ -1,5 +1,5 @@
 /**
- * The two escaping rules of PROTOCOLS.md P12. Every value that enters an AT command passes
+ * The two escaping rules (docs/at-channel.md, escaping values). Every value that enters an AT command passes
  * exactly one of these functions (as mustache's escape), so no user string can end a
  * command line early or shift its parameters.
  */
@@ -40,7 +40,7 @@ const SHORT_VALUE = 8;
 
 export interface QuectelDialectOptions {
   /**
-   * Quoted commas are UNCONFIRMED on Quectel firmware (PROTOCOLS.md P12), so they are refused
+   * Quoted commas are UNCONFIRMED on Quectel firmware (docs/at-channel.md, escaping values), so they are refused
    * unless a caller knows its module accepts them.
    */
   allowComma?: boolean;

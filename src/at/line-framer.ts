@@ -1,5 +1,5 @@
 /**
- * Splits the modem's byte stream into AT lines (PROTOCOLS.md P3, P6, P13):
+ * Splits the modem's byte stream into AT lines (docs/at-channel.md, framing):
  * - any run of CR and LF is one line break (CR LF, LF CR, lone CR, lone LF); blank lines vanish;
  * - a `>` at the start of a line is the data prompt, with or without a trailing space and
  *   without any newline, but only while the sink says a prompt is expected;
@@ -17,7 +17,13 @@ import { hasPrefix } from './has-prefix';
 import type { RawClaim } from './types';
 
 export interface LineFramerSink {
-  onLine(line: string): void;
+  /**
+   * A complete line, without its line break. While `keepBreaks` is set, `breakBefore` is the
+   * run of CR and LF bytes received between the previous line and this one, exactly as received
+   * (`\r\n`, `\n\r`, `\r\n\r\n`...): a URC whose quoted payload runs over line breaks
+   * (docs/at-channel.md, continuation) puts them back between its lines. Otherwise it is ''.
+   */
+  onLine(line: string, breakBefore: string): void;
   wantsPrompt(): boolean;
   onPrompt(): void;
   /**
@@ -100,6 +106,13 @@ export class LineFramer {
   private claimedHeaderBytes = 0;
   /** After a raw payload: drop bytes up to the next line break. */
   private dropRest = false;
+  /**
+   * Set by the sink while it needs the break bytes between lines (an open continuation); only
+   * then are they collected, so ordinary lines cost nothing more.
+   */
+  keepBreaks = false;
+  /** With keepBreaks: CR and LF bytes seen since the last line, prompt or raw payload (at most maxLineBytes kept). */
+  private breakRun = '';
   /** A prompt `>` ended a chunk; its optional space may open the next one. */
   private skipPromptSpace = false;
   private headerWindow = INITIAL_HEADER_WINDOW;
@@ -148,6 +161,7 @@ export class LineFramer {
     this.rawBuf = null;
     this.dropRest = false;
     this.skipPromptSpace = false;
+    this.breakRun = '';
   }
 
   push(chunk: Buffer): void {
@@ -201,6 +215,7 @@ export class LineFramer {
 
       const c = text.charCodeAt(pos);
       if (c === CR || c === LF) {
+        if (this.keepBreaks && this.breakRun.length < this.maxLineBytes) this.breakRun += c === CR ? '\r' : '\n';
         pos++;
         continue;
       }
@@ -215,6 +230,7 @@ export class LineFramer {
         pos++;
         if (pos === len) this.skipPromptSpace = true;
         else if (text.charCodeAt(pos) === SPACE) pos++;
+        this.breakRun = '';
         this.sink.onPrompt();
         continue;
       }
@@ -239,6 +255,7 @@ export class LineFramer {
         }
         if (claimed !== undefined) {
           pos += this.claimedHeaderBytes;
+          this.breakRun = '';
           if (claimed.length <= 0) {
             this.dropRest = true;
             this.sink.onRaw(claimed, Buffer.alloc(0));
@@ -253,16 +270,25 @@ export class LineFramer {
       if (brk === -2) brk = this.findBreak(text, pos);
       if (brk === -1) {
         if (len - pos > this.maxLineBytes) {
-          this.sink.onLine(this.decode(pos, len));
+          this.sink.onLine(this.decode(pos, len), this.takeBreakRun());
           return;
         }
         this.pending = text.slice(pos);
         this.pendingAscii = ascii || !NON_ASCII.test(this.pending);
         return;
       }
-      this.sink.onLine(this.decode(pos, brk));
-      pos = brk + 1;
+      this.sink.onLine(this.decode(pos, brk), this.takeBreakRun());
+      // When break bytes are kept, the loop's CR/LF branch collects this break too; otherwise
+      // it is skipped here (read after onLine: the line may have just opened a continuation).
+      pos = this.keepBreaks ? brk : brk + 1;
     }
+  }
+
+  /** The break run before the line being handed over; the next line starts a new one. */
+  private takeBreakRun(): string {
+    const run = this.breakRun;
+    this.breakRun = '';
+    return run;
   }
 
   /**

@@ -51,7 +51,14 @@ export interface AtCommandOptions {
    * is used (and a pattern built per command is compiled per command).
    */
   awaitUrc?: { pattern: RegExp; timeoutMs: number; prefix?: string };
-  /** Re-send after `busy p...` this many times, with backoff (default 0: fail with ModemBusyError). */
+  /**
+   * Re-send after a refusal this many times, with backoff (default 0: fail with ModemBusyError).
+   * A refusal is `busy p...` / `busy s...` as the first answer to an attempt. A `busy` after
+   * other output for the command (`WIFI DISCONNECT` during AT+CWJAP) is progress: the channel
+   * keeps waiting for the final under the command's own timeout and never re-sends. Any line
+   * arriving during the backoff (a final completes the command) cancels the re-send: busy was
+   * not the only answer (docs/at-channel.md, busy).
+   */
   busyRetries?: number;
 }
 
@@ -90,7 +97,39 @@ export interface UrcHandler {
    */
   partial?: RegExp;
   onPartial?(match: RegExpMatchArray): RawClaim | undefined;
+  /**
+   * Continuation (docs/at-channel.md): for a URC whose quoted payload may run over line breaks
+   * (BC26 `+QMTRECV: 0,1,"t","hello` CR LF `RDY` CR LF `world"`, no length field). Asked with a
+   * line that starts with `prefix`, then with the text so far after each following line: true
+   * while the URC is still open. While it is open the channel appends every following line to
+   * the text, with the line break bytes before it exactly as received, and routes nothing else:
+   * no final, echo, boot banner, prompt, raw read or other URC handler sees those lines. When it
+   * says false, `onLine(fullText, match)` is called (match: `line` run on the full text; a full
+   * text that `line` does not match goes to 'unsolicited' instead). The full text holds the line
+   * breaks, which `.` does not match: write the payload group as `[\s\S]*` or use the `s` flag.
+   */
+  continues?(textSoFar: string): boolean;
+  /** Cap on the continued text in UTF-8 bytes (default 8192). */
+  maxContinuationBytes?: number;
+  /** Cap on the time from the first line to the last (default 10000 ms). */
+  maxContinuationMs?: number;
+  /**
+   * Called when a cap ends an open continuation (or the channel closes under it). The text so
+   * far is the handler's to report; normal routing resumes with the next line.
+   */
+  onContinuationAbandoned?(textSoFar: string, reason: ContinuationAbandonReason): void;
+  /**
+   * Unterminated URC (docs/at-channel.md): the `line` regex may match a PREFIX of a received
+   * line, because the module prints this URC without a line end (ESP-AT
+   * `+MQTTDISCONNECTED:0+MQTTPUB:FAIL`). The matched part is routed as a line of its own (this
+   * handler gets it) and the rest of the line is routed after it, also as a line of its own.
+   * Needs `line`.
+   */
+  unterminated?: boolean;
 }
+
+/** Why an open continuation was given up: its byte cap, its time cap, or the channel closed. */
+export type ContinuationAbandonReason = 'bytes' | 'time' | 'closed';
 
 export interface AtChannelOptions {
   dialect: AtDialect;
@@ -102,6 +141,30 @@ export interface AtChannelOptions {
   trace?: (direction: '>>' | '<<', text: string) => void;
   /** Quiet period that ends the drain phase of a resync (default 200 ms). */
   resyncQuietMs?: number;
+  /**
+   * Boot output printed WITHOUT a line end, so it may be glued to the next line (BC26: a
+   * bootloader tag after `Leaving the BROM`). A line starting with one is a restart sign, and
+   * the rest of the line is routed as a line of its own. A RegExp must match at the start.
+   */
+  bootTags?: (string | RegExp)[];
+  /**
+   * ESP8266: a boot ROM log received at the wrong baud rate is a restart sign: a line that is
+   * mostly unprintable (at least 8 such chars), or one holding `ets Jan  8 2013` or
+   * `rst cause:<n>`. One 'reboot' per burst: further such lines within 2 s of the last one
+   * are dropped (a boot banner such as `ready` still gives its own 'reboot').
+   */
+  rebootOnGarbage?: boolean;
+  /**
+   * The command that switches echo off (`ATE0`). Once it succeeded, an echo of a command is a
+   * restart sign (a module comes back from a reset with echo on), until the next restart.
+   */
+  echoOffCommand?: string;
+  /**
+   * After this many consecutive command timeouts (any command; awaitUrc waits do not count)
+   * the channel emits 'unresponsive' (default 3, ModemManager's rule). Any final or busy
+   * answer resets the count. A resync whose `AT` gets no OK emits 'unresponsive' too.
+   */
+  timeoutsToUnresponsive?: number;
 }
 
 /*
@@ -111,7 +174,11 @@ export interface AtChannelOptions {
  *   addSecret(secret: string): void                   // redacted in traces and error messages
  *   render(template, view): string                    // the escaped line, for tests and size checks
  *   close(): Promise<void>                            // fails queued commands with AtClosedError
- * Events: 'unsolicited' (line), 'reboot' (banner line), 'close' (reason?)
+ * Events: 'unsolicited' (line), 'reboot' (banner line or other restart sign), 'close' (reason?),
+ *   'unresponsive' (reason: string): the modem stopped answering commands (timeoutsToUnresponsive
+ *   consecutive timeouts, or a resync that got no OK); the owner should treat it as lost.
+ * A prompt command (AtCommandOptions.prompt) that times out, before or after its `>`, gets an
+ * ESC (0x1B) written before the resync, so a module still in data mode leaves it.
  * Errors (errors.ts): AtTimeoutError, AtCommandError {command, final, cmeCode?, cmsCode?},
  *   ModemRebootedError, ModemBusyError, AtArgumentError, AtClosedError
  */

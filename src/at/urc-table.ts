@@ -1,5 +1,5 @@
 /**
- * The always-on table of unsolicited result code handlers (PROTOCOLS.md P2). Line handlers are
+ * The always-on table of unsolicited result code handlers (docs/at-channel.md, routing order). Line handlers are
  * indexed by the first character of their prefix, and each carries its second character, so
  * a line costs one array read and a char compare per candidate before any prefix compare; the
  * slice and Map lookup this replaced (a fresh string hashed per line) cost more than the
@@ -44,6 +44,10 @@ export class UrcTable {
   /** Line handlers by the first char code of their prefix; an empty prefix is in every slot. */
   private byFirst: LineEntry[][] = UrcTable.emptyIndex();
   private partials: UrcHandler[] = [];
+  /** Handlers whose URC may continue over line breaks (`continues`). */
+  private continuing: UrcHandler[] = [];
+  /** Handlers whose URC may arrive without a line end (`unterminated`). */
+  private unterminated: UrcHandler[] = [];
   /** Header length (chars of the text) of the last successful claimRaw. */
   claimedHeaderLength = 0;
 
@@ -89,6 +93,52 @@ export class UrcTable {
     }
     this.byFirst = index;
     this.partials = this.handlers.filter((h) => h.partial !== undefined && h.onPartial !== undefined);
+    this.continuing = this.handlers.filter((h) => h.continues !== undefined && h.onLine !== undefined);
+    this.unterminated = this.handlers.filter((h) => h.unterminated === true && h.line !== undefined && h.onLine !== undefined);
+  }
+
+  /**
+   * The handler whose URC `line` opens and leaves open (its `continues` says true), if any:
+   * the lines after it belong to that URC until it closes.
+   */
+  openedBy(line: string): UrcHandler | undefined {
+    for (const h of this.continuing) {
+      if (!hasPrefix(line, h.prefix)) continue;
+      if (this.stillOpen(h, line)) return h;
+    }
+    return undefined;
+  }
+
+  /** The handler's `continues` answer; a handler that throws has closed its URC. */
+  stillOpen(h: UrcHandler, text: string): boolean {
+    try {
+      return h.continues!(text) === true;
+    } catch (err) {
+      this.onHandlerError(h, err);
+      return false;
+    }
+  }
+
+  /** Hands a continued URC's full text to the handler that opened it; false when its `line` regex does not match. */
+  deliverTo(h: UrcHandler, text: string): boolean {
+    return this.run(h, text);
+  }
+
+  /**
+   * Length of the part of `line` that is a whole URC printed without a line end (an
+   * `unterminated` handler's `line` matches a proper prefix of it), or 0.
+   */
+  unterminatedLength(line: string): number {
+    for (const h of this.unterminated) {
+      if (!hasPrefix(line, h.prefix)) continue;
+      const re = h.line!;
+      re.lastIndex = 0;
+      const m = re.exec(line);
+      if (m === null || m.index !== 0) continue;
+      const n = m[0].length;
+      if (n > 0 && n < line.length) return n;
+    }
+    return 0;
   }
 
   /** Prefixes of handlers with a partial (raw read) form, for the framer's gate. */

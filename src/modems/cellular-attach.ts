@@ -1,6 +1,6 @@
 /**
  * Cellular attach for Quectel modules: SIM ready, signal, registration (stat 1 or 5), then
- * the data path: QICSGP + QIACT (EC20 family, QIACT only when inactive, P7) or the PDN that
+ * the data path: QICSGP + QIACT (EC20 family, QIACT only when inactive, docs/at-pitfalls.md P7; docs/models/ec20.md) or the PDN that
  * comes with the NB-IoT attach (BC26 family, wait for +CGATT: 1 or +IP).
  */
 import type { AttachOptions } from './driver';
@@ -9,6 +9,34 @@ import { meaningOf } from './payload-check';
 import { isSkippable, type ProfileCommands } from './profile-commands';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The circuit-switched registration query: it says nothing about the data path. */
+const CIRCUIT_SWITCHED = 'creg';
+
+/** The stat of each registration query that answered, by template name (`creg`, `cgreg`, `cereg`). */
+async function readRegistration(cmds: ProfileCommands, queries: string[]): Promise<Record<string, string>> {
+  const stats: Record<string, string> = {};
+  for (const query of queries) {
+    const res = await cmds.run(query, {}, { responsePrefixes: [`+${query.toUpperCase()}:`] });
+    // Query answers are `+CEREG: <n>,<stat>[,...]`; the stat is the second field.
+    const m = /^\+C\w*REG: *\d+, *(\d+)/.exec(res.lines[0] ?? '');
+    if (!m) continue;
+    stats[query] = m[1];
+    // One packet-switched registration is enough: the rest need not be asked.
+    if (query !== CIRCUIT_SWITCHED && (m[1] === '1' || m[1] === '5')) break;
+  }
+  return stats;
+}
+
+/**
+ * Registered for data: a packet-switched registration (CGREG, CEREG) says 1 or 5. CREG counts
+ * only for a profile that asks nothing else.
+ */
+export function isRegistered(stats: Record<string, string>): boolean {
+  const queries = Object.keys(stats);
+  const counted = queries.some((q) => q !== CIRCUIT_SWITCHED) ? queries.filter((q) => q !== CIRCUIT_SWITCHED) : queries;
+  return counted.some((q) => stats[q] === '1' || stats[q] === '5');
+}
 
 /** CME codes after which waiting cannot help. */
 const FATAL_SIM_CME = new Set(['10', '11', '12', '13', '15']);
@@ -47,16 +75,15 @@ export async function attachCellular(cmds: ProfileCommands, opts: AttachOptions)
   for (;;) {
     const csq = await cmds.run('csq', {}, { responsePrefixes: ['+CSQ:'] });
     lastCsq = Number(/\+CSQ: *(\d+)/.exec(csq.lines[0] ?? '')?.[1] ?? -1);
-    let registered = false;
-    for (const query of spec.registration ?? []) {
-      const res = await cmds.run(query, {}, { responsePrefixes: [`+${query.toUpperCase()}:`] });
-      // Query answers are `+CEREG: <n>,<stat>[,...]`; the stat is the second field.
-      const m = /^\+C\w*REG: *\d+,(\d+)/.exec(res.lines[0] ?? '');
-      if (!m) continue;
-      lastStat = m[1];
-      if (m[1] === '1' || m[1] === '5') registered = true;
-      if (m[1] === '3') throw new ModemError(res.command, `stat 3`, meaningOf(profile, 'registration', 3));
-      if (registered) break;
+    const stats = await readRegistration(cmds, spec.registration ?? []);
+    const registered = isRegistered(stats);
+    const answered = Object.values(stats);
+    if (answered.length > 0) lastStat = answered.find((s) => s !== '3') ?? answered[0];
+    // Denied is final only when every registration says so: a data-only SIM is denied
+    // circuit-switched service (+CREG: 0,3) and still carries data (docs/models/ec20.md, "Registration").
+    if (!registered && answered.length > 0 && answered.every((s) => s === '3')) {
+      const which = Object.keys(stats).map((q) => `AT+${q.toUpperCase()}?`).join(', ');
+      throw new ModemError(which, 'stat 3', meaningOf(profile, 'registration', 3));
     }
     const noSignal = (spec.noSignalCsq ?? [99]).includes(lastCsq);
     if (registered && !noSignal) break;

@@ -1,29 +1,80 @@
 /**
  * The ESP-AT MQTT client (LinkID 0). Results are plain finals; credentials are given at
  * connect time (MQTTUSERCFG), so `open` only records host and port. Values longer than
- * MQTTUSERCFG allows, or a line over 255 bytes, go through the LONG* prompt commands.
+ * MQTTUSERCFG allows, or a line over 255 bytes, go through their own commands: the LONG* prompt
+ * commands from ESP-AT 2.2.2.0 on, AT+MQTTCLIENTID/USERNAME/PASSWORD before (docs/models/esp8266.md).
  */
 import { EventEmitter } from 'node:events';
 import type { MqttConnectOptions, MqttSession } from './driver';
-import { ModemError } from './errors';
+import { ModemError, PayloadRejectedError } from './errors';
 import { checkPublish, checkTopic } from './payload-check';
 import { isSkippable, type ProfileCommands } from './profile-commands';
 
 const ESP_DEFAULT_KEEPALIVE = 120;
+/** CONFIG_MQTT_BUFFER_SIZE of the stock ESP8266 ESP-AT build (docs/models/esp8266.md). */
+const ESP8266_STOCK_MQTT_BUFFER = 512;
+
+/** Bytes of the MQTT PUBLISH packet esp-mqtt builds for this message. */
+function publishPacketBytes(topic: string, payloadBytes: number, qos: 0 | 1): number {
+  const variable = 2 + Buffer.byteLength(topic, 'utf8') + (qos > 0 ? 2 : 0);
+  const remaining = variable + payloadBytes;
+  const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+  return 1 + lengthBytes + remaining;
+}
 
 type LongField = 'clientId' | 'username' | 'password';
+const FIELDS: LongField[] = ['clientId', 'username', 'password'];
+/** ESP-AT >= 2.2.2.0: length, `>`, raw bytes (no escaping). */
 const LONG_COMMANDS: Record<LongField, string> = {
   clientId: 'mqttLongClientId',
   username: 'mqttLongUsername',
   password: 'mqttLongPassword',
 };
+/** ESP-AT 2.1 to 2.2.1: a quoted, escaped value on a line under 256 bytes. */
+const SHORT_COMMANDS: Record<LongField, string> = {
+  clientId: 'mqttClientId',
+  username: 'mqttUsername',
+  password: 'mqttPassword',
+};
+
+/** Compares dotted versions (`2.2.1.0` < `2.2.2.0`); missing parts count as 0. */
+function versionAtLeast(version: string, min: string): boolean {
+  const a = version.split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+/**
+ * How this firmware takes credentials (docs/models/esp8266.md "Command sequence"): 2.2.2.0 and later
+ * have AT+MQTTLONG* and the manual's MQTTUSERCFG limits (256/64/64); older 2.x has no LONG*
+ * commands, takes up to 256 bytes per MQTTUSERCFG field, and AT+MQTTCLIENTID/USERNAME/PASSWORD.
+ * An unknown version is taken as current.
+ */
+export function credentialCommandsFor(
+  version: string,
+  limits: { clientIdBytes?: number; usernameBytes?: number; passwordBytes?: number },
+): { long: boolean; userCfgBytes: Record<LongField, number> } {
+  if (version && !versionAtLeast(version, '2.2.2')) {
+    return { long: false, userCfgBytes: { clientId: 256, username: 256, password: 256 } };
+  }
+  return {
+    long: true,
+    userCfgBytes: { clientId: limits.clientIdBytes ?? 256, username: limits.usernameBytes ?? 64, password: limits.passwordBytes ?? 64 },
+  };
+}
 
 export class EspSession extends EventEmitter implements MqttSession {
   private host?: string;
   private port = 1883;
   private connected = false;
-  /** After a drop or a failed connect the client must be cleaned before MQTTUSERCFG again (P7). */
+  /** After a drop or a failed connect the client must be cleaned before MQTTUSERCFG again (docs/models/esp8266.md). */
   private needsClean = true;
+  /** ESP-AT version from AT+GMR ('' = not reported); undefined until asked. */
+  private firmware?: string;
 
   constructor(
     private readonly cmds: ProfileCommands,
@@ -91,31 +142,59 @@ export class EspSession extends EventEmitter implements MqttSession {
     this.needsClean = false;
   }
 
+  /**
+   * The ESP-AT version from AT+GMR (`2.2.0.0`), asked once per session; '' when the module
+   * does not say. The credential commands differ per version (docs/models/esp8266.md).
+   */
+  private async firmwareVersion(): Promise<string> {
+    if (this.firmware === undefined) {
+      let version = '';
+      try {
+        const res = await this.cmds.run('gmr', {}, { responsePrefixes: ['AT version'] });
+        version = res.lines.map((l) => /^AT version:(\d+(?:\.\d+)*)/.exec(l.trim())?.[1]).find(Boolean) ?? '';
+      } catch (err) {
+        if (!isSkippable(err)) throw err;
+      }
+      this.firmware = version;
+      if (!version) this.cmds.note('AT+GMR named no ESP-AT version: assuming the AT+MQTTLONG* commands exist');
+    }
+    return this.firmware;
+  }
+
   private async userConfig(opts: MqttConnectOptions): Promise<void> {
-    const limits = this.profile.limits;
+    const version = await this.firmwareVersion();
+    const creds = credentialCommandsFor(version, this.profile.limits);
     const values: Record<LongField, string> = { clientId: opts.clientId, username: opts.username, password: opts.password };
-    const fieldLimit: Record<LongField, number> = {
-      clientId: limits.clientIdBytes ?? 256,
-      username: limits.usernameBytes ?? 64,
-      password: limits.passwordBytes ?? 64,
-    };
-    const long = new Set<LongField>();
-    for (const f of Object.keys(values) as LongField[]) {
-      if (Buffer.byteLength(values[f]) > fieldLimit[f]) long.add(f);
+    const separate = new Set<LongField>();
+    for (const f of FIELDS) {
+      if (Buffer.byteLength(values[f]) > creds.userCfgBytes[f]) separate.add(f);
     }
     const view = () => ({
       idx: this.clientIndex,
-      clientId: long.has('clientId') ? '' : values.clientId,
-      username: long.has('username') ? '' : values.username,
-      password: long.has('password') ? '' : values.password,
+      clientId: separate.has('clientId') ? '' : values.clientId,
+      username: separate.has('username') ? '' : values.username,
+      password: separate.has('password') ? '' : values.password,
     });
-    // Move the longest remaining value to a LONG command until the line fits (< 256 bytes with CR LF).
-    const maxLine = limits.lineBytes || Infinity;
+    // Move the longest remaining value to its own command until the line fits (< 256 bytes with CR LF).
+    const maxLine = this.profile.limits.lineBytes || Infinity;
     while (Buffer.byteLength(this.cmds.render('mqttUserCfg', view())) + 2 > maxLine) {
-      const rest = (Object.keys(values) as LongField[]).filter((f) => !long.has(f));
+      const rest = FIELDS.filter((f) => !separate.has(f));
       if (rest.length === 0) break;
       rest.sort((a, b) => Buffer.byteLength(values[b]) - Buffer.byteLength(values[a]));
-      long.add(rest[0]);
+      separate.add(rest[0]);
+    }
+    // Check the separate lines before anything is sent: a half-configured client helps nobody.
+    if (!creds.long) {
+      for (const f of separate) {
+        const bytes = Buffer.byteLength(this.cmds.render(SHORT_COMMANDS[f], { idx: this.clientIndex, value: values[f] })) + 2;
+        if (bytes > maxLine) {
+          throw new ModemError(
+            SHORT_COMMANDS[f],
+            '',
+            `the MQTT ${f} is too long for ESP-AT ${version}: its AT+MQTT${f.toUpperCase()} line would be ${bytes} bytes (limit ${maxLine}); ESP-AT >= 2.2.2.0 has AT+MQTTLONG* for longer values`,
+          );
+        }
+      }
     }
     try {
       await this.cmds.run('mqttUserCfg', view());
@@ -123,9 +202,13 @@ export class EspSession extends EventEmitter implements MqttSession {
       if (err instanceof ModemError) await this.explainMissingMqtt(err);
       throw err;
     }
-    for (const f of long) {
-      const data = Buffer.from(values[f], 'utf8');
-      await this.cmds.run(LONG_COMMANDS[f], { idx: this.clientIndex, length: data.length }, { prompt: { data, okBeforePrompt: true } });
+    for (const f of separate) {
+      if (creds.long) {
+        const data = Buffer.from(values[f], 'utf8');
+        await this.cmds.run(LONG_COMMANDS[f], { idx: this.clientIndex, length: data.length }, { prompt: { data, okBeforePrompt: true } });
+      } else {
+        await this.cmds.run(SHORT_COMMANDS[f], { idx: this.clientIndex, value: values[f] });
+      }
     }
   }
 
@@ -164,8 +247,33 @@ export class EspSession extends EventEmitter implements MqttSession {
       );
     } catch (err) {
       if (err instanceof ModemError && err.code === '+MQTTPUB:FAIL') {
+        // The module takes any length after `>` and fails only then (docs/models/esp8266.md
+        // "Publish"): a packet over the stock buffer that failed while the link stays up was too big.
+        const packet = publishPacketBytes(topic, payload.length, qos);
+        if (packet > ESP8266_STOCK_MQTT_BUFFER && (await this.linkStillUp())) {
+          throw new PayloadRejectedError(
+            'publish',
+            `the modem refused a ${payload.length}-byte message after taking it: the MQTT packet (${packet} bytes) is larger than its MQTT buffer (CONFIG_MQTT_BUFFER_SIZE, ${ESP8266_STOCK_MQTT_BUFFER} bytes on the stock ESP8266 firmware); set the profile's limits.mqttBufferBytes to the module's real buffer size or send less`,
+          );
+        }
         throw new ModemError(err.command, err.code, 'the modem could not send the message (MQTT disconnected or buffer full)', { cause: err });
       }
+      throw err;
+    }
+  }
+
+  /**
+   * Asks the module whether its MQTT link is up (`AT+MQTTCONN?` state 4 to 6), so a failure
+   * that came with a link loss is never taken for a refused message.
+   */
+  private async linkStillUp(): Promise<boolean> {
+    if (!this.connected) return false;
+    try {
+      const res = await this.cmds.run('mqttState', {}, { responsePrefixes: ['+MQTTCONN:'] });
+      const state = res.lines.map((l) => /^\+MQTTCONN:\d+,(\d+)/.exec(l)?.[1]).find((v) => v !== undefined);
+      return this.connected && state !== undefined && Number(state) >= 4;
+    } catch (err) {
+      if (isSkippable(err)) return false;
       throw err;
     }
   }

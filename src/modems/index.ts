@@ -8,3 +8,4 @@ export { checkPublish, checkTopic, maxPayloadFor, meaningOf } from './payload-ch
 export { createModemDriver, GenericModemDriver, type ModemDriverOptions } from './generic-driver';
 export type { SessionOpenOptions } from './quectel-session';
 export type { DriverTrace } from './profile-commands';
+export { decideHostInterface, isHostInterfaceSetting, type HostInterface, type HostInterfaceSetting, type HostInterfaceDecision } from './host-interface';

@@ -37,7 +37,7 @@ const ATTACH_COMMANDS: Record<ModemProfile['attach']['kind'], string[]> = {
 const MERGED_OBJECTS = ['commands', 'urcs', 'limits', 'timeouts', 'publish', 'attach'] as const;
 const REPLACED_FIELDS = [
   'name', 'extends', 'description', 'family', 'dialect', 'bootBanners', 'init', 'mqttConfig', 'identity',
-  'recvHasLength', 'minFirmware', 'busyRetries', 'settleAfterBootMs',
+  'recvHasLength', 'minFirmware', 'busyRetries', 'settleAfterBootMs', 'rebootOnGarbage', 'echoBackIsRestart',
 ] as const;
 const KNOWN_FIELDS = new Set<string>([...MERGED_OBJECTS, ...REPLACED_FIELDS, 'results']);
 
@@ -117,6 +117,7 @@ function checkSteps(field: string, steps: unknown, commands: Record<string, stri
     if (!isPlainObject(s) || typeof s.command !== 'string') fail(`${field}[${i}]`, 'must be {"command": "<template name>"}');
     if (!(s.command in commands)) fail(`${field}[${i}].command`, `names "${s.command}", which is not in "commands"`);
     if (s.fallback !== undefined && !(s.fallback in commands)) fail(`${field}[${i}].fallback`, `names "${s.fallback}", which is not in "commands"`);
+    if (s.enables !== undefined && s.enables !== 'recvLength') fail(`${field}[${i}].enables`, 'must be "recvLength"');
   });
 }
 
@@ -207,6 +208,9 @@ export function validateProfile(p: ModemProfile): ModemProfile {
   if (p.publish.delayAfterPromptMs !== undefined) checkInt('publish.delayAfterPromptMs', p.publish.delayAfterPromptMs, 0, 1000);
   if (p.busyRetries !== undefined) checkInt('busyRetries', p.busyRetries, 0, 50);
   if (p.settleAfterBootMs !== undefined) checkInt('settleAfterBootMs', p.settleAfterBootMs, 0, 60_000);
+  for (const flag of ['rebootOnGarbage', 'echoBackIsRestart'] as const) {
+    if (p[flag] !== undefined && typeof p[flag] !== 'boolean') fail(flag, 'must be true or false');
+  }
   if (p.minFirmware !== undefined && !/^\d+\.\d+$/.test(p.minFirmware)) fail('minFirmware', 'must look like "2.2"');
   return p;
 }

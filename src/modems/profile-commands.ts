@@ -65,24 +65,35 @@ export class ProfileCommands {
     }
   }
 
-  /** Runs an init/config step with its optional/fallback rules. */
-  async runStep(step: InitStep, view: Record<string, unknown>): Promise<void> {
+  /**
+   * Runs an init/config step with its optional/fallback rules. Resolves true when the step (or
+   * its fallback) was applied, false when an optional step was refused (a trace note says so).
+   */
+  async runStep(step: InitStep, view: Record<string, unknown>): Promise<boolean> {
     const extra = step.timeoutMs ? { timeoutMs: step.timeoutMs } : {};
+    let failure: ModemError;
     try {
       await this.run(step.command, view, extra);
+      return true;
     } catch (err) {
       if (!isSkippable(err)) throw err;
-      if (step.fallback) {
-        this.note(step.note ?? `${err.message}; trying ${step.fallback}`);
-        await this.run(step.fallback, view, extra);
-        return;
-      }
-      if (step.optional) {
-        this.note(`${step.note ?? 'optional step failed'} (${err.message})`);
-        return;
-      }
-      throw err;
+      failure = err;
     }
+    if (step.fallback) {
+      this.note(`${step.note ?? 'refused'} (${failure.message}); trying ${step.fallback}`);
+      try {
+        await this.run(step.fallback, view, extra);
+        return true;
+      } catch (err) {
+        if (!isSkippable(err) || !step.optional) throw err;
+        failure = err;
+      }
+    }
+    if (step.optional) {
+      this.note(`${step.note ?? 'optional step failed'} (${failure.message})`);
+      return false;
+    }
+    throw failure;
   }
 
   /** Records an ESP-AT `ERR CODE:0x01<xx><yyyy>` line with its meaning from the result tables. */

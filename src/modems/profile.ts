@@ -20,6 +20,11 @@ export interface InitStep {
   note?: string;
   /** Per-step timeout override in ms. */
   timeoutMs?: number;
+  /**
+   * A capability this step switches on. When the step is refused (optional), the driver works
+   * without it: `recvLength` = `+QMTRECV` carries a length field (QMTCFG "recv/mode",<idx>,0,1).
+   */
+  enables?: 'recvLength';
 }
 
 export interface IdentityStep {
@@ -114,4 +119,8 @@ export interface ModemProfile {
   busyRetries?: number;
   /** Settle delay after a boot banner before commands are accepted again. */
   settleAfterBootMs?: number;
+  /** A boot ROM log received at the wrong baud rate (garbage, `ets Jan  8 2013`, `rst cause:`) means a restart (ESP8266). */
+  rebootOnGarbage?: boolean;
+  /** The echo of a command after `commands.echoOff` succeeded means the module restarted (echo is on after a reset). */
+  echoBackIsRestart?: boolean;
 }

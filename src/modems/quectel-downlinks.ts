@@ -1,10 +1,15 @@
 /**
- * Quectel `+QMTRECV` and `+QMTSTAT` handling (PROTOCOLS.md §2.1 "Receiving").
- * - With the length field (recv/mode 0,1) the payload is read by length as raw bytes, so
+ * Quectel `+QMTRECV` and `+QMTSTAT` handling (docs/models/ec20.md and docs/models/bc26.md,
+ * "Downlinks").
+ * - With the length field (EC20 recv/mode 0,1) the payload is read by length as raw bytes, so
  *   quotes, CR LF and any byte arrive intact.
- * - Without it (BC26) the payload is quoted but not escaped and may span lines: everything
- *   up to the last `"` of a line is payload, joining lines until one ends with `"`.
- *   Line breaks inside such a payload are restored as LF (the modem's exact break is lost).
+ * - Without it (BC26; EC20 firmware without recv/mode) the payload runs raw between quotes,
+ *   unescaped, and may hold CR LF and lines that look like modem output (`RDY`, `OK`,
+ *   `+QMTSTAT: 0,1`). It is read with the AT channel's continuation (docs/at-channel.md): while
+ *   the quoted payload is open, every following line and the break bytes before it belong to
+ *   it, never to the command matcher, the boot-banner detector or another URC handler. It
+ *   closes at a line that ends with `"` (the last quote before a line end).
+ * - BC28-style unquoted payloads (Quectel's BC28 manual example) end at their line end.
  */
 import type { AtChannelPort } from './channel-port';
 import type { ProfileCommands } from './profile-commands';
@@ -12,67 +17,61 @@ import type { ProfileCommands } from './profile-commands';
 export interface QuectelDownlinkSink {
   message(clientIndex: number, topic: string, payload: Buffer): void;
   status(clientIndex: number, code: number): void;
+  /**
+   * Whether this client's `+QMTRECV` carries a length field (recv/mode set). Without one a
+   * payload that starts with digits and `,"` must not be read as a length. Default: the
+   * profile's recvHasLength.
+   */
+  hasLength?(clientIndex: number): boolean;
 }
 
-/** Longest multi-line payload we assemble before giving up on a missing closing quote. */
-const MAX_ASSEMBLY_BYTES = 64 * 1024;
+/** Longest quoted payload without a length that is assembled before it is given up as unterminated. */
+const MAX_CONTINUED_BYTES = 16 * 1024;
+/** Longest time a quoted payload without a length may take to close (10 KiB at 9600 baud). */
+const MAX_CONTINUED_MS = 15_000;
+
+/** The payload part of a `+QMTRECV` text without a length is an open quoted string. */
+function quoteOpen(rest: string): boolean {
+  return rest.startsWith('"') && (rest.length < 2 || !rest.endsWith('"'));
+}
 
 export function attachQuectelDownlinks(cmds: ProfileCommands, sink: QuectelDownlinkSink): () => void {
   const channel: AtChannelPort = cmds.channel;
+  const hasLength = (idx: number): boolean => (sink.hasLength ? sink.hasLength(idx) : cmds.profile.recvHasLength === true);
   const removers: (() => void)[] = [];
-  let pending: { idx: number; topic: string; parts: string[]; bytes: number } | undefined;
-
-  const finishLine = (idx: number, topic: string, rest: string) => {
-    if (!rest.startsWith('"')) {
-      // BC28-style unquoted payload.
-      sink.message(idx, topic, Buffer.from(rest.trimStart(), 'utf8'));
-      return;
-    }
-    if (rest.length >= 2 && rest.endsWith('"')) {
-      sink.message(idx, topic, Buffer.from(rest.slice(1, -1), 'utf8'));
-      return;
-    }
-    pending = { idx, topic, parts: [rest.slice(1)], bytes: rest.length };
-  };
-
-  const onContinuation = (line: string) => {
-    if (!pending) return;
-    if (line.endsWith('"')) {
-      pending.parts.push(line.slice(0, -1));
-      const done = pending;
-      pending = undefined;
-      sink.message(done.idx, done.topic, Buffer.from(done.parts.join('\n'), 'utf8'));
-      return;
-    }
-    pending.parts.push(line);
-    pending.bytes += line.length;
-    if (pending.bytes > MAX_ASSEMBLY_BYTES) {
-      cmds.note(`+QMTRECV without closing quote after ${pending.bytes} bytes: dropped`);
-      pending = undefined;
-    }
-  };
-  channel.on('unsolicited', onContinuation);
-  removers.push(() => channel.off('unsolicited', onContinuation));
 
   const withLength = cmds.pattern('recvWithLength');
+  // The whole text of a URC continued over line breaks: `.` must match them too (dotAll).
+  const recvText = new RegExp(cmds.pattern('recvLine').source, 's');
   removers.push(
     channel.addUrc({
-      name: 'qmtrecv-length',
+      name: 'qmtrecv',
       prefix: '+QMTRECV:',
       partial: withLength,
       onPartial: (m) => {
         const idx = Number(m[1]);
+        if (!hasLength(idx)) return undefined;
         const topic = m[3];
         return { length: Number(m[4]), onRaw: (payload) => sink.message(idx, topic, payload) };
       },
-      line: cmds.pattern('recvLine'),
-      onLine: (_line, m) => {
+      line: recvText,
+      continues: (text) => {
+        const m = recvText.exec(text);
+        return m !== null && quoteOpen(m[4]);
+      },
+      maxContinuationBytes: MAX_CONTINUED_BYTES,
+      maxContinuationMs: MAX_CONTINUED_MS,
+      onContinuationAbandoned: (text, reason) => {
+        cmds.note(`+QMTRECV without a closing quote after ${Buffer.byteLength(text)} bytes (${reason} cap): dropped`);
+      },
+      onLine: (_text, m) => {
         if (!m) return;
-        if (pending) {
-          cmds.note('+QMTRECV without closing quote: previous payload dropped');
-          pending = undefined;
-        }
-        finishLine(Number(m[1]), m[3], m[4]);
+        const idx = Number(m[1]);
+        const topic = m[3];
+        const rest = m[4];
+        // Quoted: everything between the first and the last quote, line breaks as received.
+        if (rest.startsWith('"') && rest.length >= 2 && rest.endsWith('"')) sink.message(idx, topic, Buffer.from(rest.slice(1, -1), 'utf8'));
+        else sink.message(idx, topic, Buffer.from(rest.trimStart(), 'utf8'));
       },
     }),
   );

@@ -1,5 +1,5 @@
 /**
- * One Quectel QMT* client index. The QMT* commands are two-phase (P1): `OK` only means
+ * One Quectel QMT* client index. The QMT* commands are two-phase (docs/at-pitfalls.md P1): `OK` only means
  * "accepted", so every method waits for its result URC, matched by client index and
  * message id, and checks result and return code.
  */
@@ -27,13 +27,18 @@ function checkInt(what: string, v: number, min: number, max: number): void {
 }
 
 export class QuectelSession extends EventEmitter implements MqttSession {
-  /** True between a successful QMTOPEN and a close/QMTSTAT; a QMTSTAT outside it is stale (P7). */
+  /** True between a successful QMTOPEN and a close/QMTSTAT; a QMTSTAT outside it is stale (docs/at-pitfalls.md P7). */
   private opened = false;
   private connected = false;
   /** A QMTCONN is waiting for its result URC. */
   private connecting = false;
   private nextMid = 1;
   private configured = { keepalive: 120, clean: 1 };
+  /**
+   * `+QMTRECV` of this client carries a length field: set by open() from the profile step that
+   * enables it (refused on older EC20 firmware, absent on the BC26). Undefined before the first open.
+   */
+  recvLength: boolean | undefined;
 
   constructor(
     private readonly cmds: ProfileCommands,
@@ -76,10 +81,15 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     if (tls && !this.profile.commands.cfgSsl) {
       throw new ModemError('open', '', `${this.profile.name} has no MQTT over TLS; use port 1883 without TLS`);
     }
-    // A client left open by an earlier run answers QMTOPEN with 2 (identifier occupied): close it first (P7).
+    // A client left open by an earlier run answers QMTOPEN with 2 (identifier occupied): close it first (docs/at-pitfalls.md P7).
     await this.closeStale();
     const view = { idx, cid: opts.pdpCid ?? 1, keepalive, clean, pktSeconds: 5, retries: 3 };
-    for (const step of this.profile.mqttConfig) await this.cmds.runStep(step, view);
+    let recvLength = false;
+    for (const step of this.profile.mqttConfig) {
+      const applied = await this.cmds.runStep(step, view);
+      if (step.enables === 'recvLength') recvLength = applied;
+    }
+    this.recvLength = recvLength;
     this.configured = { keepalive, clean };
     const ctx = opts.sslContext ?? idx;
     if (tls) {
@@ -128,13 +138,13 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     const idx = this.clientIndex;
     checkInt('keepalive', opts.keepalive, 1, 3600);
     const clean = opts.cleanSession ? 1 : 0;
-    if (opts.keepalive !== this.configured.keepalive) {
-      await this.cmds.run('cfgKeepalive', { idx, keepalive: opts.keepalive });
-      this.configured.keepalive = opts.keepalive;
-    }
-    if (clean !== this.configured.clean) {
-      await this.cmds.run('cfgSession', { idx, clean });
-      this.configured.clean = clean;
+    for (const step of this.profile.mqttConfig) {
+      if (step.command === 'cfgKeepalive' && opts.keepalive !== this.configured.keepalive) {
+        if (await this.cmds.runStep(step, { idx, keepalive: opts.keepalive })) this.configured.keepalive = opts.keepalive;
+      }
+      if (step.command === 'cfgSession' && clean !== this.configured.clean) {
+        if (await this.cmds.runStep(step, { idx, clean })) this.configured.clean = clean;
+      }
     }
     this.cmds.channel.addSecret(opts.password);
     let res: AtResponse;
@@ -233,7 +243,7 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     }
     // 3 (CONNECT failed) and 4 (no CONNACK) end a connect attempt, whose +QMTCONN result reports
     // it. While a connect waits for that result, or once connected, they are the late close of
-    // an earlier refused attempt (PROTOCOLS P7: stale +QMTSTAT after QMTCLOSE), not a link loss.
+    // an earlier refused attempt (docs/at-pitfalls.md P7: stale +QMTSTAT after QMTCLOSE), not a link loss.
     // Taking one for real marked a healthy session closed, and its next real drop was ignored.
     if ((code === 3 || code === 4) && (this.connecting || this.connected)) {
       this.cmds.note(`ignoring +QMTSTAT: ${this.clientIndex},${code} from an earlier connect attempt`);
@@ -249,5 +259,6 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     this.opened = false;
     this.connected = false;
     this.configured = { keepalive: 120, clean: 1 };
+    this.recvLength = undefined;
   }
 }

@@ -7,7 +7,8 @@
 import type { ModemDriver } from '../modems/driver';
 import { ModemSupervisor } from '../link/modem-supervisor';
 import type { LinkSupervisor } from '../link/link-supervisor';
-import { openModemTransport, parsePort } from './modem-port';
+import { identifyModemPort, openModemTransport, parsePort } from './modem-port';
+import { decideHostInterface, isHostInterfaceSetting, type HostInterfaceSetting } from '../modems/host-interface';
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
 import { claimPort, releasePort, resolvePortPath } from './port-registry';
 import { settleWithin } from '../link/settle-within';
@@ -24,6 +25,8 @@ export interface ModemConfigDef {
   apnUser?: string;
   wifiSsid?: string;
   trace?: boolean;
+  /** The module interface the port is on: `auto` (from the port's USB ids), `usb` or `uart`. */
+  interface?: string;
 }
 
 export interface ModemConfigNode extends RedNode {
@@ -51,9 +54,14 @@ export function registerModemConfig(RED: RedAPI): void {
 
     const baudRate = Number(config.baudRate ?? 115200) || 115200;
     const parsed = parsePort(node.portName);
+    // Flows from before the setting existed have none: auto.
+    const hostInterface: HostInterfaceSetting | undefined =
+      config.interface === undefined || config.interface === '' ? 'auto' : isHostInterfaceSetting(config.interface) ? config.interface : undefined;
     let claimed: string | undefined;
     if (!parsed) {
       node.invalid = RED._('iotda-at.errors.invalidPort', { port: node.portName });
+    } else if (!hostInterface) {
+      node.invalid = RED._('modem-config.errors.interface', { value: String(config.interface) });
     } else if (!(MODEM_MODELS as readonly string[]).includes(node.model)) {
       node.invalid = RED._('iotda-at.errors.invalidModel', { model: node.model });
     } else if (parsed.kind === 'sim' && parsed.model !== node.model) {
@@ -82,7 +90,15 @@ export function registerModemConfig(RED: RedAPI): void {
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { createModemDriver } = require('../modems') as typeof import('../modems');
           const transport = await openModemTransport(node.portName, { baudRate, ownerId: node.id });
-          return createModemDriver(transport, node.model, { trace, secrets });
+          // Decided per bring-up: a re-plugged stick may come back on another port.
+          const decision = decideHostInterface(hostInterface ?? 'auto', node.portName, await identifyModemPort(node.portName, node.id));
+          return createModemDriver(transport, node.model, {
+            trace,
+            secrets,
+            ...(decision.hostInterface ? { hostInterface: decision.hostInterface } : {}),
+            hostInterfaceReason: decision.reason,
+            log: (text) => node.log(`${portNameForLogs}: ${text}`),
+          });
         },
         attach: {
           apn: config.apn || undefined,

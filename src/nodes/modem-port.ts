@@ -30,6 +30,26 @@ export function parsePort(port: string): ParsedPort | undefined {
 interface TransportModule {
   createTransport(port: string, opts: { baudRate: number }): Transport;
   listSerialPorts(): Promise<{ path: string; manufacturer?: string; serialNumber?: string; pnpId?: string }[]>;
+  identifyUsbPort(path: string): Promise<{ vendorId: string; productId?: string; source: string } | undefined>;
+}
+
+/**
+ * The USB ids behind a port, for the host interface decision (src/modems/host-interface.ts):
+ * a serial path is looked up (udev, sysfs, /dev/serial/by-id); a `sim:` port reports the ids
+ * of the interface its emulator is on; `tcp://` has none. Undefined when they cannot be told.
+ */
+export async function identifyModemPort(port: string, ownerId: string): Promise<{ vendorId: string; productId?: string; source: string } | undefined> {
+  const parsed = parsePort(port);
+  if (!parsed || parsed.kind === 'tcp') return undefined;
+  if (parsed.kind === 'sim') {
+    const ids = simPorts.get(ownerId)?.emulator.hostPortIds;
+    return ids ? { ...ids, source: `the emulated ${parsed.model}` } : undefined;
+  }
+  try {
+    return await transportModule().identifyUsbPort(parsed.path);
+  } catch {
+    return undefined;
+  }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

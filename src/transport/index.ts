@@ -12,7 +12,15 @@ export { StreamTransport } from './stream-transport';
 export { DuplexTransport } from './duplex-transport';
 export { TcpTransport, parseTcpUrl, type TcpTarget } from './tcp-transport';
 export { SerialTransport, describeSerialOpenError, type SerialTransportOptions } from './serial-transport';
-export { listSerialPorts, scanSerialDevices, type SerialPortEntry, type ListSerialPortsOptions } from './serial-port-list';
+export {
+  listSerialPorts,
+  scanSerialDevices,
+  identifyUsbPort,
+  type SerialPortEntry,
+  type ListSerialPortsOptions,
+  type UsbIds,
+  type IdentifyPortOptions,
+} from './serial-port-list';
 
 export const DEFAULT_BAUD_RATE = 115200;
 

@@ -64,3 +64,93 @@ export async function listSerialPorts(opts: ListSerialPortsOptions = {}): Promis
   }
   return scanSerialDevices(opts.devDir);
 }
+
+/** The USB ids of the device behind a serial port, as four lower-case hex digits each. */
+export interface UsbIds {
+  vendorId: string;
+  productId?: string;
+  /** Where the ids came from (for the log line that explains a decision). */
+  source: string;
+}
+
+export interface IdentifyPortOptions {
+  /** Replaces SerialPort.list (tests). */
+  list?: () => Promise<{ path: string; vendorId?: string; productId?: string }[]>;
+  /** Root of sysfs (default `/sys`; tests use a temp tree). */
+  sysDir?: string;
+  /** Root of the device tree, for /dev/serial/by-id (default `/dev`). */
+  devDir?: string;
+}
+
+/**
+ * Vendor names in /dev/serial/by-id links (`usb-<vendor>_<product>_<serial>-if<nn>-port0`)
+ * for the vendors the interface decision knows, when only the link name is left to read.
+ */
+const BY_ID_VENDORS: [RegExp, string][] = [
+  [/^usb-Quectel/i, '2c7c'],
+  [/^usb-FTDI/i, '0403'],
+  [/^usb-Silicon_Labs/i, '10c4'],
+  [/^usb-1a86/i, '1a86'],
+  [/^usb-QinHeng/i, '1a86'],
+  [/^usb-Prolific/i, '067b'],
+];
+
+const hex4 = (v: string | undefined): string | undefined => {
+  const t = (v ?? '').trim().toLowerCase().replace(/^0x/, '');
+  return /^[0-9a-f]{1,4}$/.test(t) ? t.padStart(4, '0') : undefined;
+};
+
+async function realpathSafe(p: string): Promise<string | undefined> {
+  try {
+    return await fs.realpath(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** idVendor/idProduct of the USB device above /sys/class/tty/<name>/device (a few levels up). */
+async function idsFromSysfs(name: string, sysDir: string): Promise<UsbIds | undefined> {
+  let dir = await realpathSafe(path.join(sysDir, 'class', 'tty', name, 'device'));
+  for (let up = 0; dir && up < 5; up++, dir = path.dirname(dir)) {
+    const vendor = hex4(await fs.readFile(path.join(dir, 'idVendor'), 'utf8').catch(() => undefined));
+    if (!vendor) continue;
+    const product = hex4(await fs.readFile(path.join(dir, 'idProduct'), 'utf8').catch(() => undefined));
+    return { vendorId: vendor, ...(product ? { productId: product } : {}), source: `sysfs ${dir}` };
+  }
+  return undefined;
+}
+
+function idsFromByIdName(linkName: string): UsbIds | undefined {
+  const hit = BY_ID_VENDORS.find(([re]) => re.test(linkName));
+  return hit ? { vendorId: hit[1], source: `/dev/serial/by-id/${linkName}` } : undefined;
+}
+
+/**
+ * The USB ids of the device behind a serial port path, or undefined when they cannot be told
+ * (a built-in UART, no udev, no sysfs). Tried in order: serialport's list (udev), sysfs, and
+ * the /dev/serial/by-id link name.
+ */
+export async function identifyUsbPort(portPath: string, opts: IdentifyPortOptions = {}): Promise<UsbIds | undefined> {
+  const real = (await realpathSafe(portPath)) ?? portPath;
+  try {
+    const list = opts.list ?? (() => SerialPort.list());
+    for (const p of await list()) {
+      if (p.path !== portPath && p.path !== real) continue;
+      const vendor = hex4(p.vendorId);
+      const product = hex4(p.productId);
+      if (vendor) return { vendorId: vendor, ...(product ? { productId: product } : {}), source: 'serialport list (udev)' };
+    }
+  } catch {
+    // No udevadm in containers: sysfs below.
+  }
+  for (const name of new Set([path.basename(portPath), path.basename(real)])) {
+    const ids = await idsFromSysfs(name, opts.sysDir ?? '/sys');
+    if (ids) return ids;
+  }
+  const byIdDir = path.join(opts.devDir ?? '/dev', 'serial', 'by-id');
+  if (path.dirname(portPath) === byIdDir) return idsFromByIdName(path.basename(portPath));
+  for (const link of await readDirSafe(byIdDir)) {
+    if ((await realpathSafe(path.join(byIdDir, link))) === real) return idsFromByIdName(link);
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 /**
- * PROTOCOLS.md P12: every value passes one dialect function. Quectel refuses what it cannot
+ * docs/at-channel.md (escaping values): every value passes one dialect function. Quectel refuses what it cannot
  * carry, ESP-AT escapes `\`, `"` and `,`. Injection attempts must never yield a second command
  * on the wire.
  */

@@ -1,5 +1,5 @@
 /**
- * Framing cases (PROTOCOLS.md P3, P6, P13), each fed whole, one byte at a time and in seeded
+ * Framing cases (docs/at-channel.md, framing), each fed whole, one byte at a time and in seeded
  * random chunks through a real stream into the AtChannel; observed through its public events.
  */
 import { describe, it } from 'node:test';

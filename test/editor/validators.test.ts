@@ -71,7 +71,7 @@ describe('editor definitions', () => {
   it('registers the four types with the contract property names and defaults', () => {
     assert.deepEqual(Object.keys(defs).sort(), ['at-publish', 'at-subscribe', 'modem-config', 'mqtt-at-connect']);
     const expected: Record<string, Record<string, unknown>> = {
-      'modem-config': { name: '', port: '', baudRate: 115200, model: 'ec20', apn: '', apnUser: '', wifiSsid: '', trace: false },
+      'modem-config': { name: '', port: '', baudRate: 115200, model: 'ec20', apn: '', apnUser: '', wifiSsid: '', trace: false, interface: 'auto' },
       'mqtt-at-connect': { name: '', modem: '', host: '', port: 1883, tls: false, deviceId: '', signType: 0, keepalive: 120, clientIndex: 0 },
       'at-publish': { name: '', connection: '', kind: 'property', serviceId: '', topic: '', qos: 0, template: '', queueSize: 1000 },
       'at-subscribe': { name: '', connection: '', kind: 'messages', topic: '', output: 'auto' },
@@ -124,6 +124,10 @@ describe('modem-config validators', () => {
     ['SSID 32 bytes', { model: 'esp8266', wifiSsid: 'x'.repeat(32) }, 'wifiSsid', true],
     ['SSID 33 bytes', { model: 'esp8266', wifiSsid: 'x'.repeat(33) }, 'wifiSsid', 'modem-config.errors.wifiSsid'],
     ['SSID multibyte over 32 bytes', { model: 'esp8266', wifiSsid: '网'.repeat(11) }, 'wifiSsid', 'modem-config.errors.wifiSsid'],
+    ['interface auto', { interface: 'auto' }, 'interface', true],
+    ['interface uart', { interface: 'uart' }, 'interface', true],
+    ['interface missing in an older flow', { interface: undefined }, 'interface', true],
+    ['interface unknown', { interface: 'usb2' }, 'interface', 'modem-config.errors.interface'],
   ];
   for (const [name, over, prop, want] of cases) {
     it(`${name}: ${prop} -> ${want}`, () => {

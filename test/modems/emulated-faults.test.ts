@@ -59,6 +59,14 @@ describe('EC20 error paths (emulator)', () => {
     await assert.rejects(h.driver.attachNetwork({ apn: 'cmnet' }), modemError(/stat 3/, /denied/));
   });
 
+  // Issue 10 item 2: the attach used to fail on the first +CREG: 0,3.
+  it('a data-only SIM (CREG denied, CGREG/CEREG registered) attaches and goes online', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const h = await harness('ec20', { sim: 'data-only' });
+    await ready(h);
+    await online(h);
+    assert.ok(h.trace.some((t) => t === '<< +CREG: 0,3'), 'the emulator reported CS registration denied');
+  });
+
   it('not registered before the deadline fails with the last stat', { timeout: EVENT_DEADLINE_MS }, async () => {
     const profile = loadProfile({ extends: 'ec20', name: 'ec20-fastpoll', attach: { pollMs: 20 } });
     const h = await harness('ec20', { registration: 2 }, profile);

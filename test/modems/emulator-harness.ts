@@ -26,6 +26,9 @@ export interface Harness {
 
 export async function startBroker(): Promise<{ broker: Aedes; server: net.Server; port: number }> {
   const broker = await Aedes.createBroker({
+    // IoTDA client ids are longer than MQTT 3.1's 23 bytes, and IoTDA takes them over 3.1 too
+    // (the BC26 before its MQTT AN V1.1 speaks nothing else); as the IoTDA emulator does.
+    maxClientsIdLength: 256,
     authenticate: (client, username, password, done) => {
       if (client.id === 'app') return done(null, true);
       const ts = /_(\d{10})$/.exec(client.id)?.[1] ?? '';

@@ -120,6 +120,7 @@ describe('loadProfile (custom profiles)', () => {
     ['broken template', { extends: 'ec20', name: 'x', commands: { apn: 'AT+X="{{#a}}"' } }, /not a valid mustache template/],
     ['bad regex', { extends: 'ec20', name: 'x', urcs: { status: '^(\\+QMTSTAT' } }, /urcs.status.*regex/],
     ['init step naming a missing command', { extends: 'ec20', name: 'x', init: [{ command: 'nope' }] }, /init\[0\].command/],
+    ['a config step enabling an unknown capability', { extends: 'ec20', name: 'x', mqttConfig: [{ command: 'cfgRecvMode', enables: 'tls' }] }, /mqttConfig\[0\].enables/],
     ['raw publish on quectel', { extends: 'ec20', name: 'x', publish: { mode: 'raw' } }, /publish.mode/],
     ['refused byte out of range', { extends: 'bc26', name: 'x', publish: { refusedBytes: [256] } }, /refusedBytes\[0\]/],
     ['missing required command', { name: 'x', family: 'esp', dialect: 'esp', commands: {} }, /commands.echoOff.*required/],

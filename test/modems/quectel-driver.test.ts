@@ -36,25 +36,42 @@ afterEach(async () => {
 });
 
 describe('EC20 driver (scripted modem)', () => {
-  it('init switches echo off, sets numeric errors and the URC port, and reads the identity', async () => {
-    const { modem, driver } = setup();
+  it('init switches echo off, sets numeric errors, reads the identity; the URC port is left alone when the interface is unknown', async () => {
+    const { modem, driver, trace } = setup();
     const id = await driver.init();
-    assert.deepEqual(modem.lines.slice(0, 3), ['ATE0', 'AT+CMEE=1', 'AT+QURCCFG="urcport","uart1"']);
+    assert.deepEqual(modem.lines.slice(0, 2), ['ATE0', 'AT+CMEE=1']);
+    assert.ok(!modem.lines.some((l) => l.startsWith('AT+QURCCFG')), modem.lines.join('\n'));
+    assert.ok(trace.some((t) => /URC port left as the module has it: host interface not given/.test(t)), trace.join('\n'));
     assert.equal(id.model, 'EC20F');
     assert.equal(id.firmware, 'EC20CEFAR06A01M4G');
     assert.equal(id.imei, '867223040000001');
   });
 
-  it('on the USB AT port the URC port is set to usbat, or left alone', async () => {
-    for (const [urcPort, expected] of [['usbat', 'AT+QURCCFG="urcport","usbat"'], ['leave', undefined]] as const) {
+  // Issue 10 item 1, docs/models/ec20.md "URC port": query first, change the NV setting only
+  // when it differs, log each change; never "uart1" for a host on the USB AT port.
+  const urcCases: { hostInterface: 'usb' | 'uart'; module: string; set?: string }[] = [
+    { hostInterface: 'usb', module: 'usbat' },
+    { hostInterface: 'usb', module: 'uart1', set: 'usbat' },
+    { hostInterface: 'usb', module: 'usbmodem', set: 'usbat' },
+    { hostInterface: 'uart', module: 'usbat', set: 'uart1' },
+    { hostInterface: 'uart', module: 'uart1' },
+  ];
+  for (const c of urcCases) {
+    it(`host on ${c.hostInterface}, module's URC port ${c.module}: ${c.set ? `set to ${c.set} and logged` : 'left as it is'}`, async () => {
       const modem = healthyQuectel(new ScriptedModem('\r'));
+      modem.rule(/^AT\+QURCCFG="urcport"$/, `\r\n+QURCCFG: "urcport","${c.module}"\r\n\r\nOK\r\n`);
       modem.isOpen = true;
-      const driver = createModemDriver(modem, 'ec20', { urcPort });
+      const logged: string[] = [];
+      const driver = createModemDriver(modem, 'ec20', { hostInterface: c.hostInterface, hostInterfaceReason: 'test', log: (t) => logged.push(t) });
       drivers.push(driver);
       await driver.init();
-      assert.equal(modem.lines.find((l) => l.startsWith('AT+QURCCFG')), expected);
-    }
-  });
+      const urcLines = modem.lines.filter((l) => l.startsWith('AT+QURCCFG'));
+      assert.deepEqual(urcLines, ['AT+QURCCFG="urcport"', ...(c.set ? [`AT+QURCCFG="urcport","${c.set}"`] : [])]);
+      if (c.hostInterface === 'usb') assert.ok(!urcLines.includes('AT+QURCCFG="urcport","uart1"'));
+      if (c.set) assert.deepEqual(logged, [`URC port changed from ${c.module} to ${c.set} in the module's NV memory: test`]);
+      else assert.deepEqual(logged, []);
+    });
+  }
 
   it('attach sets the APN and activates the PDP context only when inactive', async () => {
     const { modem, driver } = setup();
@@ -83,10 +100,32 @@ describe('EC20 driver (scripted modem)', () => {
     });
   });
 
-  it('attach reports registration denied with its meaning', async () => {
+  it('attach reports registration denied with its meaning when every registration says 3', async () => {
     const { driver, modem } = setup();
-    modem.rule(/^AT\+CREG\?$/, '\r\n+CREG: 0,3\r\n\r\nOK\r\n');
+    modem.rule(/^AT\+C(E|G)?REG\?$/, (m, md) => md.send(`\r\n+C${m[1] ?? ''}REG: 0,3\r\n\r\nOK\r\n`));
     await assert.rejects(driver.attachNetwork({}), /registration denied/);
+  });
+
+  // Issue 10 item 2, docs/models/ec20.md "Registration": a data-only IoT SIM is denied
+  // circuit-switched service while packet-switched registration succeeds.
+  for (const [cgreg, cereg] of [['1', '4'], ['2', '5'], ['3', '1']]) {
+    it(`a data-only SIM (+CREG: 0,3, +CGREG: 0,${cgreg}, +CEREG: 0,${cereg}) is registered`, async () => {
+      const { driver, modem } = setup();
+      modem.rule(/^AT\+CREG\?$/, '\r\n+CREG: 0,3\r\n\r\nOK\r\n');
+      modem.rule(/^AT\+CGREG\?$/, `\r\n+CGREG: 0,${cgreg}\r\n\r\nOK\r\n`);
+      modem.rule(/^AT\+CEREG\?$/, `\r\n+CEREG: 0,${cereg}\r\n\r\nOK\r\n`);
+      const steps: string[] = [];
+      await driver.attachNetwork({ apn: 'cmnet', onStep: (s) => steps.push(s) });
+      assert.deepEqual(steps, ['sim', 'network', 'pdp']);
+    });
+  }
+
+  it('a circuit-switched registration alone is not registered for data: the attach keeps waiting', async () => {
+    const { driver, modem } = setup();
+    modem.rule(/^AT\+CREG\?$/, '\r\n+CREG: 0,1\r\n\r\nOK\r\n');
+    modem.rule(/^AT\+C(E|G)REG\?$/, (m, md) => md.send(`\r\n+C${m[1]}REG: 0,2\r\n\r\nOK\r\n`));
+    await assert.rejects(driver.attachNetwork({ timeoutMs: 50 }), /not registered before the attach deadline/);
+    assert.ok(!modem.lines.includes('AT+QIACT=1'));
   });
 
   it('an APN with a quote is refused before anything reaches the modem (no AT injection)', async () => {
@@ -273,6 +312,26 @@ describe('BC26 driver (scripted modem)', () => {
     const { modem, driver } = setup('bc26');
     await driver.init();
     for (const c of ['AT+QSCLK=0', 'AT+CPSMS=0', 'AT+CEDRXS=0']) assert.ok(modem.lines.includes(c), c);
+  });
+
+  // Issue 10 item 11, docs/models/bc26.md "Identity": the BC26 ATI prints `Quectel_BC26`.
+  it('reads the model from the BC26 ATI line Quectel_BC26', async () => {
+    const { modem, driver } = setup('bc26');
+    modem.rule(/^ATI$/, '\r\nQuectel_Ltd\r\nQuectel_BC26\r\nRevision: BC26NBR01A10\r\n\r\nOK\r\n');
+    const id = await driver.init();
+    assert.equal(id.model, 'BC26');
+    assert.equal(id.firmware, 'BC26NBR01A10');
+  });
+
+  // Issue 10 item 11, docs/models/bc26.md "Downlinks": Quectel's BC28 MQTT manual example.
+  it('accepts +QMTRECV with spaces after the commas', async () => {
+    const { modem, driver } = await connected('bc26');
+    const got = onceWithin(driver, 'message');
+    modem.send('\r\n+QMTRECV: 0,0, "topic/example", "This is the payload related to topic"\r\n');
+    const [idx, topic, payload] = await got;
+    assert.equal(idx, 0);
+    assert.equal(topic, 'topic/example');
+    assert.equal(payload.toString(), 'This is the payload related to topic');
   });
 
   it('TLS is refused clearly before anything is sent (no TLS on BC26)', async () => {

@@ -11,6 +11,8 @@ import { onceWithin } from '../modems/event-deadline';
 
 const BOOT =
   'F1: 0000 0000\n\rV0: 0000 0000 [0001]\n\r00: 0006 000C\n\r01: 0000 0000\n\rU0: 0000 0001 [0000]\n\rT0: 0000 00B4\n\rLeaving the BROM\n\r' +
+  // The bootloader's tag has no line end of its own (docs/models/bc26.md, "Boot").
+  'BL_V01' +
   '\r\n+CPIN: READY\r\n';
 
 let tb: TestBroker;
@@ -87,6 +89,20 @@ describe('bc26 emulator', () => {
     assert.equal(emu.violations.length, 1);
   });
 
+  // docs/models/bc26.md "Firmware variants": QMTCFG "version" came with the MQTT AN V1.1.
+  it('legacy firmware (before MQTT AN V1.1) has no QMTCFG "version" and connects with MQTT 3.1', async () => {
+    make({ quectelFirmware: 'legacy' });
+    const host = await bootedHost();
+    await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
+    await host.cmd('AT+CGMR', '\r\nBC26NBR01A05\r\n\r\nOK\r\n');
+    await host.cmd('AT+QMTCFG="version",0,4', '\r\nERROR\r\n');
+    await host.cmd('AT+QMTCFG="version",0,3', '\r\nERROR\r\n');
+    await host.cmd('AT+QMTCFG="keepalive",0,120', '\r\nOK\r\n');
+    await host.cmd('AT+QMTOPEN=0,"iot.example.com",1883', '\r\nOK\r\n\r\n+QMTOPEN: 0,0\r\n');
+    await host.cmd('AT+QMTCONN=0,"dev1_0_0_2025041401","dev1","pw"', '\r\nOK\r\n\r\n+QMTCONN: 0,0,0\r\n');
+    assert.equal(versions.at(-1), 3);
+  });
+
   it('connects with MQTT 3.1 by default and 3.1.1 after QMTCFG "version",0,4', async () => {
     make();
     const host = await connectedHost();
@@ -117,6 +133,9 @@ describe('bc26 emulator', () => {
     await host.cmd('AT+QMTSUB=0,6,"down/#",0', '\r\nOK\r\n\r\n+QMTSUB: 0,6,0,0\r\n');
     await brokerPublish(tb.broker, 'down/1', '{"v":"1"}');
     await host.read('\r\n+QMTRECV: 0,0,"down/1","{"v":"1"}"\r\n');
+    // Raw between the quotes, CR LF included (docs/models/bc26.md, "Downlinks").
+    await brokerPublish(tb.broker, 'down/2', 'hello\r\nRDY\r\nworld');
+    await host.read('\r\n+QMTRECV: 0,0,"down/2","hello\r\nRDY\r\nworld"\r\n');
     // recv/mode is not a BC26 sub-command.
     await host.cmd('AT+QMTCFG="recv/mode",0,0,1', '\r\nERROR\r\n');
   });

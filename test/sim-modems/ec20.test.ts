@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { AuthenticateError } from 'aedes';
 import { createModemEmulator, type Ec20Emulator, type ModemEmulatorOptions } from '../../dist/sim/modems/index';
 import { ScriptedHost, brokerPublish, startBroker, type TestBroker } from './scripted-host';
-import { onceWithin } from '../modems/event-deadline';
+import { onceWithin, within } from '../modems/event-deadline';
 
 let tb: TestBroker;
 const connects: { clientId: string; username?: string; password?: string; version: number }[] = [];
@@ -103,6 +103,37 @@ describe('ec20 emulator: line discipline', () => {
     await host.cmd('AT+QURCCFG="urcport","uart1"', '\r\nOK\r\n');
     await host.cmd('AT+QURCCFG="urcport"', '\r\n+QURCCFG: "urcport","uart1"\r\n\r\nOK\r\n');
     assert.deepEqual(emu.violations, []);
+  });
+
+  // docs/models/ec20.md "Registration": a data-only IoT SIM (public EC21 capture, Wio LTE issue 1).
+  it('a data-only SIM is denied circuit-switched registration and registered for data', async () => {
+    make({ strict: true, sim: 'data-only' });
+    const host = await bootedHost();
+    await host.cmd('AT+CREG?', '\r\n+CREG: 0,3\r\n\r\nOK\r\n');
+    await host.cmd('AT+CGREG?', '\r\n+CGREG: 0,1\r\n\r\nOK\r\n');
+    await host.cmd('AT+CEREG?', '\r\n+CEREG: 0,1\r\n\r\nOK\r\n');
+    await host.cmd('AT+CGATT?', '\r\n+CGATT: 1\r\n\r\nOK\r\n');
+    // Roaming on the packet-switched side only: CREG stays denied.
+    emu.faults.registration(5);
+    await host.cmd('AT+CREG?', '\r\n+CREG: 0,3\r\n\r\nOK\r\n');
+    await host.cmd('AT+CEREG?', '\r\n+CEREG: 0,5\r\n\r\nOK\r\n');
+    emu.faults.registration(2, '+CGREG');
+    await host.cmd('AT+CGREG?', '\r\n+CGREG: 0,2\r\n\r\nOK\r\n');
+    assert.deepEqual(emu.violations, []);
+  });
+
+  // docs/models/ec20.md "Firmware variants": older EC2x firmware without QMTCFG "recv/mode".
+  it('legacy firmware refuses QMTCFG "recv/mode" and sends +QMTRECV without a length', async () => {
+    make({ quectelFirmware: 'legacy' });
+    const host = await bootedHost();
+    await host.cmd('AT+CGMR', '\r\nEC20CEFAR02A08M4G\r\n\r\nOK\r\n');
+    await host.cmd('AT+QMTCFG="recv/mode",0,0,1', '\r\nERROR\r\n');
+    await host.cmd('AT+QIACT=1', '\r\nOK\r\n');
+    await host.cmd('AT+QMTOPEN=0,"iot.example.com",1883', '\r\nOK\r\n\r\n+QMTOPEN: 0,0\r\n');
+    await host.cmd('AT+QMTCONN=0,"dev1_0_0_2025041401","dev1","c75150e6"', '\r\nOK\r\n\r\n+QMTCONN: 0,0,0\r\n');
+    await host.cmd('AT+QMTSUB=0,1,"down",1', '\r\nOK\r\n\r\n+QMTSUB: 0,1,0,1\r\n');
+    await brokerPublish(tb.broker, 'down', 'a "b"');
+    await host.read('\r\n+QMTRECV: 0,0,"down","a "b""\r\n');
   });
 
   it('answers a CRLF-terminated host too: the LF is line noise, not a command', async () => {
@@ -353,6 +384,86 @@ describe('ec20 emulator: faults', () => {
     await host.read(Buffer.from([0x00, 0xff, 0x7e]));
     emu.faults.closePort();
     await host.waitEnd();
+  });
+});
+
+/** Resolves at the emulator's next 'log' line matching `re`. */
+function logged(re: RegExp): Promise<string> {
+  return within(
+    new Promise<string>((resolve) => {
+      const on = (text: string): void => {
+        if (!re.test(text)) return;
+        emu.off('log', on);
+        resolve(text);
+      };
+      emu.on('log', on);
+    }),
+    `emulator log ${re}`,
+  );
+}
+
+// docs/models/ec20.md "URC port": the setting lives in NV memory (factory "usbat") and URCs
+// go to the port it names only.
+describe('ec20 emulator: URC port and host interface', () => {
+  it('a host on the UART sees no URC while the URC port is the factory usbat, every URC after uart1', async () => {
+    make({ strict: true, hostInterface: 'uart' });
+    assert.deepEqual(emu.hostPortIds, { vendorId: '0403', productId: '6001' });
+    const lastBootUrc = logged(/PB DONE/);
+    const stream = emu.createHostStream();
+    streams.push(stream);
+    const host = new ScriptedHost(stream);
+    await lastBootUrc;
+    await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
+    await host.cmd('AT+QURCCFG="urcport"', '\r\n+QURCCFG: "urcport","usbat"\r\n\r\nOK\r\n');
+    await host.cmd('AT+QIACT=1', '\r\nOK\r\n');
+    const lost = logged(/\+QMTOPEN: 0,0/);
+    await host.cmd('AT+QMTOPEN=0,"iot.example.com",1883', '\r\nOK\r\n');
+    await lost;
+    assert.equal(host.unread, '', 'the result URC went to the USB AT port');
+    await host.cmd('AT+QURCCFG="urcport","uart1"', '\r\nOK\r\n');
+    await host.cmd('AT+QMTCONN=0,"dev1_0_0_2025041401","dev1","c75150e6"', '\r\nOK\r\n\r\n+QMTCONN: 0,0,0\r\n');
+    // Kept in NV memory: a restart does not bring the factory value back.
+    emu.faults.reboot();
+    await host.read('\r\nRDY\r\n');
+    await host.skipPast('+QIND: PB DONE\r\n');
+    await host.cmd('AT+QURCCFG="urcport"', 'AT+QURCCFG="urcport"\r\r\n+QURCCFG: "urcport","uart1"\r\n\r\nOK\r\n');
+    assert.deepEqual(emu.violations, []);
+  });
+
+  it('a host on the USB AT port (the default; Quectel USB ids) loses URCs once the port is set to uart1', async () => {
+    make({ urcPort: 'uart1' });
+    assert.equal(emu.hostInterface, 'usb');
+    assert.deepEqual(emu.hostPortIds, { vendorId: '2c7c', productId: '0125' });
+    const lastBootUrc = logged(/PB DONE/);
+    const stream = emu.createHostStream();
+    streams.push(stream);
+    const host = new ScriptedHost(stream);
+    await lastBootUrc;
+    await host.cmd('AT+QURCCFG="urcport"', 'AT+QURCCFG="urcport"\r\r\n+QURCCFG: "urcport","uart1"\r\n\r\nOK\r\n');
+    await host.cmd('AT+QURCCFG="urcport","usbat"', 'AT+QURCCFG="urcport","usbat"\r\r\nOK\r\n');
+    emu.faults.reboot();
+    await host.read('\r\nRDY\r\n');
+  });
+});
+
+describe('ec20 emulator: power-on at port open', () => {
+  it('restarts at every port open; input is lost until the application is up', async () => {
+    make({ powerOnAtPortOpen: true, bootDelayMs: 30 });
+    const first = emu.createHostStream();
+    streams.push(first);
+    const one = new ScriptedHost(first);
+    await one.skipPast('+QIND: PB DONE\r\n');
+    await one.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
+    first.destroy();
+    const second = emu.createHostStream();
+    streams.push(second);
+    const two = new ScriptedHost(second);
+    // Sent while the module boots: lost, so the first thing back is the boot output.
+    two.write('AT+CGSN\r');
+    await two.read('\r\nRDY\r\n');
+    await two.skipPast('+QIND: PB DONE\r\n');
+    // Echo is back on: everything volatile went with the restart.
+    await two.cmd('AT', 'AT\r\r\nOK\r\n');
   });
 });
 

@@ -52,13 +52,18 @@ describe('MQTT frame sizes', () => {
     });
   }
 
-  it('downlink fragments: first = 1024 - header, then up to 1024, bytes preserved', () => {
+  it('downlink fragments: first = buffer - header, then up to a buffer, bytes preserved (512 by default)', () => {
     const topic = Buffer.from('t');
     const payload = Buffer.alloc(3000, 7);
-    const parts = subRecvFragments(topic, payload, 1);
     const header = publishHeaderBytes(1, 3000, 1);
-    assert.deepEqual(parts.map((p) => p.length), [1024 - header, 1024, 3000 - (1024 - header) - 1024]);
+    const parts = subRecvFragments(topic, payload, 1);
+    assert.deepEqual(parts.map((p) => p.length), [512 - header, 512, 512, 512, 512, 3000 - (512 - header) - 4 * 512]);
     assert.deepEqual(Buffer.concat(parts), payload);
+    const wide = subRecvFragments(topic, payload, 1, 1024);
+    assert.deepEqual(wide.map((p) => p.length), [1024 - header, 1024, 3000 - (1024 - header) - 1024]);
     assert.equal(subRecvFragments(topic, Buffer.alloc(10), 0).length, 1);
+    // A packet of exactly the buffer size is one piece; one byte more splits it.
+    assert.equal(subRecvFragments(topic, Buffer.alloc(512 - 6), 0).length, 1);
+    assert.deepEqual(subRecvFragments(topic, Buffer.alloc(512 - 5), 0).map((p) => p.length), [506, 1]);
   });
 });

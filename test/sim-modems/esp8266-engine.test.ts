@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Aedes } from 'aedes';
 import { Esp8266Engine, type EspEngineOptions } from '../../dist/sim/modems/esp8266-engine';
 import { brokerPublish, startBroker, type TestBroker } from './scripted-host';
+import { resample, romLogText } from '../../dist/sim/modems/esp8266-boot-log';
 
 /** Collects modem output and reads it back in exact pieces. */
 class ScriptedHost {
@@ -144,6 +145,22 @@ describe('esp8266 engine: line discipline and boot', () => {
     await cmd('AT', 'AT\r\n\r\nOK\r\n');
   });
 
+  it('the ROM log is the 74880-baud text as a 115200 receiver decodes it; an AT port on GPIO15/13 shows none', async () => {
+    engine.powerOn(0, 2);
+    const garbage = await host.skipPast('\r\nready\r\n');
+    assert.deepEqual(garbage, resample(Buffer.from(romLogText(2), 'latin1'), 74_880, 115_200));
+    assert.equal(garbage.subarray(0, 2).toString('latin1'), 'rl');
+    engine.close();
+    start({ atPins: 'tx15-rx13' });
+    engine.powerOn(0);
+    await host.read('\r\nready\r\n');
+  });
+
+  it('a UART receiver at the sender rate decodes the bytes exactly', () => {
+    const text = Buffer.from(romLogText(1), 'latin1');
+    assert.deepEqual(resample(text, 74_880, 74_880), text);
+  });
+
   it('AT+RST answers OK, then garbage and ready, and forgets ATE0', async () => {
     await cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
     await cmd('AT+RST', '\r\nOK\r\n');
@@ -241,18 +258,39 @@ describe('esp8266 engine: MQTT against a real broker', () => {
     const body = Buffer.from('{"a":"x,y\\"z"}\r\n\x00\x1a', 'latin1');
     const got = nextUplink(topic);
     write(`AT+MQTTPUBRAW=0,"${topic}",${body.length},1,0\r\n`);
-    await host.read('\r\nOK\r\n>');
+    await host.read('\r\nOK\r\n\r\n>');
     write(body);
     await host.read('\r\n+MQTTPUB:OK\r\n');
     assert.deepEqual(await got, body);
   });
 
-  it('PUBRAW above the ESP8266 512-byte buffer answers ERROR without a prompt', async () => {
+  it('PUBRAW above the ESP8266 512-byte buffer answers OK and > and fails after the data', async () => {
     await wifiAndMqtt();
-    await cmd('AT+MQTTPUBRAW=0,"t/x",506,0,0', '\r\nERROR\r\n'); // 506 + 1 + 2 + 2 + 3 = 514 > 512
-    await cmd('AT+MQTTPUBRAW=0,"t/x",504,0,0', '\r\nOK\r\n>'); // 504 + 1 + 2 + 2 + 3 = 512
+    let uplinks = 0;
+    const count = (packet: { topic: string }) => {
+      if (packet.topic === 't/x') uplinks++;
+    };
+    broker.on('publish', count);
+    await cmd('AT+MQTTPUBRAW=0,"t/x",506,0,0', '\r\nOK\r\n\r\n>'); // 506 + 1 + 2 + 2 + 3 = 514 > 512
+    write(Buffer.alloc(506, 0x42));
+    await host.read('\r\n+MQTTPUB:FAIL\r\n');
+    await cmd('AT+MQTTPUBRAW=0,"t/x",504,0,0', '\r\nOK\r\n\r\n>'); // 504 + 1 + 2 + 2 + 3 = 512
     write(Buffer.alloc(504, 0x41));
     await host.read('\r\n+MQTTPUB:OK\r\n');
+    broker.removeListener('publish', count);
+    assert.equal(uplinks, 1, 'only the message that fits reaches the broker');
+  });
+
+  it('a link drop during PUBRAW data entry prints +MQTTDISCONNECTED:0 with no line end, then +MQTTPUB:FAIL', async () => {
+    await wifiAndMqtt();
+    engine.faultDropLinkDuringPublish();
+    write('AT+MQTTPUBRAW=0,"t/x",5,0,0\r\n');
+    await host.read('\r\nOK\r\n\r\n>');
+    write('he'); // the link drops while the data comes in
+    await host.read('+MQTTDISCONNECTED:0');
+    write('llo');
+    await host.read('+MQTTPUB:FAIL\r\n');
+    await cmd('AT+MQTTCONN?', '+MQTTCONN:0,3,1,"iot.example.com","1883","",0\r\n\r\nOK\r\n');
   });
 
   it('MQTTPUB unescapes \\" \\, \\\\ in the data', async () => {
@@ -266,7 +304,8 @@ describe('esp8266 engine: MQTT against a real broker', () => {
     await wifiAndMqtt();
     const topic = '$oc/devices/dev/sys/commands/#';
     await cmd(`AT+MQTTSUB=0,"${topic}",1`, '\r\nOK\r\n');
-    await cmd(`AT+MQTTSUB=0,"${topic}",1`, 'ALREADY SUBSCRIBE\r\n\r\nOK\r\n');
+    // 2.2.0.0 (the default) prints ALREADY SUBSCRIBE on its log UART: the AT port sees the OK alone.
+    await cmd(`AT+MQTTSUB=0,"${topic}",1`, '\r\nOK\r\n');
     await cmd('AT+MQTTSUB?', `+MQTTSUB:0,6,"${topic}",1\r\n\r\nOK\r\n`);
     const t = '$oc/devices/dev/sys/commands/request_id=42';
     const payload = '{"paras":{"s":"a\r\nb"},"command_name":"ON,OFF"}';
@@ -276,20 +315,44 @@ describe('esp8266 engine: MQTT against a real broker', () => {
     await cmd(`AT+MQTTUNSUB=0,"${topic}"`, 'NO UNSUBSCRIBE\r\n\r\nOK\r\n');
   });
 
-  it('a downlink above 1024 bytes is split into URCs that each carry their own header', async () => {
+  for (const buffer of [512, 1024]) {
+    it(`a downlink over the ${buffer}-byte MQTT buffer is split into URCs that each repeat the topic with their own length`, async () => {
+      engine.close();
+      start(buffer === 512 ? {} : { mqttBufferBytes: buffer });
+      await wifiAndMqtt();
+      const t = 'big/t';
+      await cmd(`AT+MQTTSUB=0,"${t}",0`, '\r\nOK\r\n');
+      const payload = Buffer.alloc(2100);
+      for (let i = 0; i < payload.length; i++) payload[i] = 0x61 + (i % 26);
+      await brokerPublish(broker, t, payload, 0);
+      // QoS 0 PUBLISH header: 1 type + 2 remaining length + 2 topic length + 5 topic = 10 bytes;
+      // esp-mqtt fills its buffer first, then reads a buffer at a time.
+      const sizes = [buffer - 10];
+      for (let rest = 2100 - sizes[0]; rest > 0; rest -= buffer) sizes.push(Math.min(buffer, rest));
+      let off = 0;
+      for (const n of sizes) {
+        const p = payload.subarray(off, off + n);
+        off += n;
+        await host.read(Buffer.concat([Buffer.from(`+MQTTSUBRECV:0,"${t}",${p.length},`), p, Buffer.from('\r\n')]));
+      }
+      assert.deepEqual(sizes, buffer === 512 ? [502, 512, 512, 512, 62] : [1014, 1024, 62]);
+    });
+  }
+
+  it('2.3.0.0 prints ALREADY SUBSCRIBE on the AT port (2.2.0.0 sends it to its log UART)', async () => {
+    engine.close();
+    start({ firmware: '2.3.0.0' });
     await wifiAndMqtt();
-    const t = 'big/t';
-    await cmd(`AT+MQTTSUB=0,"${t}",0`, '\r\nOK\r\n');
-    const payload = Buffer.alloc(2100);
-    for (let i = 0; i < payload.length; i++) payload[i] = 0x61 + (i % 26);
-    await brokerPublish(broker, t, payload, 0);
-    // QoS 0 PUBLISH header: 1 type + 2 remaining length + 2 topic length + 5 topic = 10 bytes.
-    const first = 1024 - 10;
-    const parts = [payload.subarray(0, first), payload.subarray(first, first + 1024), payload.subarray(first + 1024)];
-    for (const p of parts) {
-      await host.read(Buffer.concat([Buffer.from(`+MQTTSUBRECV:0,"${t}",${p.length},`), p, Buffer.from('\r\n')]));
-    }
-    assert.equal(parts[2].length, 2100 - first - 1024);
+    await cmd('AT+MQTTSUB=0,"a/b",1', '\r\nOK\r\n');
+    await cmd('AT+MQTTSUB=0,"a/b",1', 'ALREADY SUBSCRIBE\r\n\r\nOK\r\n');
+  });
+
+  it('a downlink whose packet is exactly 512 bytes arrives whole', async () => {
+    await wifiAndMqtt();
+    await cmd('AT+MQTTSUB=0,"big/t",0', '\r\nOK\r\n');
+    const payload = Buffer.alloc(502, 0x7a);
+    await brokerPublish(broker, 'big/t', payload, 0);
+    await host.read(Buffer.concat([Buffer.from('+MQTTSUBRECV:0,"big/t",502,'), payload, Buffer.from('\r\n')]));
   });
 
   it('link loss gives +MQTTDISCONNECTED:0 and state 3', async () => {
@@ -300,16 +363,18 @@ describe('esp8266 engine: MQTT against a real broker', () => {
     await cmd('AT+MQTTPUB=0,"t","x",0,0', '\r\nERROR\r\n');
   });
 
-  it('LONG commands: OK, >, raw bytes, OK; the broker sees the long client id', async () => {
+  it('LONG commands (2.2.2.0 on): OK, >, raw bytes, OK; the broker sees the long client id', async () => {
+    engine.close();
+    start({ firmware: '2.2.2.0' });
     connects.length = 0;
     await cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
     await cmd('AT+CWJAP="lab","secret"', 'WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n');
     await cmd('AT+MQTTUSERCFG=0,1,"","dev","",0,0,""', '\r\nOK\r\n');
     const longId = `${'d'.repeat(100)}_0_0_2025041401`;
-    await cmd(`AT+MQTTLONGCLIENTID=0,${longId.length}`, '\r\nOK\r\n>');
+    await cmd(`AT+MQTTLONGCLIENTID=0,${longId.length}`, '\r\nOK\r\n\r\n>');
     write(longId);
     await host.read('\r\nOK\r\n');
-    await cmd('AT+MQTTLONGPASSWORD=0,5', '\r\nOK\r\n>');
+    await cmd('AT+MQTTLONGPASSWORD=0,5', '\r\nOK\r\n\r\n>');
     write('a,"b"');
     await host.read('\r\nOK\r\n');
     await cmd('AT+MQTTCONN=0,"h",1883,0', '+MQTTCONNECTED:0,1,"h","1883","",0\r\n\r\nOK\r\n');

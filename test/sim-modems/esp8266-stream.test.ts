@@ -74,7 +74,7 @@ describe('esp8266 emulator over createHostStream()', () => {
       broker.on('publish', on);
     });
     host.write(`AT+MQTTPUBRAW=0,"$oc/devices/d1/sys/properties/report",${body.length},1,0\r\n`);
-    await host.read('\r\nOK\r\n>');
+    await host.read('\r\nOK\r\n\r\n>');
     host.write(body);
     await host.read('\r\n+MQTTPUB:OK\r\n');
     assert.equal(await within(uplink, 'the MQTTPUBRAW uplink at the broker'), body);

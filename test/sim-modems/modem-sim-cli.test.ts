@@ -23,12 +23,17 @@ describe('iotda-modem-sim arguments', () => {
     [['bc26', '--pty', '/tmp/ttyBC26', '--baud', '9600', '--strict'], { model: 'bc26', ptyPath: '/tmp/ttyBC26', baudRate: 9600, strict: true }],
     [['esp8266', '--tcp', '0', '--broker', 'localhost:1883'], { model: 'esp8266', tcpPort: 0, baudRate: 115200, strict: false, broker: { host: 'localhost', port: 1883 } }],
     [['esp8266', '--tcp', '0', '--esp-firmware', '1.7.4.0'], { model: 'esp8266', tcpPort: 0, baudRate: 115200, strict: false, espFirmware: '1.7.4.0' }],
+    [
+      ['ec20', '--tcp', '0', '--host-interface', 'uart', '--sim', 'data-only', '--quectel-firmware', 'legacy', '--power-on-at-open'],
+      { model: 'ec20', tcpPort: 0, baudRate: 115200, strict: false, hostInterface: 'uart', sim: 'data-only', quectelFirmware: 'legacy', powerOnAtPortOpen: true },
+    ],
   ];
   for (const [argv, want] of good) {
     it(`parses ${argv.join(' ')}`, () => assert.deepEqual(parseModemSimArgs(argv), want));
   }
   const bad: string[][] = [['bg96', '--tcp', '1'], ['ec20'], ['ec20', '--tcp', 'x'], ['ec20', '--tcp', '1', '--bogus'], ['ec20', '--broker', 'nohost'],
-    ['esp8266', '--tcp', '0', '--esp-firmware', '3.0.0.0'], ['esp8266', '--tcp', '0', '--esp-firmware'], ['ec20', '--tcp', '0', '--esp-firmware', '2.2.0.0']];
+    ['esp8266', '--tcp', '0', '--esp-firmware', '3.0.0.0'], ['esp8266', '--tcp', '0', '--esp-firmware'], ['ec20', '--tcp', '0', '--esp-firmware', '2.2.0.0'],
+    ['ec20', '--tcp', '0', '--host-interface', 'pcie'], ['esp8266', '--tcp', '0', '--sim', 'data-only'], ['bc26', '--tcp', '0', '--quectel-firmware', 'old']];
   for (const argv of bad) {
     it(`rejects ${argv.join(' ')}`, () => assert.throws(() => parseModemSimArgs(argv)));
   }

@@ -1,5 +1,5 @@
 /**
- * Quectel BC26 (NB-IoT). Differences from the EC20 (PROTOCOLS.md §2.2): sleep, PSM and eDRX
+ * Quectel BC26 (NB-IoT). Differences from the EC20 (docs/models/bc26.md): sleep, PSM and eDRX
  * off at init, no QIACT (the PDN comes with the attach), MQTT 3.1.1 set explicitly with a
  * fallback to 3.1, publish form A (`>` then Ctrl-Z) which cannot carry 0x1A/0x1B/NUL/CR/LF,
  * and `+QMTRECV` without a length field.
@@ -17,7 +17,7 @@ export const Bc26Profile: ModemProfile = {
   description: 'Quectel BC26 (NB-IoT), QMT* MQTT, publish form A (Ctrl-Z), JSON payloads',
   bootBanners: ['Leaving the BROM', 'RDY'],
   commands: {
-    // No TLS on BC26 (PROTOCOLS.md §1.2): without cfgSsl the driver refuses tls=true clearly.
+    // No TLS on BC26 (docs/iotda.md §1.2, docs/models/bc26.md): without cfgSsl the driver refuses tls=true clearly.
     ...withoutKeys(Ec20Profile.commands, ['cfgSsl', 'sslVersion', 'sslCiphers', 'sslSecLevel', 'cfgRecvMode', 'pdpQuery', 'pdpActivate']),
     sleepOff: 'AT+QSCLK=0',
     psmOff: 'AT+CPSMS=0',
@@ -45,19 +45,23 @@ export const Bc26Profile: ModemProfile = {
   },
   init: [
     { command: 'cmee' },
-    // The UART goes deaf in sleep, PSM or eDRX and downlinks are lost (P11): all three off.
+    // The UART goes deaf in sleep, PSM or eDRX and downlinks are lost (docs/at-pitfalls.md P11): all three off.
     { command: 'sleepOff' },
     { command: 'psmOff', optional: true, note: 'AT+CPSMS=0 refused: PSM may stay on and downlinks may be lost' },
     { command: 'edrxOff', optional: true, note: 'AT+CEDRXS=0 refused: eDRX may delay downlinks' },
   ],
+  // Firmware before the BC26 MQTT application note V1.1 has no QMTCFG "version" at all: both
+  // forms fail and MQTT 3.1, its only version, is accepted by IoTDA (docs/models/bc26.md,
+  // "Firmware variants").
   mqttConfig: [
     {
       command: 'cfgVersion',
       fallback: 'cfgVersion31',
+      optional: true,
       note: 'MQTT 3.1.1 refused by this firmware; using MQTT 3.1 (IoTDA accepts both)',
     },
-    { command: 'cfgKeepalive' },
-    { command: 'cfgSession' },
+    { command: 'cfgKeepalive', optional: true, note: 'QMTCFG "keepalive" refused: the firmware default (120 s) applies' },
+    { command: 'cfgSession', optional: true, note: 'QMTCFG "session" refused: the firmware default (clean session) applies' },
     { command: 'cfgTimeout', optional: true, note: 'QMTCFG "timeout" refused; modem defaults apply' },
   ],
   attach: {

@@ -1,5 +1,5 @@
 /**
- * Quectel EC20 (LTE Cat 4) with the QMT* MQTT stack. PROTOCOLS.md §2.1.
+ * Quectel EC20 (LTE Cat 4) with the QMT* MQTT stack: docs/models/ec20.md.
  * Publishes with form B (length, no Ctrl-Z), so every byte value is carried.
  */
 import type { ModemProfile } from '../profile';
@@ -24,6 +24,7 @@ export const Ec20Profile: ModemProfile = {
     echoOff: 'ATE0',
     cmee: 'AT+CMEE=1',
     urcPort: 'AT+QURCCFG="urcport","{{urcPort}}"',
+    urcPortQuery: 'AT+QURCCFG="urcport"',
     ati: 'ATI',
     imei: 'AT+CGSN',
     cpin: 'AT+CPIN?',
@@ -64,8 +65,10 @@ export const Ec20Profile: ModemProfile = {
     publish: '^\\+QMTPUB: {{idx}},{{mid}},([02])(?:,(\\d+))?',
     status: '^\\+QMTSTAT: (\\d+),(\\d+)',
     // Partial form: tested against the open line, which may already hold payload bytes, so no `$`.
-    recvWithLength: '^\\+QMTRECV: (\\d+),(\\d+),"([^"]*)",(\\d+),"',
-    recvLine: '^\\+QMTRECV: (\\d+),(\\d+),"([^"]*)",(.*)$',
+    // Spaces after the commas are allowed: Quectel's own BC28 MQTT manual prints
+    // `+QMTRECV: 0,0, "topic", "payload"` (docs/models/bc26.md, "Downlinks").
+    recvWithLength: '^\\+QMTRECV: *(\\d+), *(\\d+), *"([^"]*)", *(\\d+), *"',
+    recvLine: '^\\+QMTRECV: *(\\d+), *(\\d+), *"([^"]*)", *(.*)$',
   },
   results: {
     qmtopen: QMTOPEN_RESULTS,
@@ -89,6 +92,11 @@ export const Ec20Profile: ModemProfile = {
   },
   timeouts: {
     default: 5000,
+    // The first command of init: a module that is up answers at once; one that boots (its
+    // RDY on another port, or lost) is then waited for with AT probes (docs/models/ec20.md, "Boot").
+    echoOff: 1000,
+    // Power-on to RDY takes up to ~30 s (capture quectel_2.txt).
+    boot: 35_000,
     cpin: 5000,
     csq: 1000,
     pdpActivate: 150_000,
@@ -107,22 +115,30 @@ export const Ec20Profile: ModemProfile = {
     {
       command: 'urcPort',
       optional: true,
-      note: 'URC port setting refused: +QMT* URCs may go to the USB AT port instead of this UART',
+      note: 'URC port setting refused: +QMT* URCs may go to another port of the module than this one',
     },
   ],
+  // Every setting the connection can live without is optional: older firmware lacks some of
+  // them (docs/models/ec20.md, "Firmware variants"), and each refusal is a trace note.
   mqttConfig: [
-    { command: 'cfgVersion' },
-    { command: 'cfgPdp' },
-    { command: 'cfgKeepalive' },
-    { command: 'cfgSession' },
-    { command: 'cfgTimeout' },
-    { command: 'cfgRecvMode' },
+    { command: 'cfgVersion', optional: true, note: 'QMTCFG "version" refused: the firmware default MQTT version applies (IoTDA accepts 3.1 and 3.1.1)' },
+    { command: 'cfgPdp', optional: true, note: 'QMTCFG "pdpcid" refused: the client uses PDP context 1, the default' },
+    { command: 'cfgKeepalive', optional: true, note: 'QMTCFG "keepalive" refused: the firmware default (120 s) applies' },
+    { command: 'cfgSession', optional: true, note: 'QMTCFG "session" refused: the firmware default (clean session) applies' },
+    { command: 'cfgTimeout', optional: true, note: 'QMTCFG "timeout" refused: the firmware defaults apply' },
+    {
+      command: 'cfgRecvMode',
+      optional: true,
+      enables: 'recvLength',
+      note: 'QMTCFG "recv/mode" refused by this firmware: downlinks arrive without a length field',
+    },
   ],
   identity: [
     {
       command: 'ati',
       responsePrefixes: [''],
-      fields: { model: '^((?:EC|EG|EM|BG|BC|UC|EP)\\w+)$', firmware: '^Revision: *(.+)$' },
+      // The BC26 prints its model as `Quectel_BC26` (docs/models/bc26.md, "Identity").
+      fields: { model: '^(?:Quectel_)?((?:EC|EG|EM|BG|BC|UC|EP)\\w+)$', firmware: '^Revision: *(.+)$' },
     },
     { command: 'imei', responsePrefixes: [''], fields: { imei: '^(\\d{14,17})$' } },
   ],

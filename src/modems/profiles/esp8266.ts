@@ -1,7 +1,8 @@
 /**
- * ESP8266 with Espressif ESP-AT >= 2.2 (MQTT AT commands). PROTOCOLS.md §2.3.
+ * ESP8266 with Espressif ESP-AT >= 2.2 (MQTT AT commands); docs/models/esp8266.md.
  * Results are plain finals (no two-phase URCs); payloads go through AT+MQTTPUBRAW, which
- * carries every byte value; values longer than MQTTUSERCFG allows go through the LONG* commands.
+ * carries every byte value; values longer than MQTTUSERCFG allows go through the LONG* commands
+ * (>= 2.2.2.0) or AT+MQTTCLIENTID/USERNAME/PASSWORD (2.2.0.0, 2.2.1.0).
  */
 import type { ModemProfile, ResultTable } from '../profile';
 
@@ -54,6 +55,10 @@ export const Esp8266Profile: ModemProfile = {
   family: 'esp',
   dialect: 'esp',
   bootBanners: ['ready'],
+  // `ready` can be lost with the boot ROM log, which arrives as garbage at 115200; echo comes
+  // back on after any reset (docs/models/esp8266.md "Boot").
+  rebootOnGarbage: true,
+  echoBackIsRestart: true,
   commands: {
     echoOff: 'ATE0',
     sysLog: 'AT+SYSLOG=1',
@@ -68,6 +73,10 @@ export const Esp8266Profile: ModemProfile = {
     mqttLongClientId: 'AT+MQTTLONGCLIENTID={{idx}},{{length}}',
     mqttLongUsername: 'AT+MQTTLONGUSERNAME={{idx}},{{length}}',
     mqttLongPassword: 'AT+MQTTLONGPASSWORD={{idx}},{{length}}',
+    // ESP-AT 2.1 to 2.2.1 have no LONG* commands; these carry longer values there.
+    mqttClientId: 'AT+MQTTCLIENTID={{idx}},"{{value}}"',
+    mqttUsername: 'AT+MQTTUSERNAME={{idx}},"{{value}}"',
+    mqttPassword: 'AT+MQTTPASSWORD={{idx}},"{{value}}"',
     mqttConnCfg: 'AT+MQTTCONNCFG={{idx}},{{keepalive}},{{disableClean}},"","",0,0',
     mqttConnect: 'AT+MQTTCONN={{idx}},"{{host}}",{{port}},0',
     mqttState: 'AT+MQTTCONN?',
@@ -104,6 +113,10 @@ export const Esp8266Profile: ModemProfile = {
   },
   timeouts: {
     default: 10_000,
+    // The first command after power-up can be lost while the module boots (it is deaf until
+    // its application runs, and `ready` may be lost with the ROM log): answered in milliseconds
+    // otherwise, so a lost one is found out quickly (docs/models/esp8266.md "Boot").
+    echoOff: 2_000,
     wifiJoin: 20_000,
     mqttConnect: 20_000,
     mqttPublish: 10_000,

@@ -1,6 +1,6 @@
 /**
  * Result-code tables shared by the Quectel QMT* modules (EC2x, BG9x, BC2x all use the same
- * MQTT application note). Sources: PROTOCOLS.md §2.1 and §1.8.
+ * MQTT application note). Sources: docs/models/ec20.md and docs/iotda.md §1.8.
  */
 import type { ResultTable } from '../profile';
 

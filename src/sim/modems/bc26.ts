@@ -1,27 +1,31 @@
 /**
  * Quectel BC26 (NB-IoT, MediaTek MT2625) emulator: the shared Quectel dialect with the BC26
- * differences of PROTOCOLS §2.2 — PDN up at attach (no QIACT; QCGDEFCONT, +IP URC), MQTT 3.1 by
+ * differences of docs/models/bc26.md — PDN up at attach (no QIACT; QCGDEFCONT, +IP URC), MQTT 3.1 by
  * default, inline publish, 1024-byte data mode, +QMTRECV without length, the BROM boot banner with
  * LF-CR line ends, AT+QRST=1, and power saving (QSCLK/CPSMS/CEDRXS) that loses downlinks.
  */
 import { intArg, strArg } from './quectel-args';
 import { error, ok, QuectelEmulator } from './quectel-emulator';
-import { BC26_TRAITS } from './quectel-traits';
+import { quectelTraits } from './quectel-traits';
 import { QUECTEL_LINES, byteString, renderQuectelLine } from './quectel-urcs';
 import type { ModemEmulatorOptions } from './types';
 
-/** The MT2625 boot ROM banner; LF-CR line ends are what the real part prints. */
-const BROM_BANNER = [
-  'F1: 0000 0000',
-  'V0: 0000 0000 [0001]',
-  '00: 0006 000C',
-  '01: 0000 0000',
-  'U0: 0000 0001 [0000]',
-  'T0: 0000 00B4',
-  'Leaving the BROM',
-]
-  .map((l) => `${l}\n\r`)
-  .join('');
+/**
+ * The MT2625 boot ROM banner; LF-CR line ends are what the real part prints, and the
+ * bootloader's tag follows without any line end (docs/models/bc26.md, "Boot").
+ */
+const BROM_BANNER =
+  [
+    'F1: 0000 0000',
+    'V0: 0000 0000 [0001]',
+    '00: 0006 000C',
+    '01: 0000 0000',
+    'U0: 0000 0001 [0000]',
+    'T0: 0000 00B4',
+    'Leaving the BROM',
+  ]
+    .map((l) => `${l}\n\r`)
+    .join('') + 'BL_V01';
 
 const IP = '10.45.67.89';
 
@@ -33,7 +37,7 @@ export class Bc26Emulator extends QuectelEmulator {
   private csconUrc = 0;
 
   constructor(options: ModemEmulatorOptions) {
-    super(BC26_TRAITS, { ...options, model: 'bc26' });
+    super(quectelTraits('bc26', options.quectelFirmware), { ...options, model: 'bc26' });
     this.registerBc26();
   }
 
@@ -81,7 +85,7 @@ export class Bc26Emulator extends QuectelEmulator {
         run: (a) => (intArg(a, 0) === 1 ? { kind: 'final', final: 'OK', then: () => this.rebootAfter(this.urcLatency()) } : error()),
       },
     });
-    // The power-down URC is unconfirmed on BC26 (PROTOCOLS §2.2): the emulator goes silent.
+    // The power-down URC is undocumented for the BC26 (docs/models/bc26.md, "Boot"): the emulator goes silent.
     c.set('+QPOWD', {
       set: {
         shape: { types: ['i'] },

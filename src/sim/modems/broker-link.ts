@@ -2,7 +2,7 @@
  * One emulated modem MQTT client: a REAL network connection to the broker named in the AT
  * commands. Quectel separates the network open (QMTOPEN) from the MQTT CONNECT (QMTCONN), so the
  * socket is opened first and handed to MQTT.js later through its stream-builder constructor.
- * MQTT.js never reconnects here: modems do not reconnect on their own (PROTOCOLS §1.1).
+ * MQTT.js never reconnects here: modems do not reconnect on their own (docs/iotda.md §1.1).
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';

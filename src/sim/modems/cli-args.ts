@@ -14,15 +14,29 @@ export interface ModemSimCliOptions {
   tlsCaFile?: string;
   /** ESP8266 only: the ESP-AT generation to pretend to be. */
   espFirmware?: EspFirmware;
+  /** The module interface the host is on (EC20: decides where URCs go). */
+  hostInterface?: 'usb' | 'uart';
+  /** Cellular: a data-only SIM (circuit-switched registration denied). */
+  sim?: 'normal' | 'data-only';
+  /** Quectel: firmware release (legacy: EC20 without QMTCFG "recv/mode", BC26 without "version"). */
+  quectelFirmware?: 'current' | 'legacy';
+  /** The module restarts whenever a host connects. */
+  powerOnAtPortOpen?: boolean;
 }
 
 export const MODEM_SIM_USAGE = `usage: iotda-modem-sim <ec20|bc26|esp8266> [--tcp <port>] [--pty <path>] [--baud <rate>]
                        [--strict] [--boot-delay <ms>] [--broker <host:port>] [--tls-ca <file>]
                        [--esp-firmware <${ESP_FIRMWARES.join('|')}>]
+                       [--host-interface <usb|uart>] [--sim <normal|data-only>]
+                       [--quectel-firmware <current|legacy>] [--power-on-at-open]
   --tcp 7001           listen for one host connection on 127.0.0.1:7001 (ser2net style)
   --pty /tmp/ttyEC20   create a pseudo-terminal with socat that a serial driver can open
   --broker host:port   connect every MQTT session there (e.g. the local IoTDA emulator)
-  --esp-firmware 2.1.0.0  ESP8266 only: ESP-AT generation (default 2.2.0.0; 1.7.4.0 has no MQTT)`;
+  --esp-firmware 2.1.0.0  ESP8266 only: ESP-AT generation (default 2.2.0.0; 1.7.4.0 has no MQTT)
+  --host-interface uart   the module port the host is on (EC20 default usb: URCs follow its URC port)
+  --sim data-only         EC20/BC26: an IoT SIM without voice (+CREG: 0,3)
+  --quectel-firmware legacy  EC20 without QMTCFG "recv/mode", BC26 without "version"
+  --power-on-at-open      the module restarts whenever a host connects`;
 
 export function parseModemSimArgs(argv: string[]): ModemSimCliOptions {
   const [model, ...rest] = argv;
@@ -72,6 +86,29 @@ export function parseModemSimArgs(argv: string[]): ModemSimCliOptions {
         out.espFirmware = v as EspFirmware;
         break;
       }
+      case '--host-interface': {
+        const v = value();
+        if (v !== 'usb' && v !== 'uart') throw new Error('--host-interface must be usb or uart');
+        out.hostInterface = v;
+        break;
+      }
+      case '--sim': {
+        const v = value();
+        if (model === 'esp8266') throw new Error('--sim is for the ec20 and bc26 models only');
+        if (v !== 'normal' && v !== 'data-only') throw new Error('--sim must be normal or data-only');
+        out.sim = v;
+        break;
+      }
+      case '--quectel-firmware': {
+        const v = value();
+        if (model === 'esp8266') throw new Error('--quectel-firmware is for the ec20 and bc26 models only');
+        if (v !== 'current' && v !== 'legacy') throw new Error('--quectel-firmware must be current or legacy');
+        out.quectelFirmware = v;
+        break;
+      }
+      case '--power-on-at-open':
+        out.powerOnAtPortOpen = true;
+        break;
       default:
         throw new Error(`unknown option ${flag}`);
     }

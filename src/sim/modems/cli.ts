@@ -26,6 +26,10 @@ async function main(): Promise<void> {
     resolveBroker: broker ? () => broker : undefined,
     tlsCa: opts.tlsCaFile ? readFileSync(opts.tlsCaFile) : undefined,
     espFirmware: opts.espFirmware,
+    ...(opts.hostInterface ? { hostInterface: opts.hostInterface } : {}),
+    ...(opts.sim ? { sim: opts.sim } : {}),
+    ...(opts.quectelFirmware ? { quectelFirmware: opts.quectelFirmware } : {}),
+    ...(opts.powerOnAtPortOpen ? { powerOnAtPortOpen: true } : {}),
   });
   emulator.on('violation', (text: string) => process.stderr.write(`violation: ${text}\n`));
   emulator.on('log', (text: string) => process.stderr.write(`${text}\n`));

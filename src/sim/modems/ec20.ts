@@ -1,11 +1,11 @@
 /**
  * Quectel EC20 (LTE Cat 4) emulator: the shared Quectel dialect plus the EC20's PDP commands
  * (QICSGP/QIACT/QIDEACT), the URC port setting, TLS through QSSLCFG / QMTCFG "ssl", and its
- * power sequences (PROTOCOLS §2.1 "Boot and power").
+ * power sequences (docs/models/ec20.md, "Boot").
  */
 import { intArg, strArg } from './quectel-args';
 import { cme, error, ok, QuectelEmulator, type Answer } from './quectel-emulator';
-import { EC20_TRAITS } from './quectel-traits';
+import { quectelTraits } from './quectel-traits';
 import { QUECTEL_LINES, byteString, renderQuectelLine } from './quectel-urcs';
 import type { ModemEmulatorOptions } from './types';
 
@@ -21,15 +21,26 @@ interface PdpContext {
 /** PB DONE comes well after the other boot URCs, sometimes mid-response. */
 const PB_DONE_AFTER_MS = 250;
 const URC_PORTS = ['usbat', 'usbmodem', 'uart1'];
+/** The URC port value that reaches each host interface (the AT port of the USB interface, or the main UART). */
+const URC_PORT_OF_INTERFACE = { usb: 'usbat', uart: 'uart1' } as const;
 
 export class Ec20Emulator extends QuectelEmulator {
   private contexts = new Map<number, PdpContext>();
-  /** Saved in NVM by the real firmware: survives reboots. */
-  private urcPort = 'usbat';
+  /**
+   * AT+QURCCFG="urcport": saved in NV memory by the real firmware, so it survives reboots and
+   * starts at the factory value "usbat" (docs/models/ec20.md, "URC port").
+   */
+  private urcPort: string;
 
   constructor(options: ModemEmulatorOptions) {
-    super(EC20_TRAITS, { ...options, model: 'ec20' });
+    super(quectelTraits('ec20', options.quectelFirmware), { ...options, model: 'ec20' });
+    this.urcPort = options.urcPort ?? 'usbat';
     this.registerEc20();
+  }
+
+  /** URCs go to the port the setting names; the host sees them only on that interface. */
+  protected override urcsReachHost(): boolean {
+    return this.urcPort === URC_PORT_OF_INTERFACE[this.hostInterface];
   }
 
   override pdpReady(cid: number): boolean {
@@ -102,7 +113,7 @@ export class Ec20Emulator extends QuectelEmulator {
           const cid = intArg(a, 0)!;
           if (cid < 1 || cid > 16) return error();
           const ctx = this.contexts.get(cid) ?? { type: 1, apn: '', user: '', pass: '', auth: 0, active: false };
-          // The real firmware answers a plain ERROR when the context is already active (P7).
+          // The real firmware answers a plain ERROR when the context is already active (capture quectel_1.txt; docs/models/ec20.md, "PDP context").
           if (ctx.active || !this.networkReady) return error();
           ctx.active = true;
           this.contexts.set(cid, ctx);
@@ -123,6 +134,7 @@ export class Ec20Emulator extends QuectelEmulator {
       },
     });
     c.set('+QURCCFG', {
+      test: () => ok('+QURCCFG: "urcport",("usbat","usbmodem","uart1")'),
       set: {
         shape: { types: ['s', 's'], required: 1 },
         run: (a) => {

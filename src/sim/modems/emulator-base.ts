@@ -11,6 +11,11 @@
  *                                                attach() (the modem is "plugged in"), and after
  *                                                every reboot once state is reset. Use
  *                                                `this.options.bootDelayMs` for the initial silence.
+ *                                                Drop input until the application is up: with
+ *                                                options.powerOnAtPortOpen every attach() after the
+ *                                                first is a reboot() (resetState, then powerOn), so
+ *                                                a model that stays deaf from resetState() until its
+ *                                                ready output gets that option right by itself.
  *     protected resetState(): void               forget everything volatile (echo on again, settings,
  *                                                MQTT clients closed WITHOUT any URC). Called by reboot
  *                                                and close, after the base cancelled its timers.
@@ -36,7 +41,13 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createDuplexPair } from './duplex-pair';
 import { PacedWriter } from './paced-writer';
-import type { EmulatedModel, ModemEmulator, ModemEmulatorOptions, ModemFaults, TranscriptEntry } from './types';
+import type { EmulatedModel, EmulatedUsbIds, ModemEmulator, ModemEmulatorOptions, ModemFaults, TranscriptEntry } from './types';
+
+/** The module's own USB port (Quectel EC20/EC25, 2c7c:0125) and an FTDI bridge in front of a UART. */
+const HOST_PORT_IDS: Record<'usb' | 'uart', EmulatedUsbIds> = {
+  usb: { vendorId: '2c7c', productId: '0125' },
+  uart: { vendorId: '0403', productId: '6001' },
+};
 
 export type ResolvedEmulatorOptions = ModemEmulatorOptions & {
   baudRate: number;
@@ -54,6 +65,7 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
   readonly violations: string[] = [];
   readonly transcript: TranscriptEntry[] = [];
   readonly faults: F;
+  readonly hostInterface: 'usb' | 'uart';
   protected readonly options: ResolvedEmulatorOptions;
 
   private stream: Duplex | null = null;
@@ -80,6 +92,7 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
       strict: options.strict ?? false,
       urcLatencyMs: options.urcLatencyMs ?? [5, 25],
     };
+    this.hostInterface = options.hostInterface ?? (model === 'ec20' ? 'usb' : 'uart');
     this.writer = new PacedWriter(this.options.baudRate, (bytes) => this.writeNow(bytes));
     const generic: ModemFaults = {
       reboot: () => this.reboot(),
@@ -114,6 +127,10 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
 
   // ------------------------------------------------------------------ public API
 
+  get hostPortIds(): EmulatedUsbIds {
+    return HOST_PORT_IDS[this.hostInterface];
+  }
+
   attach(stream: Duplex): void {
     if (this.closed) throw new Error('modem emulator is closed');
     this.detach();
@@ -134,6 +151,10 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
     if (!this.powered) {
       this.powered = true;
       this.powerOn();
+    } else if (this.options.powerOnAtPortOpen) {
+      // The port open pulses reset or PWRKEY (DTR/RTS wiring): a full restart, input lost
+      // until the application is up (docs/models/ec20.md, "Boot").
+      this.reboot();
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * ESP-AT parameter parsing, as the firmware does it (PROTOCOLS.md §2.3 "Framing, escaping").
+ * ESP-AT parameter parsing, as the firmware does it (docs/models/esp8266.md "Line discipline").
  *
  * The firmware splits the parameter list at every comma that is not preceded by a backslash,
  * whether or not it sits between quotes; a string parameter must then be wrapped in quotes with

@@ -1,7 +1,8 @@
 /**
  * The ESP8266 / ESP-AT dialect, modem side: line discipline, commands, Wi-Fi and MQTT state,
- * and the model-specific faults. It follows the vendor manual as summarised in PROTOCOLS.md
- * §2.3 and Part 3, not any driver's expectations, and shares nothing with src/at or src/modems.
+ * and the model-specific faults. It follows Espressif's manual, release files and real captures
+ * (docs/models/esp8266.md names the source of each behaviour), not any driver's expectations,
+ * and shares nothing with src/at or src/modems.
  *
  * It knows nothing about streams or pacing: bytes come in through `input()`, and go out through
  * the `send` callback of its host (the emulator core paces them and records the transcript).
@@ -9,7 +10,8 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { checkShape, parseEspArgs, type EspParam, type ParamShape } from './esp8266-args';
 import { DEFAULT_ESP_FIRMWARE, espFirmwareTraits, type EspFirmware, type EspFirmwareTraits } from './esp8266-firmware';
-import { fitsPublishBuffer, subRecvFragments, subRecvUrc } from './esp8266-mqtt-frames';
+import { romLogAt115200 } from './esp8266-boot-log';
+import { ESP8266_MQTT_BUFFER, fitsPublishBuffer, subRecvFragments, subRecvUrc } from './esp8266-mqtt-frames';
 
 export interface EspWifiNetwork {
   ssid: string;
@@ -28,6 +30,27 @@ export interface EspEngineOptions {
   latencyMs?: [number, number];
   /** Where the MQTT.js client really connects. */
   resolveBroker?: (host: string, port: number) => { host: string; port: number };
+  /** CONFIG_MQTT_BUFFER_SIZE of the build: publish limit and downlink piece size (default 512). */
+  mqttBufferBytes?: number;
+  /** `ready` after a boot is lost (garbled with the ROM log, or missed by the host): default false. */
+  bootLosesReady?: boolean;
+  /**
+   * Pins of the AT port. `tx1-rx3` (default: WROOM-02-N factory parameters, ESP-01 boards, NonOS
+   * AT) shares GPIO1 with the boot ROM, so the host sees the ROM log; `tx15-rx13` (the WROOM-02
+   * and ESP8266_1MB factory parameters) does not.
+   */
+  atPins?: 'tx1-rx3' | 'tx15-rx13';
+  /**
+   * While AT+CWJAP runs, the module also prints `busy p...` between its Wi-Fi URCs, as capture
+   * esp_at_5.txt shows (default false).
+   */
+  joinBusy?: boolean;
+  /**
+   * A stored station configuration (AT+CWJAP saved in flash, auto-connect on): after `ready` the
+   * module joins this SSID of `wifiNetworks` by itself and prints WIFI CONNECTED, WIFI GOT IP
+   * (capture esp_at_1.txt).
+   */
+  storedWifi?: string;
 }
 
 export interface EspEngineHost {
@@ -46,6 +69,8 @@ export interface EspEngineHost {
   answerDelayMs?(): number;
   /** The modem rebooted by itself (AT+RST): the core announces it. */
   rebooted?(): void;
+  /** The application is up after a boot (it takes commands), whether or not `ready` was seen. */
+  up?(): void;
 }
 
 /** ERR CODE categories (the xx of 0x01xxyyyy). */
@@ -122,15 +147,8 @@ const HOST_LIMIT = 128;
 const STA_MAC = '18:fe:34:a1:b2:c3';
 const AP_BSSID = 'c8:3a:35:0e:22:f1';
 
-/**
- * What an ESP8266 prints at 115200 baud while its ROM bootloader talks at 74880: fixed
- * pseudo-garbage, including a NUL, so drivers prove they tolerate it (PROTOCOLS.md P8).
- */
-const ROM_GARBAGE = Buffer.from([
-  0x00, 0x1c, 0x0e, 0x8c, 0xec, 0x8c, 0x8c, 0x0c, 0x8c, 0x8c, 0x0c, 0x8c, 0x72, 0x8c, 0x9c, 0xe2, 0x7c, 0x8e,
-  0x6c, 0x0e, 0x82, 0x6c, 0xec, 0x0c, 0x8c, 0x0c, 0x62, 0x6c, 0x62, 0x13, 0x6e, 0xfc, 0x8c, 0x82, 0x0c, 0x92,
-  0x4c, 0x62, 0xf2, 0x6e, 0xe0, 0x0c, 0x00, 0x8c, 0x6c, 0x82, 0x72, 0x92, 0x8c, 0xec, 0x12, 0x72, 0x6c, 0x8c,
-]);
+/** How long the ROM and the second-stage bootloader take before the application starts. */
+const ROM_LOG_MS = 30;
 
 /** Commands MQTT-less firmware does not know (answered ERROR, not a host violation). */
 const MQTT_COMMANDS = new Set([
@@ -152,6 +170,8 @@ export class Esp8266Engine {
   private booting = false;
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The link dropped while AT+MQTTPUBRAW data was being entered: the result gets the URC glued on. */
+  private pubRawDrop = false;
 
   // settings lost on reboot
   private echo = true;
@@ -164,7 +184,14 @@ export class Esp8266Engine {
   private mqtt: MqttClient | null = null;
   private readonly subs = new Map<string, number>();
 
+  /** Downlinks waiting to be printed, in arrival order (a reboot starts a new chain). */
+  private downlinks: Promise<void> = Promise.resolve();
+  /** AT+MQTTPUBRAW is between its prompt and the end of its data. */
+  private executingPubRaw = false;
+
   // faults
+  private dropLinkInNextPubRaw = false;
+  private dropLinkOnData = false;
   private busyCount = 0;
   private errorCountdown = 0;
   private extraDelayMs = 0;
@@ -182,22 +209,49 @@ export class Esp8266Engine {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Power-on: ROM log garbage, then `ready`. Echo is on. */
-  powerOn(bootDelayMs: number): void {
+  /**
+   * Power-on or reset: deaf until the application is up; the ROM log at 74880 baud (garbage at
+   * 115200), then `ready` (unless `bootLosesReady`). Echo is on. `resetCause` 1 = power-on,
+   * 2 = reset pin or software reset, as the ROM prints it.
+   */
+  powerOn(bootDelayMs: number, resetCause: 1 | 2 = 1, loseReady = this.opts.bootLosesReady ?? false, loseRomLog = false): void {
     const gen = this.generation;
     this.booting = true;
     this.after(bootDelayMs, () => {
       if (gen !== this.generation) return;
-      this.booting = false;
-      this.send(ROM_GARBAGE);
-      this.send(`${CRLF}ready${CRLF}`);
+      if (loseRomLog || this.opts.atPins === 'tx15-rx13') this.host.log?.('esp8266: ROM log not on the AT port');
+      else this.send(romLogAt115200(resetCause));
+      this.after(ROM_LOG_MS, () => {
+        if (gen !== this.generation) return;
+        this.booting = false;
+        if (loseReady) this.host.log?.('esp8266: `ready` lost');
+        else this.send(`${CRLF}ready${CRLF}`);
+        this.host.up?.();
+        this.autoJoin(gen);
+      });
     });
   }
 
   /** Reboot: every setting and the MQTT link are lost; the boot output follows. */
   reboot(bootDelayMs = 20): void {
     this.reset();
-    this.powerOn(bootDelayMs);
+    this.powerOn(bootDelayMs, 2);
+  }
+
+  /** A stored station configuration joins by itself after boot (capture esp_at_1.txt). */
+  private autoJoin(gen: number): void {
+    const ssid = this.opts.storedWifi;
+    if (ssid === undefined) return;
+    const net = this.opts.wifiNetworks?.find((n) => n.ssid === ssid);
+    if (this.opts.wifiNetworks && !net) return;
+    this.afterLatency(gen, () => {
+      if (this.wifi) return;
+      this.send(`WIFI CONNECTED${CRLF}`);
+      this.afterLatency(gen, () => {
+        this.wifi = { ssid, rssi: net?.rssi ?? -55 };
+        this.send(`WIFI GOT IP${CRLF}`);
+      });
+    });
   }
 
   close(): void {
@@ -212,6 +266,10 @@ export class Esp8266Engine {
     this.timers.clear();
     this.lineBuf = Buffer.alloc(0);
     this.raw = null;
+    this.downlinks = Promise.resolve();
+    this.pubRawDrop = false;
+    this.executingPubRaw = false;
+    this.dropLinkOnData = false;
     this.executing = false;
     this.echo = true;
     this.sysLog = false;
@@ -257,6 +315,14 @@ export class Esp8266Engine {
   faultDropLink(): void {
     this.linkLost();
   }
+  /** The broker link is lost while the next AT+MQTTPUBRAW's data is being entered. */
+  faultDropLinkDuringPublish(): void {
+    this.dropLinkInNextPubRaw = true;
+  }
+
+  private get bufferBytes(): number {
+    return this.opts.mqttBufferBytes ?? ESP8266_MQTT_BUFFER;
+  }
 
   // ---------------------------------------------------------------- input
 
@@ -265,6 +331,10 @@ export class Esp8266Engine {
     let data = chunk;
     while (data.length > 0) {
       if (this.raw) {
+        if (this.dropLinkOnData) {
+          this.dropLinkOnData = false;
+          this.linkLost();
+        }
         const take = Math.min(this.raw.remaining, data.length);
         this.raw.chunks.push(data.subarray(0, take));
         this.raw.remaining -= take;
@@ -295,7 +365,7 @@ export class Esp8266Engine {
     if (this.echo) this.send(lineWithLf);
     if (!wellTerminated) this.violate(`line not terminated by CR LF: ${printable(body)}`);
     if (this.executing) {
-      // Strictly serial: a line arriving while a command runs is refused (PROTOCOLS.md P9).
+      // Strictly serial: a line arriving while a command runs is refused (docs/models/esp8266.md "Line discipline").
       this.send(`busy p...${CRLF}`);
       return;
     }
@@ -368,7 +438,7 @@ export class Esp8266Engine {
 
     if (MQTT_COMMANDS.has(name) && !this.traits.mqtt) throw new CommandFailure(ERR.unsupported);
     if (name.startsWith('CIPMQTT')) {
-      // Tutorials invent AT+CIPMQTT*; no firmware has it (PROTOCOLS.md §2.3).
+      // Tutorials invent AT+CIPMQTT*; no firmware has it (docs/models/esp8266.md "Line discipline").
       this.violate(`unknown command AT+${name} (AT+CIPMQTT* exists in no ESP-AT firmware)`);
       throw new CommandFailure(ERR.unsupported);
     }
@@ -525,6 +595,8 @@ export class Esp8266Engine {
       this.wifi = null;
       this.linkLost();
       this.send(`WIFI DISCONNECT${CRLF}`);
+      // esp_at_5.txt: `busy p...` after each Wi-Fi URC while the join is under way (joinBusy).
+      if (this.opts.joinBusy) this.send(`busy p...${CRLF}`);
     }
     await this.pause(gen, 3);
     let code = this.nextJoinFailure;
@@ -539,6 +611,7 @@ export class Esp8266Engine {
     }
     if (code) throw new CommandFailure(ERR.execFailed, 0, [`+CWJAP:${code}`], this.traits.cwjapFailFinal);
     this.send(`WIFI CONNECTED${CRLF}`);
+    if (this.opts.joinBusy) this.send(`busy p...${CRLF}`);
     await this.pause(gen);
     this.wifi = { ssid, rssi };
     return ['WIFI GOT IP'];
@@ -554,9 +627,11 @@ export class Esp8266Engine {
     // ESP8266 has no TLS: scheme 1 (TCP) or 6 (WebSocket) only.
     if (scheme !== 1 && scheme !== 6) throw new CommandFailure(ERR.invalidParam);
     if (this.mqttState >= MqttState.Disconnected && this.mqtt) throw new CommandFailure(ERR.execFailed, MQTT_ERR.alreadyConnected);
-    if (clientId.length > 256) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.clientIdTooLong);
-    if (username.length > 64) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.usernameTooLong);
-    if (password.length > 64) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.passwordTooLong);
+    // Per-field limits depend on the generation (esp8266-firmware.ts); the line limit applies too.
+    const max = this.traits.userCfgBytes;
+    if (clientId.length > max.clientId) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.clientIdTooLong);
+    if (username.length > max.username) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.usernameTooLong);
+    if (password.length > max.password) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.passwordTooLong);
     if (path.length > 32) throw new CommandFailure(ERR.invalidParam);
     this.mqttCfg = {
       scheme, clientId, username, password, path,
@@ -590,13 +665,8 @@ export class Esp8266Engine {
     const [link, value] = this.shaped(params, ['int', 'str']) as [number, Buffer];
     this.needLink(link);
     if (!this.mqttCfg) throw new CommandFailure(ERR.execFailed, MQTT_ERR.notConfigured);
-    const field = this.fieldOf(name);
-    const limit = field === 'clientId' ? 256 : 64;
-    if (value.length > limit) {
-      const code = field === 'clientId' ? MQTT_ERR.clientIdTooLong : field === 'username' ? MQTT_ERR.usernameTooLong : MQTT_ERR.passwordTooLong;
-      throw new CommandFailure(ERR.invalidParam, code);
-    }
-    this.mqttCfg[field] = value;
+    // The manual names no field limit here, only the line's (< 256 bytes, checked for every line).
+    this.mqttCfg[this.fieldOf(name)] = value;
     return [];
   }
 
@@ -611,7 +681,7 @@ export class Esp8266Engine {
     this.needRange(lwtRetain, 0, 1);
     if (!this.mqttCfg) throw new CommandFailure(ERR.execFailed, MQTT_ERR.notConfigured);
     Object.assign(this.mqttCfg, {
-      keepalive: keepalive === 0 ? 120 : keepalive, // ESP-AT turns 0 into 120 (PROTOCOLS.md §1.2)
+      keepalive: keepalive === 0 ? 120 : keepalive, // ESP-AT turns 0 into 120 (manual, AT+MQTTCONNCFG)
       disableClean: disableClean === 1,
       lwtTopic, lwtMsg, lwtQos, lwtRetain: lwtRetain === 1,
     });
@@ -640,7 +710,7 @@ export class Esp8266Engine {
     if (this.mqtt && this.mqttState >= MqttState.Connected) throw new CommandFailure(ERR.execFailed, MQTT_ERR.alreadyConnected);
     const host = hostB.toString('latin1');
     const failed = () => {
-      // After a failed connect the firmware forgets the target (PROTOCOLS.md: +MQTTCONN:0,2,1,"","","",0).
+      // After a failed connect the firmware forgets the target (capture esp_at_4.txt: +MQTTCONN:0,2,1,"","","",0).
       this.mqttTarget = null;
       this.mqttState = MqttState.ConnCfg;
       return new CommandFailure(ERR.execFailed, MQTT_ERR.disconnected, ['+MQTTDISCONNECTED:0']);
@@ -720,16 +790,19 @@ export class Esp8266Engine {
     client.on('message', (topic, payload, packet) => {
       if (gen !== this.generation || this.mqtt !== client) return;
       const t = Buffer.from(topic, 'utf8');
-      const urcs = subRecvFragments(t, payload, packet.qos).map((part) => subRecvUrc(0, t, part));
-      this.afterLatency(gen, () => {
-        for (const u of urcs) this.send(u);
-      });
+      const urcs = subRecvFragments(t, payload, packet.qos, this.bufferBytes).map((part) => subRecvUrc(0, t, part));
+      // The module prints downlinks in the order they arrived, each after its own latency.
+      this.downlinks = this.downlinks
+        .then(() => this.pause(gen))
+        .then(() => {
+          for (const u of urcs) this.send(u);
+        });
     });
   }
 
   /**
    * The broker link is gone: URC, state 3. With reconnect=1 the firmware retries on its own with
-   * the OLD credentials (which is why drivers use 0, PROTOCOLS.md P14) and announces success with
+   * the OLD credentials (which is why drivers use 0, docs/models/esp8266.md) and announces success with
    * an unsolicited +MQTTCONNECTED.
    */
   private linkLost(): void {
@@ -737,7 +810,14 @@ export class Esp8266Engine {
     this.dropMqttClient();
     this.mqttState = MqttState.Disconnected;
     this.subs.clear();
-    this.send(`+MQTTDISCONNECTED:0${CRLF}`);
+    if (this.raw && this.executingPubRaw) {
+      // During AT+MQTTPUBRAW data entry the URC has no line end: `+MQTTPUB:FAIL` follows it
+      // straight after the data (docs/models/esp8266.md "Glued URC").
+      this.pubRawDrop = true;
+      this.send('+MQTTDISCONNECTED:0');
+    } else {
+      this.send(`+MQTTDISCONNECTED:0${CRLF}`);
+    }
     if (this.mqttTarget?.reconnect === 1) this.scheduleAutoReconnect(this.generation);
   }
 
@@ -798,7 +878,7 @@ export class Esp8266Engine {
     this.checkTopic(topic);
     if (data.includes(0)) throw new CommandFailure(ERR.invalidParam); // documented: no \0 in MQTTPUB data
     const client = this.connectedClient();
-    // QoS 1: the OK waits for the PUBACK (PROTOCOLS.md: UNCONFIRMED, emulator choice).
+    // QoS 1: the OK waits for the PUBACK (not documented either way: an emulator choice).
     const ok = await this.publish(client, topic, data, qos, retain === 1);
     if (gen !== this.generation) return [];
     if (!ok) throw new CommandFailure(ERR.execFailed, MQTT_ERR.disconnected);
@@ -812,12 +892,25 @@ export class Esp8266Engine {
     this.needRange(retain, 0, 1);
     this.checkTopic(topic);
     this.needRange(len, 1, 1 << 20);
-    if (!fitsPublishBuffer(topic.length, len, qos)) throw new CommandFailure(ERR.invalidParam, MQTT_ERR.dataReadFailed);
     const client = this.connectedClient();
+    this.executingPubRaw = true;
+    // The size is not checked before the prompt: an oversized message is taken in full and then
+    // fails, because esp-mqtt cannot build the packet in its buffer (docs/models/esp8266.md).
+    // The drop fault strikes when the first data byte arrives (input()).
+    this.dropLinkOnData = this.dropLinkInNextPubRaw;
+    this.dropLinkInNextPubRaw = false;
     const data = await this.prompt(len, gen);
+    this.executingPubRaw = false;
     if (gen !== this.generation) return null;
-    const ok = this.mqtt === client && (await this.publish(client, topic, data, qos, retain === 1));
+    const fits = fitsPublishBuffer(topic.length, len, qos, this.bufferBytes);
+    if (!fits) this.host.log?.(`esp8266: AT+MQTTPUBRAW of ${len} bytes does not fit the ${this.bufferBytes}-byte MQTT buffer`);
+    const ok = fits && this.mqtt === client && (await this.publish(client, topic, data, qos, retain === 1));
     if (gen !== this.generation) return null;
+    if (this.pubRawDrop) {
+      this.pubRawDrop = false;
+      this.sendFinal(`+MQTTPUB:FAIL${CRLF}`);
+      return null;
+    }
     await this.pause(gen);
     if (gen !== this.generation) return null;
     this.sendFinal(`${CRLF}+MQTTPUB:${ok ? 'OK' : 'FAIL'}${CRLF}`);
@@ -831,7 +924,14 @@ export class Esp8266Engine {
     this.checkTopic(topic);
     const client = this.connectedClient();
     const t = topic.toString('utf8');
-    if (this.subs.has(t)) return ['ALREADY SUBSCRIBE'];
+    if (this.subs.has(t)) {
+      // 2.2.0.0 prints this on its log UART (GPIO2), so the AT port shows the OK alone.
+      if (this.traits.alreadySubscribeOnLogUart) {
+        this.host.log?.('esp8266 log UART: ALREADY SUBSCRIBE');
+        return [];
+      }
+      return ['ALREADY SUBSCRIBE'];
+    }
     if (this.subs.size >= MAX_SUBSCRIPTIONS) throw new CommandFailure(ERR.execFailed);
     const granted = await new Promise<number | null>((resolve) => {
       client.subscribe(t, { qos: qos as 0 | 1 | 2 }, (err, grants) => resolve(err || !grants?.[0] ? null : grants[0].qos));
@@ -858,11 +958,14 @@ export class Esp8266Engine {
 
   // ---------------------------------------------------------------- output and timing
 
-  /** `OK`, then `>` (no newline), then exactly len raw bytes; data after `>` is never escaped or echoed. */
+  /**
+   * `OK`, a blank line, then `>` (no newline): `\r\nOK\r\n\r\n>` as the MQTT AT examples of the
+   * manual show; then exactly len raw bytes, never escaped or echoed.
+   */
   private prompt(len: number, gen: number): Promise<Buffer> {
     return new Promise((resolve) => {
       this.raw = { remaining: len, chunks: [], resolve };
-      if (gen === this.generation) this.send(`${CRLF}OK${CRLF}>`);
+      if (gen === this.generation) this.send(`${CRLF}OK${CRLF}${CRLF}>`);
     });
   }
 

@@ -1,13 +1,15 @@
 /**
  * Byte layout of ESP-AT MQTT traffic that depends on the MQTT packet size: the ESP8266 publish
  * buffer limit for AT+MQTTPUBRAW, and the splitting of large downlinks into several
- * `+MQTTSUBRECV` URCs (PROTOCOLS.md §2.3 "URCs").
+ * `+MQTTSUBRECV` URCs (docs/models/esp8266.md "Downlinks").
  */
 
-/** ESP8266 MQTT_BUFFER_SIZE_BYTE: a whole outgoing PUBLISH packet must fit. */
-export const ESP8266_PUBLISH_BUFFER = 512;
-/** Receive buffer: the first fragment holds the packet header plus data, later ones data only. */
-export const ESP_RECEIVE_BUFFER = 1024;
+/**
+ * CONFIG_MQTT_BUFFER_SIZE of the default ESP8266 ESP-AT build (module_esp8266_default
+ * sdkconfig.defaults in every v2.2.x/v2.3 esp8266 tag): esp-mqtt's receive and send buffer.
+ * A whole outgoing PUBLISH packet must fit it; a longer incoming one is handed over in pieces.
+ */
+export const ESP8266_MQTT_BUFFER = 512;
 
 function remainingLengthBytes(n: number): number {
   if (n < 128) return 1;
@@ -22,23 +24,25 @@ export function publishHeaderBytes(topicBytes: number, payloadBytes: number, qos
   return 1 + remainingLengthBytes(variable + payloadBytes) + variable;
 }
 
-/** True when AT+MQTTPUBRAW of this size fits the ESP8266 buffer. */
-export function fitsPublishBuffer(topicBytes: number, payloadBytes: number, qos: number): boolean {
-  return publishHeaderBytes(topicBytes, payloadBytes, qos) + payloadBytes <= ESP8266_PUBLISH_BUFFER;
+/** True when AT+MQTTPUBRAW of this size fits the MQTT buffer. */
+export function fitsPublishBuffer(topicBytes: number, payloadBytes: number, qos: number, bufferBytes = ESP8266_MQTT_BUFFER): boolean {
+  return publishHeaderBytes(topicBytes, payloadBytes, qos) + payloadBytes <= bufferBytes;
 }
 
 /**
- * Split a downlink the way esp-mqtt hands it to ESP-AT: the first read holds the packet header,
- * so it carries `buffer - header` data bytes; each later read carries up to a whole buffer.
- * Every fragment becomes its own URC with its own header (emulator choice, see PROTOCOLS.md).
+ * Split a downlink the way esp-mqtt hands it to ESP-AT (mqtt_message_receive and deliver_publish
+ * in the esp-mqtt of ESP8266_RTOS_SDK v3.4): a PUBLISH packet that fits the buffer is one piece;
+ * a longer one is read into the full buffer first, so the first piece carries `buffer - header`
+ * data bytes, and each later read up to a whole buffer of data. ESP-AT prints every piece as its
+ * own `+MQTTSUBRECV` with the topic and the piece's length (docs/models/esp8266.md "Downlinks").
  */
-export function subRecvFragments(topic: Buffer, payload: Buffer, qos: number): Buffer[] {
+export function subRecvFragments(topic: Buffer, payload: Buffer, qos: number, bufferBytes = ESP8266_MQTT_BUFFER): Buffer[] {
   const header = publishHeaderBytes(topic.length, payload.length, qos);
-  const first = Math.max(1, ESP_RECEIVE_BUFFER - header);
-  if (payload.length <= first) return [payload];
+  if (header + payload.length <= bufferBytes) return [payload];
+  const first = Math.max(1, bufferBytes - header);
   const out: Buffer[] = [payload.subarray(0, first)];
-  for (let off = first; off < payload.length; off += ESP_RECEIVE_BUFFER) {
-    out.push(payload.subarray(off, Math.min(payload.length, off + ESP_RECEIVE_BUFFER)));
+  for (let off = first; off < payload.length; off += bufferBytes) {
+    out.push(payload.subarray(off, Math.min(payload.length, off + bufferBytes)));
   }
   return out;
 }

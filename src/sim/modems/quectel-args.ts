@@ -1,6 +1,6 @@
 /**
  * Parsing of Quectel extended-command lines, modem side. Quectel strings are quoted with NO
- * escape syntax (PROTOCOLS P12): the first `"` after an opening quote closes the string, and it
+ * escape syntax (docs/at-pitfalls.md P12): the first `"` after an opening quote closes the string, and it
  * must be followed by `,` or the end of the line. That is exactly why raw JSON cannot travel in a
  * quoted argument, and why a host that forgets to escape is caught here.
  */

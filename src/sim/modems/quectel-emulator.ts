@@ -4,7 +4,8 @@
  * QMT* MQTT commands live in quectel-mqtt.ts; model differences are QuectelTraits plus the
  * boot/reboot hooks and extra commands of ec20.ts / bc26.ts.
  *
- * Follows the vendor manuals as summarised in PROTOCOLS.md §2.0-2.2, not any driver.
+ * Follows the vendor manuals and captures named in docs/models/ec20.md and docs/models/bc26.md,
+ * not any driver.
  */
 import { CommandReader, type DataRequest, type DataResult } from './command-reader';
 import { ModemEmulatorBase } from './emulator-base';
@@ -31,8 +32,11 @@ export interface CommandSpec {
 export interface QuectelFaults extends ModemFaults {
   /** The SIM is removed (true) or inserted again. */
   simAbsent(absent: boolean): void;
-  /** Registration stat for +CREG/+CGREG/+CEREG (1 home, 5 roaming, 2 searching, 3 denied). */
-  registration(stat: 0 | 1 | 2 | 3 | 4 | 5): void;
+  /**
+   * Registration stat (1 home, 5 roaming, 2 searching, 3 denied) of one registration type, or of
+   * every type the SIM can register on (a data-only SIM keeps `+CREG` at 3).
+   */
+  registration(stat: 0 | 1 | 2 | 3 | 4 | 5, type?: RegistrationType): void;
   /** Signal quality reported by AT+CSQ (99 = unknown). */
   signal(rssi: number): void;
   /** The next QMTOPEN answers `+QMTOPEN: <idx>,<result>` without connecting (-1, 1-5). */
@@ -46,6 +50,10 @@ export interface QuectelFaults extends ModemFaults {
   /** After AT+QPOWD the modem stays off until this is called (power applied again). */
   powerOn(): void;
 }
+
+/** The three registration queries: circuit-switched (CREG) and packet-switched (CGREG 2G/3G, CEREG LTE/NB-IoT). */
+export type RegistrationType = '+CREG' | '+CGREG' | '+CEREG';
+const REGISTRATION_TYPES: RegistrationType[] = ['+CREG', '+CGREG', '+CEREG'];
 
 const CME_TEXT: Record<number, string> = {
   3: 'operation not allowed',
@@ -83,9 +91,14 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
   protected cmee = 1;
   protected cfun = 1;
   protected simPresent: boolean;
-  protected regStat: number;
+  /**
+   * One stat per registration type. A data-only IoT SIM is refused circuit-switched service:
+   * `+CREG: 0,3` while `+CGREG`/`+CEREG` say 1 or 5 (docs/models/ec20.md, "Registration").
+   */
+  protected regStat: Record<RegistrationType, number>;
+  protected readonly dataOnlySim: boolean;
   protected rssi: number;
-  private regUrcMode: Record<string, number> = { '+CREG': 0, '+CGREG': 0, '+CEREG': 0 };
+  private regUrcMode: Record<RegistrationType, number> = { '+CREG': 0, '+CGREG': 0, '+CEREG': 0 };
   private pendingData: ((result: DataResult) => Answer) | null = null;
 
   protected constructor(
@@ -94,7 +107,8 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
   ) {
     super(traits.model, options);
     this.simPresent = options.simPresent ?? true;
-    this.regStat = options.registration ?? 1;
+    this.dataOnlySim = options.sim === 'data-only';
+    this.regStat = this.initialRegistration(options.registration ?? 1);
     this.rssi = options.csq ?? 24;
     this.mqtt = new QuectelMqtt(this, traits, options);
     this.registerBasics();
@@ -106,6 +120,10 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
   /** An unsolicited line (`\r\n<line>\r\n`), sent only if `generation` is still `gen`. */
   urc(line: Buffer | string, gen = this.generation): void {
     if (gen !== this.generation || this.deaf) return;
+    if (!this.urcsReachHost()) {
+      this.log(`URC sent to another interface than the host's: ${toBytes(line).toString('latin1')}`);
+      return;
+    }
     this.send(Buffer.concat([Buffer.from('\r\n'), toBytes(line), Buffer.from('\r\n')]));
   }
 
@@ -121,9 +139,19 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
     return this.generation;
   }
 
-  /** True when the network allows a data connection (SIM, registration, signal). */
+  private initialRegistration(stat: number): Record<RegistrationType, number> {
+    return { '+CREG': this.dataOnlySim ? 3 : stat, '+CGREG': stat, '+CEREG': stat };
+  }
+
+  /** True when the network allows a data connection (SIM, packet-switched registration, signal). */
   get networkReady(): boolean {
-    return this.simPresent && this.cfun === 1 && (this.regStat === 1 || this.regStat === 5) && this.rssi !== 99;
+    const ps = [this.regStat['+CGREG'], this.regStat['+CEREG']];
+    return this.simPresent && this.cfun === 1 && ps.some((s) => s === 1 || s === 5) && this.rssi !== 99;
+  }
+
+  /** Model hook: URCs go to the interface the host is on (EC20: its URC port setting). */
+  protected urcsReachHost(): boolean {
+    return true;
   }
 
   /** Model hook: is the PDP context for cid usable? */
@@ -174,9 +202,12 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
         this.simPresent = !absent;
         if (absent) this.urc('+CPIN: NOT READY');
       },
-      registration: (stat) => {
-        this.regStat = stat;
-        for (const [prefix, mode] of Object.entries(this.regUrcMode)) if (mode > 0) this.urc(`${prefix}: ${stat}`);
+      registration: (stat, type) => {
+        const types = type ? [type] : REGISTRATION_TYPES.filter((t) => !(this.dataOnlySim && t === '+CREG'));
+        for (const t of types) {
+          this.regStat[t] = stat;
+          if (this.regUrcMode[t] > 0) this.urc(`${t}: ${stat}`);
+        }
       },
       signal: (rssi) => {
         this.rssi = rssi;
@@ -341,9 +372,9 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
       exec: () => ok(`+CSQ: ${this.simPresent && this.cfun === 1 ? this.rssi : 99},99`),
       test: () => ok('+CSQ: (0-31,99),(0-7,99)'),
     });
-    for (const prefix of ['+CREG', '+CGREG', '+CEREG']) {
+    for (const prefix of REGISTRATION_TYPES) {
       c.set(prefix, {
-        read: () => ok(`${prefix}: ${this.regUrcMode[prefix]},${this.registrationStat()}`),
+        read: () => ok(`${prefix}: ${this.regUrcMode[prefix]},${this.registrationStat(prefix)}`),
         set: {
           shape: { types: ['i'] },
           run: (a) => {
@@ -369,8 +400,8 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
     });
   }
 
-  protected registrationStat(): number {
-    return this.simPresent && this.cfun === 1 ? this.regStat : 0;
+  protected registrationStat(type: RegistrationType): number {
+    return this.simPresent && this.cfun === 1 ? this.regStat[type] : 0;
   }
 
   protected abstract operatorLine(): string;

@@ -1,4 +1,7 @@
-/** What differs between the emulated Quectel models, as data (the dialect code is shared). */
+/**
+ * What differs between the emulated Quectel models and their firmware releases, as data (the
+ * dialect code is shared). Sources per fact: docs/models/ec20.md and docs/models/bc26.md.
+ */
 export interface QuectelTraits {
   model: 'ec20' | 'bc26';
   /** ATI answer lines (before OK). */
@@ -49,3 +52,32 @@ export const BC26_TRAITS: QuectelTraits = {
   defaultMqttVersion: 3,
   defaultPacketTimeoutS: 10,
 };
+
+/**
+ * EC2x firmware without QMTCFG "recv/mode": `+QMTRECV` then never carries a length field
+ * (docs/models/ec20.md, "Firmware variants"). The revision string is illustrative.
+ */
+export const EC20_LEGACY_TRAITS: QuectelTraits = {
+  ...EC20_TRAITS,
+  identification: ['Quectel', 'EC20F', 'Revision: EC20CEFAR02A08M4G'],
+  revision: 'EC20CEFAR02A08M4G',
+  qmtcfg: new Set([...EC20_TRAITS.qmtcfg].filter((n) => n !== 'recv/mode')),
+};
+
+/**
+ * BC26 firmware older than the BC26 MQTT application note V1.1 (2019-04), which added QMTCFG
+ * "version" and "dataformat": MQTT 3.1 only (docs/models/bc26.md, "Firmware variants"). The
+ * revision string is illustrative.
+ */
+export const BC26_LEGACY_TRAITS: QuectelTraits = {
+  ...BC26_TRAITS,
+  identification: ['Quectel_Ltd', 'Quectel_BC26', 'Revision: BC26NBR01A05'],
+  revision: 'BC26NBR01A05',
+  qmtcfg: new Set([...BC26_TRAITS.qmtcfg].filter((n) => n !== 'version' && n !== 'dataformat')),
+};
+
+/** The traits of a model's firmware variant (ModemEmulatorOptions.quectelFirmware). */
+export function quectelTraits(model: 'ec20' | 'bc26', firmware: 'current' | 'legacy' = 'current'): QuectelTraits {
+  if (model === 'ec20') return firmware === 'legacy' ? EC20_LEGACY_TRAITS : EC20_TRAITS;
+  return firmware === 'legacy' ? BC26_LEGACY_TRAITS : BC26_TRAITS;
+}

@@ -2,7 +2,7 @@
  * Quectel output lines that carry values from the outside world (topics, payloads, hosts) are
  * rendered from these templates with mustache, never concatenated. Quectel has no escape syntax,
  * so the escape function is the identity: a `"` inside a payload is sent as is, exactly as the
- * real +QMTRECV does (PROTOCOLS §2.1, "quoted, but inner quotes are not escaped").
+ * real +QMTRECV does (docs/models/ec20.md, "Downlinks": quoted, inner quotes not escaped).
  *
  * Values are "byte strings" (latin1: one char per byte), so binary payloads survive rendering.
  */

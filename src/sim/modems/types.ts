@@ -30,6 +30,21 @@ export interface ModemEmulatorOptions {
    * Never a hostname check.
    */
   tlsCa?: string | Buffer;
+  /**
+   * The module interface the host's port is on (default: `usb` for the EC20, the USB AT port of
+   * an EC20 stick; `uart` for the others). The emulated port reports matching USB ids
+   * (hostPortIds), and the EC20 sends its URCs to the host only when its URC port setting
+   * names this interface (docs/models/ec20.md, "URC port").
+   */
+  hostInterface?: 'usb' | 'uart';
+  /** EC20: the URC port in NV memory when the emulator starts (default `usbat`, the factory value). */
+  urcPort?: 'usbat' | 'usbmodem' | 'uart1';
+  /**
+   * The module restarts whenever a host opens the port (boards that wire DTR or RTS to reset or
+   * PWRKEY; host and module powered together). Input is lost until the application is up.
+   * Default false: the module powers on once, at the first port open.
+   */
+  powerOnAtPortOpen?: boolean;
   /** Latency range of result URCs after `OK`, in ms (default [5, 25]). */
   urcLatencyMs?: [number, number];
   // cellular
@@ -37,10 +52,21 @@ export interface ModemEmulatorOptions {
   simPresent?: boolean;
   /** Registration stat reported by +CREG/+CGREG/+CEREG (default 1 = home). */
   registration?: 0 | 1 | 2 | 3 | 4 | 5;
+  /**
+   * The SIM's subscription (default `normal`). `data-only`: an IoT SIM without voice, refused
+   * circuit-switched registration (`+CREG: 0,3`) while packet-switched registration succeeds.
+   */
+  sim?: 'normal' | 'data-only';
   /** Received signal strength 0-31, 99 unknown (default 24). */
   csq?: number;
   /** EC20 only: accept the inline publish form D (`...,"<topic>","<msg>"`) (default false). */
   inlinePublish?: boolean;
+  /**
+   * Quectel firmware release (default `current`). `legacy`: EC20 firmware without QMTCFG
+   * "recv/mode" (downlinks without a length field); BC26 firmware before its MQTT application
+   * note V1.1 (no QMTCFG "version": MQTT 3.1 only). See docs/models/ec20.md, docs/models/bc26.md.
+   */
+  quectelFirmware?: 'current' | 'legacy';
   /** BC26 only: default MQTT version before any QMTCFG "version" (3 = 3.1 by default, 4 = 3.1.1). */
   defaultMqttVersion?: 3 | 4;
   // wifi
@@ -75,8 +101,21 @@ export interface ModemFaults {
   closePort(): void;
 }
 
+/** USB ids of a port, four lower-case hex digits each. */
+export interface EmulatedUsbIds {
+  vendorId: string;
+  productId: string;
+}
+
 export interface ModemEmulator<F extends ModemFaults = ModemFaults> extends EventEmitter {
   readonly model: EmulatedModel;
+  /** The interface of the module the host is on. */
+  readonly hostInterface: 'usb' | 'uart';
+  /**
+   * The USB ids the host sees for its port: the module's own (Quectel 2c7c:0125) on `usb`, an
+   * FTDI USB-serial bridge (0403:6001) on `uart`, as a dev board puts in front of the UART.
+   */
+  readonly hostPortIds: EmulatedUsbIds;
   /** Speak the dialect over any byte stream (modem side). */
   attach(stream: Duplex): void;
   /** In-process duplex pair; returns the HOST side (what a driver writes/reads). */
