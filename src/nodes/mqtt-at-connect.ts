@@ -1,6 +1,6 @@
 /**
  * `mqtt-at-connect`: one IoTDA device session over a modem, shared by every at-publish and
- * at-subscribe that names it (NODERED.md §7). Users register by node id; the first one starts
+ * at-subscribe that names it (docs/node-red.md §7). Users register by node id; the first one starts
  * the LinkSupervisor, the last one leaving with `removed` stops it, and the user's close `done`
  * waits for that stop so a restarted user cannot meet a half-closed link (node-red#3927).
  */

@@ -1,5 +1,5 @@
 /**
- * LinkStatus → Node-RED node status (NODERED.md §6): yellow ring while connecting with the
+ * LinkStatus → Node-RED node status (docs/node-red.md §6): yellow ring while connecting with the
  * step, green dot online with the signal, red ring with the reason, yellow dot `queued N`
  * for a publisher with work waiting, grey ring when stopped or held down by the flow.
  *
