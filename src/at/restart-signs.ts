@@ -47,3 +47,63 @@ export function bootTagLength(line: string, tags: readonly (string | RegExp)[]):
   }
   return 0;
 }
+
+/** Garbage lines within this time of the last one belong to the same boot (one 'reboot'). */
+const GARBAGE_BURST_MS = 2000;
+
+/** The channel options that name restart signs. */
+export interface RestartSignOptions {
+  bootBanners?: (string | RegExp)[];
+  bootTags?: (string | RegExp)[];
+  rebootOnGarbage?: boolean;
+  echoOffCommand?: string;
+}
+
+/** What a line says about a restart: none, a new restart, or more of the boot log already reported. */
+export type RestartSign = 'restart' | 'same-boot' | undefined;
+
+/** Recognises the restart signs of one channel (docs/at-channel.md, restart signs). */
+export class RestartSigns {
+  /** The echo-off command succeeded since the last restart: an echo now means the module restarted. */
+  private echoOff = false;
+  /** When the last garbage line was seen (0: none yet). */
+  private lastGarbageAt = 0;
+  private readonly banners: Set<string>;
+  private readonly bannerPatterns: RegExp[];
+
+  constructor(private readonly opts: RestartSignOptions) {
+    const banners = opts.bootBanners ?? [];
+    this.banners = new Set(banners.filter((b): b is string => typeof b === 'string').map((b) => b.trim()).filter((b) => b.length > 0));
+    this.bannerPatterns = banners.filter((b): b is RegExp => b instanceof RegExp);
+  }
+
+  /** A command succeeded: after the echo-off command, an echo is a restart sign. */
+  commandSucceeded(line: string): void {
+    const cmd = this.opts.echoOffCommand;
+    if (cmd !== undefined && line.toUpperCase() === cmd.toUpperCase()) this.echoOff = true;
+  }
+
+  /** The module restarted: its echo is back on. */
+  restarted(): void {
+    this.echoOff = false;
+  }
+
+  /** An echo of the last command arrived. */
+  echo(): RestartSign {
+    return this.echoOff ? 'restart' : undefined;
+  }
+
+  /** Length of the boot tag trimmed line `t` starts with, or 0. */
+  bootTag(t: string): number {
+    return bootTagLength(t, this.opts.bootTags ?? []);
+  }
+
+  /** Boot banner, or (with rebootOnGarbage) a line of the boot ROM log: one restart per burst. */
+  check(t: string, now: number): RestartSign {
+    if (this.banners.has(t) || this.bannerPatterns.some((re) => ((re.lastIndex = 0), re.test(t)))) return 'restart';
+    if (!this.opts.rebootOnGarbage || !(isGarbageLine(t) || isRomLogLine(t))) return undefined;
+    const sameBoot = this.lastGarbageAt !== 0 && now - this.lastGarbageAt < GARBAGE_BURST_MS;
+    this.lastGarbageAt = now;
+    return sameBoot ? 'same-boot' : 'restart';
+  }
+}

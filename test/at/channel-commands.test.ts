@@ -357,14 +357,14 @@ describe('AtChannel failures and recovery', () => {
     await f.close();
   });
 
-  it('a failed write (reported through writeWithCallback) fails that command with AtClosedError; the next one runs', async () => {
+  it('a failed write (its promise rejects) fails that command with AtClosedError; the next one runs', async () => {
     const f = await openChannel();
     try {
       const t = f.transport;
-      const real = t.writeWithCallback.bind(t);
-      t.writeWithCallback = (data, onError) => {
-        t.writeWithCallback = real;
-        queueMicrotask(() => onError(new Error('EIO: the adapter went away')));
+      const real = t.write.bind(t);
+      t.write = async () => {
+        t.write = real;
+        throw new Error('EIO: the adapter went away');
       };
       const failed = await settle(f.channel.command({ template: 'AT+A' }));
       assert.ok(failed.error instanceof AtClosedError, String(failed.error));
