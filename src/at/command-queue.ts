@@ -13,9 +13,8 @@ const DEFAULT_TIMEOUTS_TO_UNRESPONSIVE = 3;
 /** Cancels a Quectel `>` data entry (docs/at-channel.md, unresponsive). */
 const ESC = Buffer.from([0x1b]);
 
-/** Options this implementation adds to the contract (all optional). */
+/** Options this implementation adds to the contract: the first backoff after `busy p...`, doubling per retry (default 200 ms). */
 export interface AtChannelExtraOptions {
-  /** First backoff after `busy p...`; doubles per retry (default 200 ms). */
   busyBackoffMs?: number;
 }
 
@@ -44,7 +43,7 @@ export class CommandQueue {
   private resyncing = false;
   /** Command timeouts since the module last answered a command (final or busy). */
   private timeoutsInARow = 0;
-  /** While a read is routed, the next command waits for the end of it (see receiving). */
+  /** A read is being routed: the next command waits for the end of it (see receiving). */
   private receivingRead = false;
   private pumpAfterRead = false;
 
@@ -137,18 +136,16 @@ export class CommandQueue {
       this.host.trace('>>', `[${prompt.data.length} bytes] ${prompt.data.toString('utf8')}`);
       this.write(prompt.data, cur);
     };
-    if (prompt.delayAfterPromptMs !== undefined && prompt.delayAfterPromptMs > 0) setTimeout(writeData, prompt.delayAfterPromptMs);
+    if ((prompt.delayAfterPromptMs ?? 0) > 0) setTimeout(writeData, prompt.delayAfterPromptMs);
     else writeData();
   }
 
   /** Fails the command in flight and the result-URC waits (a restart), and the queued ones too (close). */
   failAll(error: (cmd: AtCommand) => Error, queuedToo: boolean): void {
-    const cur = this.current;
-    const waits = this.urcWaits;
-    const queued = queuedToo ? this.pending.splice(0) : [];
+    const failing = [...(this.current ? [this.current] : []), ...this.urcWaits, ...(queuedToo ? this.pending.splice(0) : [])];
     this.current = undefined;
     this.urcWaits = [];
-    for (const cmd of [...(cur ? [cur] : []), ...waits, ...queued]) cmd.reject(error(cmd));
+    for (const cmd of failing) cmd.reject(error(cmd));
     this.schedulePump();
   }
 
@@ -157,10 +154,13 @@ export class CommandQueue {
     if (this.needResync) {
       this.needResync = false;
       this.resyncing = true;
-      void this.host.resync().finally(() => {
-        this.resyncing = false;
-        this.pump();
-      });
+      void this.host
+        .resync()
+        .catch((err: unknown) => this.host.note(`resync failed: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => {
+          this.resyncing = false;
+          this.pump();
+        });
       return;
     }
     const next = this.pending.shift();

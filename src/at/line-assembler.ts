@@ -62,8 +62,9 @@ interface RawInProgress {
 export class LineAssembler {
   /** Set by the sink while it needs the break bytes between lines (an open continuation). */
   keepBreaks = false;
-  /** Bytes of the line not yet ended, carried to the next read. */
-  private open: Buffer = EMPTY;
+  /** Bytes of the line not yet ended, carried to the next read, in the reads they came in. */
+  private open: Buffer[] = [];
+  private openBytes = 0;
   private raw: RawInProgress | undefined;
   /** After a raw payload: drop bytes up to the next line break. */
   private dropRest = false;
@@ -84,7 +85,8 @@ export class LineAssembler {
 
   /** Forgets any partial state (after a framing failure or on close). */
   reset(): void {
-    this.open = EMPTY;
+    this.open = [];
+    this.openBytes = 0;
     this.raw = undefined;
     this.dropRest = false;
     this.skipPromptSpace = false;
@@ -93,9 +95,16 @@ export class LineAssembler {
 
   push(chunk: Buffer): void {
     // The open line holds no line break: the search for its end starts after it.
-    const carried = this.open.length;
-    const buf = carried === 0 ? chunk : Buffer.concat([this.open, chunk]);
-    this.open = EMPTY;
+    const carried = this.openBytes;
+    if (carried >= MAX_HEADER_BYTES && carried + chunk.length <= this.maxLineBytes && nextBreak(chunk, 0) === -1) {
+      // A long line that goes on (no raw-read header can start this far in): keep the read.
+      this.open.push(chunk);
+      this.openBytes += chunk.length;
+      return;
+    }
+    const buf = carried === 0 ? chunk : Buffer.concat([...this.open, chunk]);
+    this.open = [];
+    this.openBytes = 0;
     let pos = 0;
     while (pos < buf.length) {
       if (this.raw !== undefined) {
@@ -145,7 +154,10 @@ export class LineAssembler {
       }
       if (brk === -1) {
         if (buf.length - pos > this.maxLineBytes) this.sink.onLine(buf.toString('utf8', pos), this.takeBreakRun());
-        else this.open = buf.subarray(pos);
+        else {
+          this.open = [buf.subarray(pos)];
+          this.openBytes = buf.length - pos;
+        }
         return;
       }
       this.sink.onLine(buf.toString('utf8', pos, brk), this.takeBreakRun());
