@@ -49,36 +49,34 @@ export class AtChannel extends EventEmitter {
     this.opts = options;
     this.signs = new RestartSigns(options);
     this.urcs = new UrcTable((h, err) => this.note(`URC handler ${h.name} threw: ${this.errorText(err)}`));
-    const channel = this;
     const common = {
       trace: (direction: '>>' | '<<', text: string) => this.trace(direction, text),
       note: (text: string) => this.note(text),
       emit: (event: string, arg: unknown) => this.safeEmit(event, arg),
+      isClosed: () => this.closed,
     };
     this.queue = new CommandQueue({
       ...common,
       options,
-      get closed() {
-        return channel.closed;
-      },
       write: (data) => transport.write(data),
       succeeded: (cmd) => this.signs.commandSucceeded(cmd.line),
       resync: () => this.resync.run(),
     });
     this.resync = new Resync({
       ...common,
-      get closed() {
-        return channel.closed;
-      },
       quietMs: options.resyncQuietMs,
       probe: () => this.queue.probe('AT', Math.min(options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, PROBE_TIMEOUT_MS)),
     });
     this.router = new LineRouter(
-      { ...common, restarted: (sign) => this.onRestart(sign), errorText: (err) => this.errorText(err) },
+      {
+        ...common,
+        restarted: (sign) => this.onRestart(sign),
+        errorText: (err) => this.errorText(err),
+        keepBreaks: (on) => (this.assembler.keepBreaks = on),
+      },
       this.queue,
       this.urcs,
       this.signs,
-      () => this.assembler,
     );
     this.assembler = new LineAssembler(this.router);
     transport.on('data', this.onData);

@@ -21,7 +21,7 @@ export interface AtChannelExtraOptions {
 /** What the queue needs from the channel. */
 export interface QueueHost {
   readonly options: AtChannelOptions & AtChannelExtraOptions;
-  readonly closed: boolean;
+  isClosed(): boolean;
   write(data: Buffer): Promise<void>;
   trace(direction: '>>' | '<<', text: string): void;
   note(text: string): void;
@@ -132,7 +132,7 @@ export class CommandQueue {
     cur.promptSeen = true;
     this.host.trace('<<', '>');
     const writeData = () => {
-      if (this.current !== cur || this.host.closed) return;
+      if (this.current !== cur || this.host.isClosed()) return;
       this.host.trace('>>', `[${prompt.data.length} bytes] ${prompt.data.toString('utf8')}`);
       this.write(prompt.data, cur);
     };
@@ -150,7 +150,7 @@ export class CommandQueue {
   }
 
   pump(): void {
-    if (this.host.closed || this.current !== undefined || this.resyncing) return;
+    if (this.host.isClosed() || this.current !== undefined || this.resyncing) return;
     if (this.needResync) {
       this.needResync = false;
       this.resyncing = true;
@@ -283,7 +283,7 @@ export class CommandQueue {
     const delay = Math.min(base * 2 ** (cmd.sends - 1), MAX_BUSY_BACKOFF_MS);
     this.host.note(`modem busy, retrying in ${delay} ms: ${cmd.shown}`);
     cmd.setTimer(delay, () => {
-      if (this.current === cmd && !this.host.closed) this.send(cmd);
+      if (this.current === cmd && !this.host.isClosed()) this.send(cmd);
     });
   }
 

@@ -12,7 +12,7 @@
  *   URC table -> the first matching handler; nothing took it -> 'unsolicited'
  */
 import type { CommandQueue } from './command-queue';
-import type { LineAssembler, LineSink } from './line-assembler';
+import type { LineSink } from './line-assembler';
 import type { RestartSigns } from './restart-signs';
 import type { ContinuationAbandonReason, RawClaim, UrcHandler } from './types';
 import type { RawRead, UrcTable } from './urc-table';
@@ -30,6 +30,8 @@ export interface RouterHost {
   restarted(sign: string): void;
   /** `err` as text, secrets redacted. */
   errorText(err: unknown): string;
+  /** While on, the assembler hands over the break bytes before each line (an open continuation needs them). */
+  keepBreaks(on: boolean): void;
 }
 
 /** A URC whose payload runs over line breaks, still open: every line goes to it until it closes. */
@@ -61,7 +63,6 @@ export class LineRouter implements LineSink {
     private readonly queue: CommandQueue,
     private readonly urcs: UrcTable,
     private readonly signs: RestartSigns,
-    private readonly assembler: () => LineAssembler,
   ) {}
 
   onLine(line: string, breakBefore: string): void {
@@ -106,7 +107,8 @@ export class LineRouter implements LineSink {
     const t = trimLine(raw);
     if (t.length === 0) return;
     if (t === this.queue.lastSent) {
-      if (this.signs.echo() === 'restart') this.host.restarted(t);
+      // Echo, whether or not echo is on; after echo was switched off, a sign of a restart.
+      if (this.signs.echoMeansRestart) this.host.restarted(t);
       return;
     }
     const tag = this.signs.bootTag(t);
@@ -161,7 +163,7 @@ export class LineRouter implements LineSink {
     // This timer alone must not keep the process running.
     open.timer.unref();
     this.continuation = open;
-    this.assembler().keepBreaks = true;
+    this.host.keepBreaks(true);
     if (open.bytes > open.maxBytes) this.abandon(open, 'bytes');
   }
 
@@ -189,7 +191,7 @@ export class LineRouter implements LineSink {
     clearTimeout(open.timer);
     if (this.continuation !== open) return;
     this.continuation = undefined;
-    this.assembler().keepBreaks = false;
+    this.host.keepBreaks(false);
   }
 
   private abandon(open: OpenContinuation, reason: ContinuationAbandonReason): void {

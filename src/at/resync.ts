@@ -8,7 +8,7 @@ const RESYNC_ATTEMPTS = 3;
 
 /** What the resync needs from the channel. */
 export interface ResyncHost {
-  readonly closed: boolean;
+  isClosed(): boolean;
   /** Quiet period that ends the drain (default 200 ms). */
   readonly quietMs: number | undefined;
   /** Sends `AT` as an internal command; true when it got `OK`. */
@@ -38,16 +38,16 @@ export class Resync {
 
   async run(): Promise<void> {
     const host = this.host;
-    for (let attempt = 1; attempt <= RESYNC_ATTEMPTS && !host.closed; attempt++) {
+    for (let attempt = 1; attempt <= RESYNC_ATTEMPTS && !host.isClosed(); attempt++) {
       await this.waitQuiet();
-      if (host.closed) return;
+      if (host.isClosed()) return;
       if (await host.probe()) {
         // A second OK (the late reply's and ours) lands here as unsolicited, not in the next command.
         await this.waitQuiet();
         return;
       }
     }
-    if (host.closed) return;
+    if (host.isClosed()) return;
     host.note('resync: the modem did not answer AT with OK; continuing');
     host.emit('unresponsive', `no OK to AT in ${RESYNC_ATTEMPTS} resync attempts`);
   }
@@ -68,7 +68,7 @@ export class Resync {
       const check = () => {
         const now = Date.now();
         const idleFor = now - this.lastRxAt;
-        if (this.host.closed || idleFor >= quiet || now >= deadline) done();
+        if (this.host.isClosed() || idleFor >= quiet || now >= deadline) done();
         else this.timer = setTimeout(check, Math.min(quiet - idleFor, deadline - now) + 1);
       };
       this.wake = done;
