@@ -15,15 +15,15 @@ const CASES: { re: RegExp; prefix: string; matches?: string }[] = [
   { re: /QMTPUB/, prefix: '', matches: '+QMTPUB: 0' },
 ];
 
-const regexLiteralPrefix = (re: RegExp): string => literalPrefixOfSource(re.source, re.flags).prefix;
+const prefixOf = (re: RegExp): string => literalPrefixOfSource(re.source, re.flags).prefix;
 
 describe('literalPrefixOfSource', () => {
   for (const c of CASES) {
     it(String(c.re), () => {
-      assert.equal(regexLiteralPrefix(c.re), c.prefix);
+      assert.equal(prefixOf(c.re), c.prefix);
       if (c.matches) {
         assert.ok(c.re.test(c.matches));
-        assert.ok(c.matches.startsWith(regexLiteralPrefix(c.re)));
+        assert.ok(c.matches.startsWith(prefixOf(c.re)));
       }
     });
   }
