@@ -121,7 +121,7 @@ class ReplayTransport extends EventEmitter implements Transport {
   readonly isOpen = true;
   private next = 0;
   private readonly written = Promise.resolve();
-  /** Bound once: a closure per write was harness cost, not channel cost. */
+  /** Bound once, so the harness allocates no closure per write. */
   private readonly deliver = (ex: Exchange) => {
     for (const c of ex.chunks) this.emit('data', c);
   };
