@@ -46,6 +46,20 @@ function nextBreak(buf: Buffer, from: number): number {
   return -1;
 }
 
+/**
+ * How many bytes of `buf` from `pos` decode to `text`. Usually its UTF-8 length; but an invalid
+ * byte decodes to U+FFFD, three bytes when encoded again, so then the decoded end is searched for.
+ */
+function byteLengthOf(buf: Buffer, pos: number, text: string): number {
+  const encoded = Buffer.byteLength(text, 'utf8');
+  if (buf.toString('utf8', pos, pos + encoded) === text) return encoded;
+  // Each char is at least one byte; a header lies within MAX_HEADER_BYTES.
+  for (let n = text.length; n <= MAX_HEADER_BYTES && pos + n <= buf.length; n++) {
+    if (buf.toString('utf8', pos, pos + n) === text) return n;
+  }
+  return encoded;
+}
+
 function startsWithBytes(buf: Buffer, pos: number, prefix: Buffer): boolean {
   if (pos + prefix.length > buf.length) return false;
   for (let i = 0; i < prefix.length; i++) if (buf[pos + i] !== prefix[i]) return false;
@@ -146,7 +160,7 @@ export class LineAssembler {
         const header = buf.toString('utf8', pos, Math.min(end, pos + MAX_HEADER_BYTES));
         const read = this.sink.claimRaw(header);
         if (read !== undefined) {
-          pos += Buffer.byteLength(header.slice(0, read.headerLength), 'utf8');
+          pos += byteLengthOf(buf, pos, header.slice(0, read.headerLength));
           this.breakRun = '';
           this.startRaw(read.claim);
           continue;

@@ -93,6 +93,15 @@ const RAW_CASES: RawCase[] = [
     payload: Buffer.from([0xff, 0x41, 0x80]),
     after: ['\uFFFD', 'Z'],
   },
+  {
+    name: 'invalid UTF-8 inside the header (the topic): the payload still starts right after the header',
+    prefix: '+QMTRECV:',
+    partial: /^\+QMTRECV: (\d+),(\d+),"([^"]*)",(\d+),"/,
+    lengthGroup: 4,
+    input: Buffer.concat([Buffer.from('+QMTRECV: 0,3,"t'), Buffer.from([0xff, 0xc3]), Buffer.from('/x",5,"\r\nRDY"\r\nZ\r\n')]),
+    payload: Buffer.from('\r\nRDY'),
+    after: ['Z'],
+  },
 ];
 
 describe('AT raw (length-prefixed) reads', () => {
