@@ -4,7 +4,8 @@
  *   line-assembler.ts  bytes -> lines, prompts and raw reads
  *   line-router.ts     each line to the command, a URC handler or the restart detector
  *   command-queue.ts   the queue, deadlines, busy retries and prompts (command.ts: one command)
- *   restart-signs.ts   boot banners and other restart signs; resync.ts: recovery after a timeout
+ *   restart-signs.ts   boot banners and other restart signs
+ *   resync.ts          recovery after a timeout; 'unresponsive'
  * Nothing thrown by a handler, a listener or the transport escapes a data or timer callback.
  */
 import { EventEmitter } from 'node:events';
@@ -60,11 +61,14 @@ export class AtChannel extends EventEmitter {
       options,
       write: (data) => transport.write(data),
       succeeded: (cmd) => this.signs.commandSucceeded(cmd.line),
+      answered: () => this.resync.answered(),
+      timedOut: (cmd) => this.resync.timedOut(cmd.shown),
       resync: () => this.resync.run(),
     });
     this.resync = new Resync({
       ...common,
       quietMs: options.resyncQuietMs,
+      timeoutsToUnresponsive: options.timeoutsToUnresponsive,
       probe: () => this.queue.probe('AT', Math.min(options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, PROBE_TIMEOUT_MS)),
     });
     this.router = new LineRouter(

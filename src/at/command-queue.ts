@@ -1,7 +1,7 @@
 /**
  * The command queue and its deadlines: one command in flight, the rest in a plain array;
  * two-phase commands whose final came wait for their result URC beside it. Busy refusals,
- * prompts, timeouts and the count of timeouts in a row live here (docs/at-channel.md).
+ * prompts and timeouts live here (docs/at-channel.md).
  */
 import { AtCommand, type FinalKind } from './command';
 import { AtClosedError, AtCommandError, AtTimeoutError, ModemBusyError } from './errors';
@@ -9,7 +9,6 @@ import type { AtChannelOptions } from './types';
 
 const DEFAULT_BUSY_BACKOFF_MS = 200;
 const MAX_BUSY_BACKOFF_MS = 5000;
-const DEFAULT_TIMEOUTS_TO_UNRESPONSIVE = 3;
 /** Cancels a Quectel `>` data entry (docs/at-channel.md, unresponsive). */
 const ESC = Buffer.from([0x1b]);
 
@@ -28,7 +27,10 @@ export interface QueueHost {
   emit(event: string, arg: unknown): void;
   /** A command succeeded (the echo-off command switches echo detection on). */
   succeeded(cmd: AtCommand): void;
-  /** Drains late replies and checks the modem answers; runs before the next command. */
+  /** The module answered a command (a final or busy), or a command of the caller's timed out. */
+  answered(): void;
+  timedOut(cmd: AtCommand): void;
+  /** Drains late replies and checks the modem answers; runs before the next command; never rejects. */
   resync(): Promise<void>;
 }
 
@@ -41,8 +43,6 @@ export class CommandQueue {
   private urcWaits: AtCommand[] = [];
   private needResync = false;
   private resyncing = false;
-  /** Command timeouts since the module last answered a command (final or busy). */
-  private timeoutsInARow = 0;
   /** A read is being routed: the next command waits for the end of it (see receiving). */
   private receivingRead = false;
   private pumpAfterRead = false;
@@ -91,7 +91,7 @@ export class CommandQueue {
     const kind = cur.finalKind(t);
     if (kind !== undefined || t.startsWith('busy p') || t.startsWith('busy s')) {
       // The resync's own `AT` does not count: a module can answer AT and still time out on every command.
-      if (!cur.internal) this.timeoutsInARow = 0;
+      if (!cur.internal) this.host.answered();
       if (kind !== undefined) this.onFinal(cur, t, kind);
       else this.onBusy(cur, t);
       return 'taken';
@@ -121,9 +121,7 @@ export class CommandQueue {
   }
 
   wantsPrompt(): boolean {
-    const cur = this.current;
-    const prompt = cur?.opts.prompt;
-    return cur !== undefined && prompt !== undefined && cur.phase === 'waiting' && !cur.promptSeen && (!prompt.okBeforePrompt || cur.okSeen);
+    return this.current?.wantsPrompt() === true;
   }
 
   onPrompt(): void {
@@ -132,12 +130,19 @@ export class CommandQueue {
     cur.promptSeen = true;
     this.host.trace('<<', '>');
     const writeData = () => {
-      if (this.current !== cur || this.host.isClosed()) return;
       this.host.trace('>>', `[${prompt.data.length} bytes] ${prompt.data.toString('utf8')}`);
       this.write(prompt.data, cur);
     };
-    if ((prompt.delayAfterPromptMs ?? 0) > 0) setTimeout(writeData, prompt.delayAfterPromptMs);
-    else writeData();
+    const delay = prompt.delayAfterPromptMs ?? 0;
+    if (delay <= 0) {
+      writeData();
+      return;
+    }
+    // The quiet time before the data runs on the command's timer; its deadline is set again after.
+    cur.setTimer(delay, () => {
+      writeData();
+      this.armDeadline(cur);
+    });
   }
 
   /** Fails the command in flight and the result-URC waits (a restart), and the queued ones too (close). */
@@ -154,13 +159,10 @@ export class CommandQueue {
     if (this.needResync) {
       this.needResync = false;
       this.resyncing = true;
-      void this.host
-        .resync()
-        .catch((err: unknown) => this.host.note(`resync failed: ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => {
-          this.resyncing = false;
-          this.pump();
-        });
+      void this.host.resync().finally(() => {
+        this.resyncing = false;
+        this.pump();
+      });
       return;
     }
     const next = this.pending.shift();
@@ -181,7 +183,7 @@ export class CommandQueue {
     cmd.beginAttempt(Date.now());
     this.lastSent = cmd.line;
     this.host.trace('>>', cmd.shown);
-    cmd.setTimer(cmd.timeoutMs, () => this.onTimeout(cmd));
+    this.armDeadline(cmd);
     this.write(Buffer.from(cmd.line + this.host.options.dialect.terminator, 'utf8'), cmd);
   }
 
@@ -249,17 +251,8 @@ export class CommandQueue {
       this.needResync = true;
     }
     cmd.reject(new AtTimeoutError(cmd.shown, cmd.timeoutMs, phase));
-    if (!cmd.internal) this.countTimeout(cmd);
+    if (!cmd.internal) this.host.timedOut(cmd);
     this.pump();
-  }
-
-  /** ModemManager's rule: N command timeouts in a row mean the modem no longer answers. */
-  private countTimeout(cmd: AtCommand): void {
-    this.timeoutsInARow++;
-    const limit = this.host.options.timeoutsToUnresponsive ?? DEFAULT_TIMEOUTS_TO_UNRESPONSIVE;
-    if (this.timeoutsInARow < limit) return;
-    this.timeoutsInARow = 0;
-    this.host.emit('unresponsive', `${limit} command timeouts in a row (the last: ${cmd.shown})`);
   }
 
   private onBusy(cmd: AtCommand, line: string): void {
@@ -272,7 +265,7 @@ export class CommandQueue {
     }
     if (cmd.sends > (cmd.opts.busyRetries ?? 0)) {
       this.release(cmd);
-      // The refused command may still answer later (docs/at-pitfalls.md P9): re-sync before the next one.
+      // The refused command may still answer later: re-sync before the next one.
       if (!cmd.internal) this.needResync = true;
       cmd.reject(new ModemBusyError(cmd.shown, line, cmd.sends));
       this.schedulePump();
@@ -294,7 +287,12 @@ export class CommandQueue {
    */
   private resumeAfterBusy(cmd: AtCommand): void {
     cmd.phase = 'waiting';
-    cmd.setTimer(Math.max(0, cmd.sentAt + cmd.timeoutMs - Date.now()), () => this.onTimeout(cmd));
+    this.armDeadline(cmd);
     this.host.note(`output after busy: ${cmd.shown} is under way, not re-sent`);
+  }
+
+  /** Sets the command's timer to the deadline of the attempt it is on. */
+  private armDeadline(cmd: AtCommand): void {
+    cmd.setTimer(Math.max(0, cmd.sentAt + cmd.timeoutMs - Date.now()), () => this.onTimeout(cmd));
   }
 }

@@ -96,6 +96,12 @@ export class AtCommand {
     this.onReject(err);
   }
 
+  /** Written and waiting for its `>` (after its `OK`, for okBeforePrompt commands). */
+  wantsPrompt(): boolean {
+    const prompt = this.opts.prompt;
+    return prompt !== undefined && this.phase === 'waiting' && !this.promptSeen && (!prompt.okBeforePrompt || this.okSeen);
+  }
+
   /** Whether trimmed line `t` is a final of this command, and which. */
   finalKind(t: string): FinalKind | undefined {
     if (t === 'OK' || this.opts.okFinals?.includes(t)) {
