@@ -73,8 +73,8 @@ describe('payload template: JSON escaping', () => {
   });
 
   it('refuses unescaped tags, which would skip the escaping', () => {
-    for (const template of ['{"n": {{{name}}}}', '{"n": {{& name}}}']) {
-      const r = refusal({ kind: 'property', serviceId: 'env', template }, { name: '1, "x": 2' });
+    for (const template of ['{"n": {{{name}}}}', '{"n": {{& name}}}', '{{=<% %>=}}{"n": <%{name}%>}', '{{#list}}{"n": {{{.}}}}{{/list}}']) {
+      const r = refusal({ kind: 'property', serviceId: 'env', template }, { name: '1, "x": 2', list: ['1, "x": 2'] });
       assert.equal(r.key, 'iotda-at.errors.invalidPayload');
       assert.match(r.reason, /unescaped/);
     }
