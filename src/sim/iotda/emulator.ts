@@ -43,6 +43,8 @@ export interface IotdaEmulatorOptions {
   mqttPort?: number;
   /** HTTP API and console; 0 = random port. */
   httpPort?: number;
+  /** When set, every HTTP API request must carry it as `Authorization: Bearer <token>` (http-access.ts). */
+  httpToken?: string;
   /** MQTTS listener with a generated CA; undefined = no TLS. */
   tlsPort?: number;
   devices?: DeviceSpec[];
