@@ -96,6 +96,7 @@ export class LinkSupervisor extends LinkSession {
     this.epoch++;
     this.dropSession();
     this.backoff.reset();
+    this.takeovers.reset();
     this.start();
   }
 
