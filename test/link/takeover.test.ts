@@ -84,6 +84,10 @@ describe('two connections on one device (issue 13 item 2)', () => {
         assert.equal(view.fill, 'red');
         assert.ok(String(view.text).includes(words), `${lang}: ${view.text}`);
       }
+
+      // A connect action (release()) tries again at once instead of waiting out the long wait.
+      loser.release();
+      assert.notEqual(loser.state, 'backoff');
     } finally {
       for (const p of parts) {
         await p.link.dispose();
