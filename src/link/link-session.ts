@@ -12,8 +12,8 @@ import { ReconnectBackoff } from './backoff';
 import { TakeoverWatch } from './takeover-watch';
 import { DownlinkRouter } from './downlink-router';
 import { LinkError, connackRefusal, errorKind } from './errors';
-import { IdleProbe } from './idle-probe';
-import { ACTIVE_STATES, nextState, type LinkEvent, type LinkState } from './link-states';
+import { IdleProbe, isAtTimeout } from './idle-probe';
+import { ACTIVE_STATES, BRINGUP_STATES, nextState, type LinkEvent, type LinkState } from './link-states';
 import type { ModemStep, ModemSupervisor } from './modem-supervisor';
 import type { QueuedPublish } from './offline-queue';
 import { LinkQueue, type LinkQueueOptions, type LogLevel } from './link-queue';
@@ -63,6 +63,12 @@ export interface LinkSupervisorOptions extends LinkQueueOptions {
   takeoversInARow?: number;
   /** The wait after repeated take-overs (default 300000 ms), so the other client keeps the device. */
   takeoverBackoffMs?: number;
+  /**
+   * What to check when the modem does not answer while it is brought up (opening the port,
+   * initialising, attaching): appended to the reason of an attempt that ends in an AT timeout
+   * there. The node passes serialTimeoutAdvice() for a real serial port, nothing for sim:/tcp://.
+   */
+  timeoutAdvice?: string;
   /** Pause before re-trying a report whose publish failed while the link looked up (default 1000 ms). */
   publishRetryMs?: number;
   log?: (level: LogLevel, text: string) => void;
@@ -305,8 +311,10 @@ export abstract class LinkSession extends LinkQueue {
   private fail(epoch: number, err: unknown, droppedOnline = false): void {
     if (epoch !== this.epoch || !ACTIVE_STATES.has(this.current.state)) return;
     this.epoch++;
+    const bringingUp = BRINGUP_STATES.has(this.current.state);
     this.dropSession();
-    const reason = messageOf(err);
+    const advice = bringingUp && this.opts.timeoutAdvice && isAtTimeout(err) ? ` ${this.opts.timeoutAdvice}` : '';
+    const reason = messageOf(err) + advice;
     const summary = summaryOf(err);
     if (errorKind(err) === 'auth') {
       const connack = connackRefusal(err);
