@@ -8,6 +8,7 @@ import { createModemEmulator } from '../../dist/sim/modems';
 import { createModemDriver } from '../../dist/modems/generic-driver';
 import { startIotdaEmulator } from '../../dist/sim/iotda';
 import { linkStatusView } from '../../dist/nodes/status-view';
+import { TakeoverWatch } from '../../dist/link/takeover-watch';
 import { within } from '../modems/event-deadline';
 import { StreamTransport } from '../modems/stream-transport';
 
@@ -96,5 +97,27 @@ describe('two connections on one device (issue 13 item 2)', () => {
       }
       await emu.close();
     }
+  });
+});
+
+describe('TakeoverWatch', () => {
+  it('counts only drops soon after coming online, in a row; a lasting session or reset() starts again', () => {
+    const w = new TakeoverWatch({ windowMs: 1000, inARow: 3 });
+    const cycle = (onlineAt: number, droppedAt: number) => {
+      w.online(onlineAt);
+      return w.dropped(droppedAt);
+    };
+    assert.equal(cycle(0, 500), false);
+    assert.equal(cycle(1000, 1500), false);
+    assert.equal(cycle(2000, 5000), false, 'a session that lasted past the window is no take-over');
+    assert.equal(w.count, 0);
+    assert.equal(cycle(6000, 6100), false);
+    assert.equal(cycle(7000, 7100), false);
+    assert.equal(cycle(8000, 8100), true, 'the third quick drop in a row');
+    assert.equal(cycle(9000, 9100), true, 'still fighting after the long wait');
+    w.reset();
+    assert.equal(cycle(10000, 10100), false);
+    assert.equal(w.dropped(20000), false, 'a drop without a session online counts as no take-over');
+    assert.equal(w.count, 0);
   });
 });
