@@ -14,6 +14,7 @@ import type { ModemConfigNode } from './modem-config';
 import type { NodeStatus, RedAPI, RedNode } from './node-red-api';
 import { linkStatusView, refusedText } from './status-view';
 import { settleWithin } from '../link/settle-within';
+import { serialTimeoutAdvice } from '../transport/serial-port-list';
 
 export interface ConnectDef {
   id: string;
@@ -76,6 +77,12 @@ export function queueStoreFile(userDir: string, nodeId: string): string {
   return path.join(userDir, 'iotda-at-queue', `${nodeId.replace(/[^\w.-]/g, '_')}.jsonl`);
 }
 
+
+/** The runtime's language as Node-RED picks it: settings.lang, else the locale environment. */
+function runtimeLang(RED: RedAPI): string {
+  const env = process.env;
+  return String(RED.settings.lang || env.LC_ALL || env.LC_MESSAGES || env.LANG || 'en-US');
+}
 
 function intOr(v: unknown, dflt: number): number {
   if (v === undefined || v === null || v === '') return dflt;
@@ -176,6 +183,8 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         // Below IoTDA's ~50 uplinks per second per device, which it acknowledges and then drops.
         ratePerSecond: Number(RED.settings.mqttAtConnectPublishRate ?? 40) || 40,
         ...(store ? { store } : {}),
+        // A real serial port that does not answer: say what to check (none for sim: and tcp://).
+        timeoutAdvice: serialTimeoutAdvice(modemNode!.portName, runtimeLang(RED)),
         log: (level, text) => {
           // A retrying link repeats itself every backoff: log each distinct reason once.
           if (level === 'warn') {

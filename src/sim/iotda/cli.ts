@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /**
- * iotda-sim --devices devices.json --mqtt 1883 --http 8080 [--tls 8883] [--host 127.0.0.1]
- *           [--command-timeout 20000] [--token secret]
+ * iotda-sim: the local IoTDA emulator as a command (options and devices.json in HELP below).
  * Without --devices it serves the examples' demo device (demo-device.ts); a --devices file must
  * exist ({"devices": []} starts empty), and devices added or removed in the console are saved to it.
  * Loopback by default: the emulator accepts any client that knows a device secret, so
@@ -15,7 +14,54 @@ import { isLoopbackHost } from './http-access';
 import type { DeviceSpec } from './device-registry';
 import { startIotdaEmulator } from './index';
 
-const USAGE = 'usage: iotda-sim [--devices devices.json] [--mqtt 1883] [--http 8080] [--tls 8883] [--host 127.0.0.1] [--command-timeout ms] [--token secret]';
+const USAGE = 'usage: iotda-sim [--devices devices.json] [--mqtt 1883] [--http 8080] [--tls 8883] [--host 127.0.0.1] [--command-timeout ms] [--uplink-rate n] [--uplink-bytes n] [--token secret]; iotda-sim --help explains them';
+
+const HELP = `iotda-sim: a local Huawei Cloud IoTDA emulator: an MQTT broker with the platform's device rules
+(credentials, topics, limits), its HTTP API and a web console to watch devices and send commands.
+
+usage: iotda-sim [options]
+
+Options:
+  --devices <file>          the devices the emulator knows (see below); without it, the examples'
+                            demo device ${DEMO_DEVICE.deviceId} (secret ${DEMO_DEVICE.secret})
+  --mqtt <port>             MQTT port (default 1883; 0 = any free port, printed at start)
+  --http <port>             HTTP API and console port (default 8080)
+  --tls <port>              also serve MQTTS on this port with a generated CA (path printed at start)
+  --host <address>          address to listen on (default 127.0.0.1; 0.0.0.0 exposes the emulator,
+                            which lets in anyone who knows a device secret)
+  --command-timeout <ms>    how long a command or request waits for the device's answer (default 20000)
+  --uplink-rate <n>         uplink messages per second and connection before the emulator drops them,
+                            as the platform limits devices (default 50; 0 = no limit)
+  --uplink-bytes <n>        uplink bytes per second and connection before drops (default 1048576; 0 = no limit)
+  --token <secret>          require "Authorization: Bearer <secret>" on the HTTP API (made up and printed
+                            with the console URL when listening beyond loopback)
+  -h, --help                print this help and exit
+
+devices.json: a JSON array of devices, or {"devices": [...]}. Each device:
+  deviceId      the device id as IoTDA shows it, <product id>_<node id> (required)
+  secret        the device secret (required)
+  productId     the product the device belongs to
+  services      declared service ids, e.g. ["stm32"] (informational: any service is accepted)
+  customTopics  custom topic names under $oc/devices/<device id>/user/ the product declares
+  frozen        true: the device is refused with CONNACK 5
+The file must exist ({"devices": []} starts empty); devices added or removed in the console are
+saved to it.
+
+Example devices.json:
+  {"devices": [{"deviceId": "myproduct_dev01", "secret": "my-secret-01", "productId": "myproduct",
+                "services": ["stm32"], "customTopics": ["report"]}]}
+
+Examples:
+  iotda-sim                                       # the demo device, MQTT 1883, console http://127.0.0.1:8080/
+  iotda-sim --devices devices.json --mqtt 1883 --http 8080 --tls 8883 --uplink-rate 10`;
+
+/** A whole-number option, 0 or more; undefined when not given (the emulator default). */
+function count(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number 0 or more, got ${v}`);
+  return n;
+}
 
 function port(name: string, v: string | undefined, fallback: number | undefined): number | undefined {
   if (v === undefined) return fallback;
@@ -34,11 +80,13 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       'command-timeout': { type: 'string' },
       token: { type: 'string' },
+      'uplink-rate': { type: 'string' },
+      'uplink-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log(USAGE);
+    console.log(HELP);
     return;
   }
   // A mistyped path must not start an emulator that silently knows no device.
@@ -59,6 +107,8 @@ async function main(): Promise<void> {
     devicesFile: values.devices,
     devices,
     commandTimeoutMs: values['command-timeout'] ? Number(values['command-timeout']) : undefined,
+    uplinkMessagesPerSecond: count('uplink-rate', values['uplink-rate']),
+    uplinkBytesPerSecond: count('uplink-bytes', values['uplink-bytes']),
     log: (line) => console.log(`${new Date().toISOString()} ${line}`),
   });
   if (devices) {
