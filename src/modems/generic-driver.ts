@@ -10,13 +10,13 @@ import { AtClosedError, ModemRebootedError } from '../at/errors';
 import type { Transport } from '../transport/transport';
 import { attachCellular } from './cellular-attach';
 import type { AtChannelPort } from './channel-port';
-import type { AttachOptions, ModemDriver, ModemIdentity, ModemModel, MqttSession, SignalQuality } from './driver';
+import type { AttachOptions, ModemDriver, ModemIdentity, ModemModel, MqttSession, PublishLimits, SignalQuality } from './driver';
 import { attachEspDownlinks } from './esp-downlinks';
 import { EspSession } from './esp-session';
 import { ModemError } from './errors';
 import type { HostInterface } from './host-interface';
 import { getProfile } from './load-profile';
-import { checkPublish, maxPayloadFor } from './payload-check';
+import { checkPublish, maxPayloadFor, publishLimitsOf } from './payload-check';
 import type { InitStep, ModemProfile } from './profile';
 import { type DriverTrace, isSkippable, ProfileCommands } from './profile-commands';
 import { attachQuectelDownlinks } from './quectel-downlinks';
@@ -140,6 +140,14 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
 
   checkPayload(topic: string, payload: Buffer): void {
     checkPublish(this.profile, topic, payload, 0);
+  }
+
+  get publishLimits(): PublishLimits {
+    return publishLimitsOf(this.profile);
+  }
+
+  addSecret(secret: string): void {
+    if (secret) this.channel.addSecret(secret);
   }
 
   private deliver(idx: number, topic: string, payload: Buffer): void {
