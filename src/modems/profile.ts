@@ -98,6 +98,13 @@ export interface ModemProfile {
   commands: Record<string, string>;
   /** URC patterns (regex sources) by name. */
   urcs: Record<string, string>;
+  /**
+   * Answer-line patterns of query commands, by template name (`cpin`, `csq`, `cereg`, ...): a
+   * regex source anchored with `^` and one capture group (the SIM state, the CSQ, the stat...).
+   * Answer lines are collected by the pattern's literal start. A registration query without one
+   * reads the 3GPP form `<prefix> <n>,<stat>` with the prefix its template implies.
+   */
+  responses?: Record<string, string>;
   /** Result-code tables by name (QMTOPEN, QMTCONN, CONNACK, QMTSTAT, CME, CWJAP, ESP ERR CODE...). */
   results: Record<string, ResultTable>;
   limits: ProfileLimits;

@@ -2,6 +2,7 @@
  * Wi-Fi join for ESP-AT: station mode, then CWJAP with escaped SSID and password. A failed
  * join reports `+CWJAP:<code>` before ERROR; that code becomes the error's meaning.
  */
+import { literalPrefixOfSource } from '../at/regex-literal-prefix';
 import type { AttachOptions } from './driver';
 import { ModemError } from './errors';
 import { meaningOf } from './payload-check';
@@ -14,9 +15,11 @@ export async function attachWifi(cmds: ProfileCommands, opts: AttachOptions): Pr
   await cmds.run('wifiMode');
   let code: string | undefined;
   const pattern = cmds.pattern('wifiJoinCode');
+  // The join's failure code line (`+CWJAP:<code>` on ESP-AT): its prefix is the pattern's literal start.
+  const prefix = literalPrefixOfSource(pattern.source).prefix;
   const remove = cmds.channel.addUrc({
     name: 'cwjap-code',
-    prefix: '+CWJAP:',
+    prefix,
     line: pattern,
     onLine: (_line, m) => {
       if (m) code = m[1];
@@ -26,7 +29,7 @@ export async function attachWifi(cmds: ProfileCommands, opts: AttachOptions): Pr
     await cmds.run(
       'wifiJoin',
       { ssid: opts.wifiSsid, password: opts.wifiPassword ?? '' },
-      { errorFinals: ['FAIL'], responsePrefixes: ['+CWJAP:'], ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
+      { errorFinals: ['FAIL'], responsePrefixes: [prefix], ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
     );
   } catch (err) {
     if (err instanceof ModemError) {

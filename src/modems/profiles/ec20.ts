@@ -70,6 +70,17 @@ export const Ec20Profile: ModemProfile = {
     recvWithLength: '^\\+QMTRECV: *(\\d+), *(\\d+), *"([^"]*)", *(\\d+), *"',
     recvLine: '^\\+QMTRECV: *(\\d+), *(\\d+), *"([^"]*)", *(.*)$',
   },
+  responses: {
+    cpin: '^\\+CPIN: *(.+?) *$',
+    csq: '^\\+CSQ: *(\\d+)',
+    // Query answers are `+CEREG: <n>,<stat>[,...]`; the stat is the second field.
+    creg: '^\\+CREG: *\\d+, *(\\d+)',
+    cgreg: '^\\+CGREG: *\\d+, *(\\d+)',
+    cereg: '^\\+CEREG: *\\d+, *(\\d+)',
+    // `+QIACT: <cid>,<state>,...` for each context; the driver's MQTT client uses context 1.
+    pdpQuery: '^\\+QIACT: *1, *(\\d+)',
+    urcPortQuery: '^\\+QURCCFG: *"urcport" *, *"([^"]*)"',
+  },
   results: {
     qmtopen: QMTOPEN_RESULTS,
     qmtconn: QMTCONN_RESULTS,
