@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { AtChannel } from '../at/channel';
 import { AtClosedError, ModemRebootedError } from '../at/errors';
+import { literalPrefixOfSource } from '../at/regex-literal-prefix';
 import type { Transport } from '../transport/transport';
 import type { AtChannelPort } from './channel-port';
 import type { AttachOptions, ModemDriver, ModemIdentity, ModemModel, PublishLimits, SignalQuality } from './driver';
@@ -174,7 +175,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
 
   /**
    * Resolves once the module answers `AT`, asked after a quiet moment on the line or right after
-   * a sign that its application is up (`+CPIN: READY`). Throws at the deadline.
+   * a sign that its application is up (the profile's `urcs.bootReady`). Throws at the deadline.
    */
   private async waitUntilUp(deadline: number, bootWaitMs: number): Promise<void> {
     for (;;) {
@@ -206,7 +207,11 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
         clearTimeout(timer);
         timer = setTimeout(done, Math.max(0, Math.min(QUIET_MS, deadline - Date.now())));
       };
-      const removeReady = this.channel.addUrc({ name: 'boot-ready', prefix: '+CPIN:', line: /^\+CPIN: *READY/, onLine: done });
+      // The profile's sign that the module's application is up (`+CPIN: READY` on Quectel), if it names one.
+      const ready = this.profile.urcs.bootReady;
+      const removeReady = ready
+        ? this.channel.addUrc({ name: 'boot-ready', prefix: literalPrefixOfSource(ready).prefix, line: new RegExp(ready), onLine: done })
+        : () => undefined;
       this.transport.on('data', restart);
       restart();
     });
