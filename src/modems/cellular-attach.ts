@@ -3,7 +3,6 @@
  * the data path: QICSGP + QIACT (EC20 family, QIACT only when inactive, docs/at-pitfalls.md P7; docs/models/ec20.md) or the PDN that
  * comes with the NB-IoT attach (BC26 family, wait for +CGATT: 1 or +IP).
  */
-import { literalPrefixOfSource } from '../at/regex-literal-prefix';
 import type { AttachOptions } from './driver';
 import { ModemError } from './errors';
 import { meaningOf } from './payload-check';
@@ -132,12 +131,11 @@ export async function attachCellular(cmds: ProfileCommands, opts: AttachOptions)
   }
   let gotIp = false;
   // The address URC that may come with the attach (`+IP:` on the BC26), when the profile names one.
-  const ipSource = profile.urcs.ip;
-  const removeIp = ipSource
+  const removeIp = profile.urcs.ip
     ? cmds.channel.addUrc({
         name: 'attach-ip',
-        prefix: literalPrefixOfSource(ipSource).prefix,
-        line: new RegExp(ipSource),
+        prefix: cmds.urcPrefix('ip'),
+        line: cmds.pattern('ip'),
         onLine: () => {
           gotIp = true;
         },

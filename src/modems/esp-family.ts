@@ -3,7 +3,6 @@
  * `+MQTTSUBRECV`/`+MQTTDISCONNECTED` downlinks, the Wi-Fi join, RSSI signal and the firmware
  * check (docs/models/esp8266.md).
  */
-import { literalPrefixOfSource } from '../at/regex-literal-prefix';
 import { attachEspDownlinks } from './esp-downlinks';
 import { EspSession } from './esp-session';
 import { ModemError } from './errors';
@@ -33,9 +32,8 @@ export const espFamily: ModemFamily = {
   attachNetwork: attachWifi,
 
   async signal(cmds) {
-    const source = cmds.profile.urcs.rssi;
     const pattern = cmds.pattern('rssi');
-    const res = await cmds.run('rssi', {}, { responsePrefixes: [literalPrefixOfSource(source ?? '').prefix] });
+    const res = await cmds.run('rssi', {}, { responsePrefixes: [cmds.urcPrefix('rssi')] });
     const dbm = res.lines.map((l) => pattern.exec(l)?.[1]).find((v) => v !== undefined);
     if (dbm === undefined) throw new ModemError(res.command, '', 'not joined to a Wi-Fi network');
     const raw = Number(dbm);

@@ -7,7 +7,6 @@
 import { EventEmitter } from 'node:events';
 import { AtChannel } from '../at/channel';
 import { AtClosedError, ModemRebootedError } from '../at/errors';
-import { literalPrefixOfSource } from '../at/regex-literal-prefix';
 import type { Transport } from '../transport/transport';
 import type { AtChannelPort } from './channel-port';
 import type { AttachOptions, ModemDriver, ModemIdentity, ModemModel, PublishLimits, SignalQuality } from './driver';
@@ -208,9 +207,8 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
         timer = setTimeout(done, Math.max(0, Math.min(QUIET_MS, deadline - Date.now())));
       };
       // The profile's sign that the module's application is up (`+CPIN: READY` on Quectel), if it names one.
-      const ready = this.profile.urcs.bootReady;
-      const removeReady = ready
-        ? this.channel.addUrc({ name: 'boot-ready', prefix: literalPrefixOfSource(ready).prefix, line: new RegExp(ready), onLine: done })
+      const removeReady = this.profile.urcs.bootReady
+        ? this.channel.addUrc({ name: 'boot-ready', prefix: this.cmds.urcPrefix('bootReady'), line: this.cmds.pattern('bootReady'), onLine: done })
         : () => undefined;
       this.transport.on('data', restart);
       restart();

@@ -157,6 +157,14 @@ export class ProfileCommands {
     this.trace?.('--', text);
   }
 
+  /** The literal start every line of a URC pattern has (`+QMTSTAT: `): the channel's routing prefix for it. */
+  urcPrefix(name: string): string {
+    const src = this.profile.urcs[name];
+    if (src === undefined) throw new ModemError(name, '', `profile "${this.profile.name}" has no "${name}" URC pattern`);
+    // A placeholder's value differs per line, so the prefix ends before the first one.
+    return literalPrefixOfSource(src.split('{{')[0]).prefix;
+  }
+
   /** A URC pattern of the profile with numeric placeholders (`{{idx}}`, `{{mid}}`) filled in. */
   pattern(name: string, vars: Record<string, number> = {}): RegExp {
     return new RegExp(this.patternSource(name, vars).source);

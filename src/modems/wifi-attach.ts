@@ -2,7 +2,6 @@
  * Wi-Fi join for ESP-AT: station mode, then CWJAP with escaped SSID and password. A failed
  * join reports `+CWJAP:<code>` before ERROR; that code becomes the error's meaning.
  */
-import { literalPrefixOfSource } from '../at/regex-literal-prefix';
 import type { AttachOptions } from './driver';
 import { ModemError } from './errors';
 import { meaningOf } from './payload-check';
@@ -16,7 +15,7 @@ export async function attachWifi(cmds: ProfileCommands, opts: AttachOptions): Pr
   let code: string | undefined;
   const pattern = cmds.pattern('wifiJoinCode');
   // The join's failure code line (`+CWJAP:<code>` on ESP-AT): its prefix is the pattern's literal start.
-  const prefix = literalPrefixOfSource(pattern.source).prefix;
+  const prefix = cmds.urcPrefix('wifiJoinCode');
   const remove = cmds.channel.addUrc({
     name: 'cwjap-code',
     prefix,
