@@ -17,7 +17,8 @@ import { checkPublish, maxPayloadFor, publishLimitsOf } from './payload-check';
 import { dialectOf, familyOf } from './families';
 import type { FamilySession, InitContext, ModemFamily } from './family';
 import type { ModemProfile } from './profile';
-import { type DriverTrace, isSkippable, ProfileCommands } from './profile-commands';
+import { readIdentity } from './identity';
+import { type DriverTrace, ProfileCommands } from './profile-commands';
 import type { SessionOpenOptions } from './quectel-session';
 
 export interface ModemDriverOptions {
@@ -224,26 +225,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
     for (const step of this.profile.init) {
       if (!(await this.family.runInitStep(this.initContext, step))) await this.cmds.runStep(step, {});
     }
-    const identity: ModemIdentity = { model: this.profile.name, firmware: 'unknown' };
-    for (const step of this.profile.identity) {
-      let lines: readonly string[] = [];
-      try {
-        lines = (await this.cmds.run(step.command, {}, { responsePrefixes: step.responsePrefixes })).lines;
-      } catch (err) {
-        if (!isSkippable(err)) throw err;
-        this.cmds.note(`identity step ${step.command} failed: ${err.message}`);
-      }
-      for (const [field, src] of Object.entries(step.fields)) {
-        const re = new RegExp(src as string);
-        for (const line of lines) {
-          const m = re.exec(line.trim());
-          if (m) {
-            identity[field as 'model' | 'firmware' | 'imei' | 'mac'] = m[1];
-            break;
-          }
-        }
-      }
-    }
+    const identity = await readIdentity(this.cmds);
     this.family.checkIdentity(this.profile, identity);
     return identity;
   }
