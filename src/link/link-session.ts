@@ -4,7 +4,7 @@
  * bring-up, link-loss handling, reconnect backoff, subscriptions and the check of a link whose
  * publishes fail. The public controls (connect, hold, stop...) are in link-supervisor.ts.
  */
-import type { MqttSession } from '../modems/driver';
+import type { MqttSession, PublishLimits } from '../modems/driver';
 import { ModemError } from '../modems/errors';
 import { iotdaCredentials, type SignType } from '../iotda/credentials';
 import { systemSubscriptions } from '../iotda/topics';
@@ -131,6 +131,11 @@ export abstract class LinkSession extends LinkQueue {
 
   get state(): LinkState {
     return this.current.state;
+  }
+
+  /** The modem's publish limits while a driver is up (at-publish falls back to the configured model's). */
+  get publishLimits(): PublishLimits | undefined {
+    return this.opts.modem.publishLimits;
   }
 
   get clientIndex(): number {

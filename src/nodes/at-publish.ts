@@ -4,7 +4,7 @@
  * every failure reaches a Catch node through `done(err)` with a translated message.
  */
 import { getProfile } from '../modems/load-profile';
-import { checkPublish } from '../modems/payload-check';
+import { publishLimitsOf } from '../modems/payload-check';
 import type { ModemProfile } from '../modems/profile';
 import type { ConnectNode, LinkUser } from './mqtt-at-connect';
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
@@ -48,7 +48,7 @@ function settle(p: Pending, outcome: { messageId: number } | { err: unknown }): 
   else p.owner.ok(p, outcome.messageId);
 }
 
-/** The model's limits, whether the modem is up or not (a report too large for it must not take a queue slot). */
+/** The configured model's profile, for its limits while no modem is up. */
 function profileOf(connection: ConnectNode): ModemProfile | undefined {
   const model = connection.modemNode?.model;
   if (!model) return undefined;
@@ -80,7 +80,7 @@ export function registerAtPublish(RED: RedAPI): void {
     const user: LinkUser = { node, queued: () => waiting };
     const mine = new Set<Pending>();
     const translated = (err: unknown) => {
-      const model = connection.modemNode?.model ?? connection.link?.opts.modem.current?.model ?? 'modem';
+      const model = connection.modemNode?.model ?? connection.link?.publishLimits?.model ?? 'modem';
       const t = translatePublishError(err, String(model));
       return new Error(RED._(t.key, t.params));
     };
@@ -134,9 +134,11 @@ export function registerAtPublish(RED: RedAPI): void {
       const link = connection.link;
       let uplink;
       try {
-        const driver = link.opts.modem.current;
+        // The modem's limits when it is up, else the configured model's: a report too large for
+        // the model must not take a queue slot while the modem is down.
         const profile = profileOf(connection);
-        const maxBytes = driver?.maxPayloadBytes ?? profile?.limits.payloadBytes;
+        const limits = link.publishLimits ?? (profile ? publishLimitsOf(profile) : undefined);
+        const maxBytes = limits?.maxPayloadBytes;
         uplink = buildUplink(
           {
             kind,
@@ -148,10 +150,8 @@ export function registerAtPublish(RED: RedAPI): void {
           },
           msg as Record<string, unknown>,
         );
-        // Refuse what the modem's publish mode cannot carry before it takes a queue slot:
-        // from the configured model while the modem is not up yet.
-        if (driver) driver.checkPayload(uplink.topic, uplink.payload);
-        else if (profile) checkPublish(profile, uplink.topic, uplink.payload, qos);
+        // Refuse what the model's publish mode cannot carry before it takes a queue slot.
+        limits?.check(uplink.topic, uplink.payload, qos);
       } catch (err) {
         return fail(err);
       }
