@@ -10,6 +10,7 @@ import type { ConnectNode, LinkUser } from './mqtt-at-connect';
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
 import { editorText } from './status-view';
 import { PUBLISH_KINDS, buildUplink, translatePublishError, type PublishKind } from './uplink-message';
+import { publishLabel, nameByLabel } from './node-label';
 
 export interface PublishDef {
   id: string;
@@ -62,6 +63,8 @@ function profileOf(connection: ConnectNode): ModemProfile | undefined {
 export function registerAtPublish(RED: RedAPI): void {
   function AtPublish(this: RedNode, config: PublishDef) {
     RED.nodes.createNode(this, config);
+    // Log lines and Catch messages name an unnamed node by its editor label, not its id.
+    nameByLabel(this, publishLabel(RED, { ...config }));
     const node = this;
     const connection = RED.nodes.getNode(config.connection) as ConnectNode | null;
     const kind = String(config.kind ?? 'property') as PublishKind;
