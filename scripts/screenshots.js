@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Regenerates the README pictures in examples/media/ from the running product: starts the demo
+// Regenerates the README pictures in docs/media/ from the running product: starts the demo
 // (scripts/demo.js) on free ports in a temporary user dir, opens the editor in headless Chromium
 // and takes the pictures. Needs `npm run build`, Chromium (apt-get install chromium; CHROMIUM
 // overrides /usr/bin/chromium), playwright-core (devDependency) and, for the zh-CN picture, a CJK
@@ -15,7 +15,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
-const media = path.join(root, 'examples', 'media');
+const media = path.join(root, 'docs', 'media');
 const only = process.argv[2] || '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
