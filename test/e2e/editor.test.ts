@@ -31,6 +31,11 @@ function nodeId(page: Page, type: string, kind?: string): Promise<string> {
   }, { type, kind });
 }
 
+/** Lines the palette draws the type's label on: Node-RED breaks a label wider than its node with <br>. */
+function paletteLines(page: Page, type: string): Promise<number> {
+  return page.evaluate((type: string) => $(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).first().html().split(/<br\s*\/?>/).length, type);
+}
+
 async function openEditDialog(page: Page, id: string): Promise<void> {
   await page.evaluate((id) => RED.editor.edit(RED.nodes.node(id)), id);
   await page.locator('#node-dialog-ok').waitFor();
@@ -52,6 +57,7 @@ describe('editor in Chromium against the running demo', { skip: skipBrowser }, (
       const node = page.locator(`#red-ui-palette-container-Huawei_IoTDA .red-ui-palette-node[data-palette-type="${type}"]`);
       await node.waitFor();
       assert.equal(await node.getAttribute('data-palette-label'), en[type].paletteLabel);
+      assert.equal(await paletteLines(page, type), 1, `"${en[type].paletteLabel}" fits on one line`);
     }
     const header = await page.locator('#red-ui-palette-container-Huawei_IoTDA .red-ui-palette-header').textContent();
     assert.match(header ?? '', /Huawei IoTDA/);
@@ -120,6 +126,7 @@ describe('editor in Chromium against the running demo', { skip: skipBrowser }, (
       await node.waitFor();
       assert.equal(await node.getAttribute('data-palette-label'), zh['at-publish'].paletteLabel);
       assert.notEqual(zh['at-publish'].paletteLabel, en['at-publish'].paletteLabel);
+      for (const type of ['at-publish', 'at-subscribe']) assert.equal(await paletteLines(zhPage, type), 1, `"${zh[type].paletteLabel}" fits on one line`);
 
       await openEditDialog(zhPage, await nodeId(zhPage, 'at-publish', 'property'));
       const label = await zhPage.locator('label[for="node-input-serviceId"]').textContent();
