@@ -122,7 +122,10 @@ async function showExample(page, file, label) {
   await page.evaluate(({ nodes, label }) => {
     const tabId = RED.nodes.id();
     const tab = { id: tabId, type: 'tab', label, disabled: false, info: '' };
-    const inTab = nodes.map((n) => (n.type === 'modem-config' || n.type === 'mqtt-at-connect' ? n : { ...n, z: tabId }));
+    // The secret and Wi-Fi password typed in, as a reader would before deploying: without them
+    // the editor marks the connection (and the nodes using it) invalid.
+    const typedIn = { 'mqtt-at-connect': { secret: 'typed-in' }, 'modem-config': { wifiPassword: 'typed-in' } };
+    const inTab = nodes.map((n) => (typedIn[n.type] ? { ...n, credentials: typedIn[n.type] } : { ...n, z: tabId }));
     // RED.nodes.import (not RED.view.importNodes) so the nodes land where the example put them
     // instead of following the mouse as a pending import does.
     RED.nodes.import([tab, ...inTab], { generateIds: true });
