@@ -32,12 +32,6 @@ function lineBreakReason(code: number): string {
     : 'cannot be carried in an AT command line';
 }
 
-/**
- * Values up to this length (indexes, message ids, QoS, ports) are checked by a char loop: for
- * them the regex call costs more than the loop. Longer values get the regex's native scan.
- */
-const SHORT_VALUE = 8;
-
 export interface QuectelDialectOptions {
   /**
    * Quoted commas are UNCONFIRMED on Quectel firmware (docs/at-channel.md, escaping values), so they are refused
@@ -52,23 +46,11 @@ export interface QuectelDialectOptions {
  */
 export function createQuectelDialect(opts: QuectelDialectOptions = {}): AtDialect {
   const allowComma = opts.allowComma === true;
-  // One native scan for the common case, a value with nothing to refuse; the char loop below
-  // (several times slower) only runs to name the refused character.
-  const refused = allowComma ? /[\x00-\x1f"]/ : /[\x00-\x1f",]/;
-  const comma = allowComma ? -1 : 0x2c;
-  const shortValueIsClean = (s: string): boolean => {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c === 0x22 || c === comma) return false;
-    }
-    return true;
-  };
   return {
     name: 'quectel',
     terminator: '\r',
     escape(value: string): string {
       const s = typeof value === 'string' ? value : String(value);
-      if (s.length <= SHORT_VALUE ? shortValueIsClean(s) : !refused.test(s)) return s;
       for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i);
         if (c < 0x20) {
@@ -92,32 +74,17 @@ export function createQuectelDialect(opts: QuectelDialectOptions = {}): AtDialec
 
 export const quectelDialect: AtDialect = createQuectelDialect();
 
-/** What the ESP-AT escape refuses (CR, LF, NUL) or escapes (`\`, `"`, `,`). */
-const ESP_SPECIAL = /[\r\n\x00\\",]/;
-
-function espShortValueIsPlain(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x0d || c === 0x0a || c === 0x00 || c === 0x5c || c === 0x22 || c === 0x2c) return false;
-  }
-  return true;
-}
-
 /** ESP-AT: `\`, `"` and `,` are escaped with a backslash; CR, LF and NUL cannot be carried at all. */
 export const espDialect: AtDialect = {
   name: 'esp',
   terminator: '\r\n',
   escape(value: string): string {
     const s = typeof value === 'string' ? value : String(value);
-    // Most values hold nothing to refuse or escape: one native scan instead of the char loop.
-    if (s.length <= SHORT_VALUE ? espShortValueIsPlain(s) : !ESP_SPECIAL.test(s)) return s;
-    let needsEscape = false;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c === 0x0d || c === 0x0a) reject('esp', c, i, lineBreakReason(c));
       if (c === 0x00) reject('esp', c, i, 'is not allowed by ESP-AT (it truncates the argument)');
-      if (c === 0x5c || c === 0x22 || c === 0x2c) needsEscape = true;
     }
-    return needsEscape ? s.replace(/[\\",]/g, (ch) => `\\${ch}`) : s;
+    return s.replace(/[\\",]/g, (ch) => `\\${ch}`);
   },
 };

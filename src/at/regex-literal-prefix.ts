@@ -1,20 +1,10 @@
 /**
- * The literal text every match of an anchored regex must start with (`/^\+QMTSUB: 0,7,(\d+)/`
- * gives `+QMTSUB: 0,7,`). Lines are checked with startsWith before the regex runs: drivers build
- * a fresh pattern per message id, and V8 compiles each new regex on its first exec, which made
- * the awaited-URC check the most expensive step per line.
+ * The literal text every match of an anchored regex source must start with (`^\+QMTSUB: 0,7,(\d+)`
+ * gives `+QMTSUB: 0,7,`). The driver uses it to build an awaited URC's `prefix`
+ * (AtCommandOptions.awaitUrc), so one compiled pattern serves every message id.
  */
-const cache = new WeakMap<RegExp, string>();
 const META = new Set(['.', '[', ']', '(', ')', '*', '+', '?', '{', '}', '|', '^', '$']);
 const QUANTIFIERS = new Set(['*', '+', '?', '{']);
-
-export function regexLiteralPrefix(re: RegExp): string {
-  const hit = cache.get(re);
-  if (hit !== undefined) return hit;
-  const prefix = literalPrefixOfSource(re.source, re.flags).prefix;
-  cache.set(re, prefix);
-  return prefix;
-}
 
 /**
  * The literal start of a regex given as source text (no RegExp is compiled), and how many

@@ -1,10 +1,11 @@
 /**
- * Restart signs besides the profile's boot banners (docs/at-channel.md, restart signs).
- *
- * The ESP8266 boot ROM prints its log at 74880 baud (`ets Jan  8 2013,rst cause:2, boot
- * mode:(3,6)`, then `load 0x40100000, ...`); a host at 115200 gets it as garbage or partly
- * readable text, and the `ready` after it may be lost with it (capture esp_at_10.txt).
+ * Restart signs (docs/at-channel.md, restart signs): the profile's boot banners and boot tags,
+ * an echo after echo was switched off, and the ESP8266 boot ROM log. That ROM prints its log at
+ * 74880 baud (`ets Jan  8 2013,rst cause:2, boot mode:(3,6)`, then `load 0x40100000, ...`); a
+ * host at 115200 gets it as garbage or partly readable text, and the `ready` after it may be
+ * lost with it (capture esp_at_10.txt).
  */
+import type { AtChannelOptions } from './types';
 
 /** Readable parts of the ESP8266 ROM log; either one anywhere in a line is enough. */
 const ROM_LOG_PATTERNS: readonly RegExp[] = [/ets Jan\s+8 2013/, /rst cause:\s*\d/];
@@ -21,7 +22,7 @@ function isUnprintable(code: number): boolean {
 }
 
 /** True for a line that is mostly unprintable: bytes sent at another baud rate. */
-export function isGarbageLine(line: string): boolean {
+function isGarbageLine(line: string): boolean {
   let unprintable = 0;
   for (let i = 0; i < line.length; i++) {
     if (isUnprintable(line.charCodeAt(i))) unprintable++;
@@ -30,20 +31,79 @@ export function isGarbageLine(line: string): boolean {
 }
 
 /** True for a readable line of the ESP8266 ROM log. */
-export function isRomLogLine(line: string): boolean {
+function isRomLogLine(line: string): boolean {
   return ROM_LOG_PATTERNS.some((re) => re.test(line));
 }
 
-/** The length of the boot tag `line` starts with (a string, or a RegExp matched at 0), or 0. */
-export function bootTagLength(line: string, tags: readonly (string | RegExp)[]): number {
-  for (const tag of tags) {
-    if (typeof tag === 'string') {
-      if (tag.length > 0 && line.startsWith(tag)) return tag.length;
-      continue;
-    }
-    tag.lastIndex = 0;
-    const m = tag.exec(line);
-    if (m !== null && m.index === 0 && m[0].length > 0) return m[0].length;
+/** Garbage lines within this time of the last one belong to the same boot (one 'reboot'). */
+const GARBAGE_BURST_MS = 2000;
+
+/** The channel options that name restart signs. */
+export type RestartSignOptions = Pick<AtChannelOptions, 'bootBanners' | 'bootTags' | 'rebootOnGarbage' | 'echoOffCommand'>;
+
+/** What a line says about a restart: none, a new restart, or more of the boot log already reported. */
+export type RestartSign = 'restart' | 'same-boot' | undefined;
+
+/** Recognises the restart signs of one channel (docs/at-channel.md, restart signs). */
+export class RestartSigns {
+  /** The echo-off command succeeded since the last restart: an echo now means the module restarted. */
+  private echoOff = false;
+  /** When the last garbage line was seen (0: none yet). */
+  private lastGarbageAt = 0;
+  private readonly banners: Set<string>;
+  private readonly bannerPatterns: RegExp[];
+
+  constructor(private readonly opts: RestartSignOptions) {
+    const banners = opts.bootBanners ?? [];
+    this.banners = new Set(banners.filter((b): b is string => typeof b === 'string').map((b) => b.trim()).filter((b) => b.length > 0));
+    this.bannerPatterns = banners.filter((b): b is RegExp => b instanceof RegExp);
   }
-  return 0;
+
+  /** A command succeeded: after the echo-off command, an echo is a restart sign. */
+  commandSucceeded(line: string): void {
+    const cmd = this.opts.echoOffCommand;
+    if (cmd !== undefined && line.toUpperCase() === cmd.toUpperCase()) this.echoOff = true;
+  }
+
+  /** The module restarted: its echo is back on. */
+  restarted(): void {
+    this.echoOff = false;
+  }
+
+  /** An echo of a command is a restart sign (echo was switched off since the last restart). */
+  get echoMeansRestart(): boolean {
+    return this.echoOff;
+  }
+
+  /** Length of the boot tag (a string, or a RegExp matched at 0) trimmed line `t` starts with, or 0. */
+  bootTag(t: string): number {
+    for (const tag of this.opts.bootTags ?? []) {
+      if (typeof tag === 'string') {
+        if (tag.length > 0 && t.startsWith(tag)) return tag.length;
+        continue;
+      }
+      tag.lastIndex = 0;
+      const m = tag.exec(t);
+      if (m !== null && m.index === 0 && m[0].length > 0) return m[0].length;
+    }
+    return 0;
+  }
+
+  /** Boot banner, or (with rebootOnGarbage) a line of the boot ROM log: one restart per burst. */
+  check(t: string, now: number): RestartSign {
+    if (this.isBanner(t)) return 'restart';
+    if (!this.opts.rebootOnGarbage || !(isGarbageLine(t) || isRomLogLine(t))) return undefined;
+    const sameBoot = this.lastGarbageAt !== 0 && now - this.lastGarbageAt < GARBAGE_BURST_MS;
+    this.lastGarbageAt = now;
+    return sameBoot ? 'same-boot' : 'restart';
+  }
+
+  private isBanner(t: string): boolean {
+    if (this.banners.has(t)) return true;
+    for (const re of this.bannerPatterns) {
+      re.lastIndex = 0;
+      if (re.test(t)) return true;
+    }
+    return false;
+  }
 }

@@ -46,9 +46,8 @@ export interface AtCommandOptions {
    * The queue is released at the final, so unrelated commands run meanwhile.
    * The matching line is consumed by this command (not dispatched to URC handlers).
    * `prefix`: the literal text the awaited URC starts with (`+QMTSUB: 0,7,`). A line must start
-   * with it before `pattern` is tried, so one compiled `pattern` can serve every command of a
-   * kind and only the prefix changes per message id. Without it, the pattern's own literal start
-   * is used (and a pattern built per command is compiled per command).
+   * with it and match `pattern`, so one compiled `pattern` can serve every command of a kind and
+   * only the prefix changes per message id. Without it, `pattern` alone decides.
    */
   awaitUrc?: { pattern: RegExp; timeoutMs: number; prefix?: string };
   /**
@@ -65,7 +64,7 @@ export interface AtCommandOptions {
 export interface AtResponse {
   /** The command line as sent, with secrets redacted (for errors and traces). */
   command: string;
-  /** Information lines that matched `responsePrefixes`, in order. Read-only: a response without any shares one frozen empty array. */
+  /** Information lines that matched `responsePrefixes`, in order. */
   readonly lines: readonly string[];
   /** The final result line (e.g. `OK`). */
   final: string;
@@ -84,9 +83,12 @@ export interface RawClaim {
 export interface UrcHandler {
   /** For logs and removal. */
   name: string;
-  /** Fast literal filter: the line (or partial line) must start with this. */
+  /** The line (or partial line) must start with this. */
   prefix: string;
-  /** Complete-line form: called for a whole line that starts with `prefix` and matches `line` (if given). */
+  /**
+   * Complete-line form: called for a whole line that starts with `prefix` and matches `line` (if
+   * given). Handlers are asked in the order added; the first that matches takes the line.
+   */
   line?: RegExp;
   onLine?(line: string, match: RegExpMatchArray | null): void;
   /**

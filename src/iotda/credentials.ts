@@ -1,5 +1,5 @@
 /**
- * Huawei IoTDA secret-mode CONNECT credentials (PROTOCOLS.md §1.1).
+ * Huawei IoTDA secret-mode CONNECT credentials (docs/iotda.md §1.1).
  * The password is HMAC-SHA256 with the *timestamp* as key and the *secret* as message;
  * Huawei's formula text lists the arguments the other way round, which is a classic trap.
  */

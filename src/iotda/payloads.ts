@@ -1,5 +1,5 @@
 /**
- * IoTDA JSON payload builders and downlink parsers (PROTOCOLS.md §1.6).
+ * IoTDA JSON payload builders and downlink parsers (docs/iotda.md §1.6).
  * Builders validate what the platform requires (`service_id`, `properties` objects) so a
  * mistake surfaces in the flow, not as a silently discarded report.
  */

@@ -1,5 +1,5 @@
 /**
- * IoTDA system topics (PROTOCOLS.md §1.4) and the parser for downlink topics.
+ * IoTDA system topics (docs/iotda.md §1.4) and the parser for downlink topics.
  * Every builder validates the device id, so a bad id fails here with a clear reason
  * instead of as a silent ACL drop on the platform.
  */
@@ -52,7 +52,7 @@ export const IotdaTopics = {
   namespace: (deviceId: string) => `${base(deviceId)}/`,
 } as const;
 
-/** The six downlink filters of PROTOCOLS.md §1.5, subscribed at QoS 1 by the driver. */
+/** The six downlink filters of docs/iotda.md §1.5, subscribed at QoS 1 by the driver. */
 export function systemSubscriptions(deviceId: string): string[] {
   const b = base(deviceId);
   return [
@@ -110,7 +110,7 @@ function splitOcTopic(topic: string): { deviceId: string; rest: string } | undef
   return m ? { deviceId: m[1], rest: m[2] } : undefined;
 }
 
-/** The request id is everything after the LAST `request_id=` (PROTOCOLS.md §1.4). */
+/** The request id is everything after the LAST `request_id=` (docs/iotda.md §1.4). */
 function requestIdOf(rest: string): string | undefined {
   const at = rest.lastIndexOf(REQUEST_ID);
   return at >= 0 ? rest.slice(at + REQUEST_ID.length) : undefined;

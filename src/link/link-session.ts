@@ -9,10 +9,11 @@ import { ModemError } from '../modems/errors';
 import { iotdaCredentials, type SignType } from '../iotda/credentials';
 import { systemSubscriptions } from '../iotda/topics';
 import { ReconnectBackoff } from './backoff';
+import { TakeoverWatch } from './takeover-watch';
 import { DownlinkRouter } from './downlink-router';
 import { LinkError, connackRefusal, errorKind } from './errors';
-import { IdleProbe } from './idle-probe';
-import { ACTIVE_STATES, nextState, type LinkEvent, type LinkState } from './link-states';
+import { IdleProbe, isAtTimeout } from './idle-probe';
+import { ACTIVE_STATES, BRINGUP_STATES, nextState, type LinkEvent, type LinkState } from './link-states';
 import type { ModemStep, ModemSupervisor } from './modem-supervisor';
 import type { QueuedPublish } from './offline-queue';
 import { LinkQueue, type LinkQueueOptions, type LogLevel } from './link-queue';
@@ -32,6 +33,8 @@ export interface LinkStatus {
   retryInMs?: number;
   /** In `refused`: the CONNACK return code (4 or 5). */
   connack?: number;
+  /** In `backoff`: the device id another connection keeps taking over (see takeover-watch.ts). */
+  takenOver?: string;
   /** Publishes waiting for the link. */
   queued: number;
 }
@@ -54,6 +57,18 @@ export interface LinkSupervisorOptions extends LinkQueueOptions {
   disconnectTimeoutMs?: number;
   /** Idle probe of the modem while online (default 60000 ms; 0 = off); see idle-probe.ts. */
   probeIntervalMs?: number;
+  /** A broker drop this soon after coming online counts as a take-over by another client (default 30000 ms). */
+  takeoverWindowMs?: number;
+  /** Take-overs in a row before the link says so and waits `takeoverBackoffMs` (default 3). */
+  takeoversInARow?: number;
+  /** The wait after repeated take-overs (default 300000 ms), so the other client keeps the device. */
+  takeoverBackoffMs?: number;
+  /**
+   * What to check when the modem does not answer while it is brought up (opening the port,
+   * initialising, attaching): appended to the reason of an attempt that ends in an AT timeout
+   * there. The node passes serialTimeoutAdvice() for a real serial port, nothing for sim:/tcp://.
+   */
+  timeoutAdvice?: string;
   /** Pause before re-trying a report whose publish failed while the link looked up (default 1000 ms). */
   publishRetryMs?: number;
   log?: (level: LogLevel, text: string) => void;
@@ -80,6 +95,7 @@ export abstract class LinkSession extends LinkQueue {
   /** A publish failed transiently while online: the next one failing too means the link is gone. */
   private suspectSince = 0;
   protected readonly backoff: ReconnectBackoff;
+  protected readonly takeovers: TakeoverWatch;
   protected readonly probe: IdleProbe;
   private readonly router: DownlinkRouter;
   private readonly filters = new Map<string, 0 | 1>();
@@ -90,6 +106,7 @@ export abstract class LinkSession extends LinkQueue {
   constructor(readonly opts: LinkSupervisorOptions) {
     super(opts);
     this.backoff = new ReconnectBackoff(opts.reconnectFloorMs ?? 1000, opts.reconnectCeilingMs ?? 60000);
+    this.takeovers = new TakeoverWatch({ windowMs: opts.takeoverWindowMs, inARow: opts.takeoversInARow });
     this.probe = new IdleProbe(
       {
         onlineDriver: (epoch) => (epoch === this.epoch && this.current.state === 'online' ? this.opts.modem.current : undefined),
@@ -231,6 +248,7 @@ export abstract class LinkSession extends LinkQueue {
     this.backoff.reset();
     this.suspectSince = 0;
     this.go('online', { reason: `as ${this.opts.deviceId} via ${this.opts.host}:${this.opts.port}` });
+    this.takeovers.online();
     driver.signal().then((q) => this.showSignal(epoch, q.percent), () => undefined);
     this.probe.start(epoch);
     this.pump.resume();
@@ -268,7 +286,7 @@ export abstract class LinkSession extends LinkQueue {
         this.pendingLinkDown ??= reason;
         return;
       }
-      this.fail(epoch, new LinkError('not-connected', reason));
+      this.fail(epoch, new LinkError('not-connected', reason), this.current.state === 'online');
     };
     session.on('message', onMessage);
     session.on('linkDown', onLinkDown);
@@ -289,11 +307,14 @@ export abstract class LinkSession extends LinkQueue {
     if (session && this.opts.modem.current) this.cleanup = session.close().catch(() => undefined);
   }
 
-  private fail(epoch: number, err: unknown): void {
+  /** `droppedOnline`: the broker closed an online session (what a take-over looks like). */
+  private fail(epoch: number, err: unknown, droppedOnline = false): void {
     if (epoch !== this.epoch || !ACTIVE_STATES.has(this.current.state)) return;
     this.epoch++;
+    const bringingUp = BRINGUP_STATES.has(this.current.state);
     this.dropSession();
-    const reason = messageOf(err);
+    const advice = bringingUp && this.opts.timeoutAdvice && isAtTimeout(err) ? ` ${this.opts.timeoutAdvice}` : '';
+    const reason = messageOf(err) + advice;
     const summary = summaryOf(err);
     if (errorKind(err) === 'auth') {
       const connack = connackRefusal(err);
@@ -301,8 +322,24 @@ export abstract class LinkSession extends LinkQueue {
       this.opts.log?.('warn', `IoTDA refused the login: ${reason}; not retrying until the configuration changes`);
       return;
     }
+    if (droppedOnline && this.takeovers.dropped()) {
+      const device = this.opts.deviceId;
+      const delay = this.opts.takeoverBackoffMs ?? 300000;
+      const seconds = Math.round(this.takeovers.windowMs / 1000);
+      this.go('failure', {
+        reason: `another connection uses device ${device} (a second flow or gateway?): dropped ${this.takeovers.count} times in a row within ${seconds} s of connecting (${reason})`,
+        takenOver: device,
+        retryInMs: delay,
+      });
+      this.retryLater(delay);
+      return;
+    }
     const delay = this.backoff.next();
     this.go('failure', { reason, ...(summary ? { summary } : {}), retryInMs: delay });
+    this.retryLater(delay);
+  }
+
+  private retryLater(delay: number): void {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.current.state === 'backoff') this.start();

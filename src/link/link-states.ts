@@ -44,6 +44,8 @@ export type LinkEvent =
 
 export const ACTIVE_STATES: ReadonlySet<LinkState> = new Set(['opening-port', 'init', 'attaching', 'opening-mqtt', 'connecting', 'subscribing', 'online']);
 const BRINGUP: LinkState[] = ['opening-port', 'init', 'attaching'];
+/** The modem is being brought up (port, init, network attach): no MQTT yet. */
+export const BRINGUP_STATES: ReadonlySet<LinkState> = new Set(BRINGUP);
 const ACTIVE = [...ACTIVE_STATES];
 const RESTING: LinkState[] = ['idle', 'backoff', 'refused', 'held', 'stopped'];
 

@@ -41,9 +41,13 @@ export class LinkSupervisor extends LinkSession {
     this.start();
   }
 
-  /** Ends a hold or a refusal and connects (msg.action "connect", an explicit request); otherwise connect(). */
+  /**
+   * Ends a hold, a refusal or the long wait after take-overs and connects (msg.action "connect",
+   * an explicit request); otherwise connect().
+   */
   release(): void {
-    if (this.current.state === 'held' || this.current.state === 'refused') this.start();
+    const s = this.current;
+    if (s.state === 'held' || s.state === 'refused' || (s.state === 'backoff' && s.takenOver)) this.start();
     else this.connect();
   }
 
@@ -96,6 +100,7 @@ export class LinkSupervisor extends LinkSession {
     this.epoch++;
     this.dropSession();
     this.backoff.reset();
+    this.takeovers.reset();
     this.start();
   }
 

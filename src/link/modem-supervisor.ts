@@ -5,7 +5,7 @@
  * goes away, so the next `ready()` starts from a fresh transport (a re-resolved path).
  */
 import { EventEmitter } from 'node:events';
-import type { AttachOptions, ModemDriver, ModemIdentity } from '../modems/driver';
+import type { AttachOptions, ModemDriver, ModemIdentity, PublishLimits } from '../modems/driver';
 
 export type ModemStep = 'port' | 'modem' | 'sim' | 'network' | 'pdp' | 'wifi';
 
@@ -50,8 +50,12 @@ export class ModemSupervisor extends EventEmitter {
   addSecret(secret: string): void {
     if (!secret) return;
     this.secrets.add(secret);
-    const ch = (this.driver as unknown as { channel?: { addSecret?(s: string): void } } | undefined)?.channel;
-    ch?.addSecret?.(secret);
+    this.driver?.addSecret?.(secret);
+  }
+
+  /** The current modem's publish limits, undefined while no modem is up. */
+  get publishLimits(): PublishLimits | undefined {
+    return this.driver?.publishLimits;
   }
 
   /**
@@ -92,8 +96,7 @@ export class ModemSupervisor extends EventEmitter {
       throw new Error('the modem is closed');
     }
     this.starting = driver;
-    const ch = (driver as unknown as { channel?: { addSecret?(s: string): void } }).channel;
-    for (const s of this.secrets) ch?.addSecret?.(s);
+    for (const s of this.secrets) driver.addSecret?.(s);
     const onReboot = () => this.lose(driver, 'the modem restarted');
     const onClosed = (reason?: Error) => this.lose(driver, `the port closed${reason ? `: ${reason.message}` : ''}`);
     // The AT channel saw N command timeouts in a row, or a resync with no OK: the modem hangs.

@@ -6,26 +6,36 @@
 import type { AttachOptions } from './driver';
 import { ModemError } from './errors';
 import { meaningOf } from './payload-check';
-import { isSkippable, type ProfileCommands } from './profile-commands';
+import { escapeRegex, isSkippable, type ProfileCommands } from './profile-commands';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The circuit-switched registration query: it says nothing about the data path. */
 const CIRCUIT_SWITCHED = 'creg';
 
-/** The stat of each registration query that answered, by template name (`creg`, `cgreg`, `cereg`). */
-async function readRegistration(cmds: ProfileCommands, queries: string[]): Promise<Record<string, string>> {
+/** A registration query without a response pattern in the profile: the 3GPP `<prefix> <n>,<stat>` answer. */
+const registrationAnswer = (prefix: string) => `^${escapeRegex(prefix)} *\\d+, *(\\d+)`;
+
+/** The CSQ value (0-31, 99 = unknown), undefined when the answer did not carry one. */
+export async function readCsq(cmds: ProfileCommands): Promise<number | undefined> {
+  const v = (await cmds.query('csq')).values[0];
+  return v === undefined ? undefined : Number(v);
+}
+
+/** The stat of each registration query that answered, by template name (`creg`, `cgreg`, `cereg`, or a profile's own). */
+async function readRegistration(cmds: ProfileCommands, queries: string[]): Promise<{ stats: Record<string, string>; commands: string[] }> {
   const stats: Record<string, string> = {};
+  const commands: string[] = [];
   for (const query of queries) {
-    const res = await cmds.run(query, {}, { responsePrefixes: [`+${query.toUpperCase()}:`] });
-    // Query answers are `+CEREG: <n>,<stat>[,...]`; the stat is the second field.
-    const m = /^\+C\w*REG: *\d+, *(\d+)/.exec(res.lines[0] ?? '');
-    if (!m) continue;
-    stats[query] = m[1];
+    const answer = await cmds.query(query, {}, registrationAnswer);
+    commands.push(answer.command);
+    const stat = answer.values[0];
+    if (stat === undefined) continue;
+    stats[query] = stat;
     // One packet-switched registration is enough: the rest need not be asked.
-    if (query !== CIRCUIT_SWITCHED && (m[1] === '1' || m[1] === '5')) break;
+    if (query !== CIRCUIT_SWITCHED && (stat === '1' || stat === '5')) break;
   }
-  return stats;
+  return { stats, commands };
 }
 
 /**
@@ -53,10 +63,11 @@ export async function attachCellular(cmds: ProfileCommands, opts: AttachOptions)
   let lastSim = '';
   for (;;) {
     try {
-      const res = await cmds.run('cpin', {}, { responsePrefixes: ['+CPIN:'] });
+      const res = await cmds.query('cpin');
+      const state = res.values[0] ?? '';
       lastSim = res.lines[0] ?? '';
-      if (/^\+CPIN: *READY/.test(lastSim)) break;
-      if (/PIN|PUK/.test(lastSim)) throw new ModemError(res.command, lastSim, 'the SIM is locked: remove the PIN with a phone or unlock it first');
+      if (state === 'READY') break;
+      if (/PIN|PUK/.test(state)) throw new ModemError(res.command, lastSim, 'the SIM is locked: remove the PIN with a phone or unlock it first');
     } catch (err) {
       if (!isSkippable(err)) throw err;
       const cme = /\+CME ERROR: *(\d+)/.exec(err.code)?.[1];
@@ -64,7 +75,7 @@ export async function attachCellular(cmds: ProfileCommands, opts: AttachOptions)
       if (!cme && err.code) lastSim = err.code;
       if (timeLeft() <= pollMs) throw err;
     }
-    if (timeLeft() <= pollMs) throw new ModemError('AT+CPIN?', lastSim, 'SIM not ready before the attach deadline');
+    if (timeLeft() <= pollMs) throw new ModemError(cmds.render('cpin', {}), lastSim, 'SIM not ready before the attach deadline');
     await delay(pollMs);
   }
 
@@ -73,25 +84,24 @@ export async function attachCellular(cmds: ProfileCommands, opts: AttachOptions)
   let lastStat = '';
   let lastCsq = -1;
   for (;;) {
-    const csq = await cmds.run('csq', {}, { responsePrefixes: ['+CSQ:'] });
-    lastCsq = Number(/\+CSQ: *(\d+)/.exec(csq.lines[0] ?? '')?.[1] ?? -1);
-    const stats = await readRegistration(cmds, spec.registration ?? []);
+    lastCsq = (await readCsq(cmds)) ?? -1;
+    const { stats, commands } = await readRegistration(cmds, spec.registration ?? []);
     const registered = isRegistered(stats);
     const answered = Object.values(stats);
     if (answered.length > 0) lastStat = answered.find((s) => s !== '3') ?? answered[0];
     // Denied is final only when every registration says so: a data-only SIM is denied
     // circuit-switched service (+CREG: 0,3) and still carries data (docs/models/ec20.md, "Registration").
     if (!registered && answered.length > 0 && answered.every((s) => s === '3')) {
-      const which = Object.keys(stats).map((q) => `AT+${q.toUpperCase()}?`).join(', ');
+      const which = commands.join(', ');
       throw new ModemError(which, 'stat 3', meaningOf(profile, 'registration', 3));
     }
     const noSignal = (spec.noSignalCsq ?? [99]).includes(lastCsq);
     if (registered && !noSignal) break;
     if (timeLeft() <= pollMs) {
       if (!registered) {
-        throw new ModemError('AT+CEREG?', lastStat ? `stat ${lastStat}` : '', `not registered before the attach deadline: ${lastStat ? meaningOf(profile, 'registration', lastStat) : 'no answer'} (CSQ ${lastCsq})`);
+        throw new ModemError(commands.join(', ') || 'registration', lastStat ? `stat ${lastStat}` : '', `not registered before the attach deadline: ${lastStat ? meaningOf(profile, 'registration', lastStat) : 'no answer'} (CSQ ${lastCsq})`);
       }
-      throw new ModemError('AT+CSQ', `+CSQ: ${lastCsq}`, 'no usable signal (check the antenna)');
+      throw new ModemError(cmds.render('csq', {}), `CSQ ${lastCsq}`, 'no usable signal (check the antenna)');
     }
     await delay(pollMs);
   }
@@ -109,9 +119,9 @@ export async function attachCellular(cmds: ProfileCommands, opts: AttachOptions)
         auth: opts.apnUser ? 1 : 0,
       });
     }
-    const state = await cmds.run('pdpQuery', {}, { responsePrefixes: ['+QIACT:'] });
+    const state = await cmds.query('pdpQuery');
     // QIACT=1 answers ERROR when the context is already active, so only activate when it is not.
-    if (!state.lines.some((l) => /^\+QIACT: *1,1/.test(l))) {
+    if (!state.values.includes('1')) {
       await cmds.run('pdpActivate', { cid: 1 }, { timeoutMs: Math.max(1000, Math.min(cmds.timeout('pdpActivate'), timeLeft())) });
     }
     return;
@@ -120,19 +130,22 @@ export async function attachCellular(cmds: ProfileCommands, opts: AttachOptions)
     await cmds.runStep({ command: 'apn', optional: true, note: 'AT+QCGDEFCONT refused; the network default APN applies' }, { apn: opts.apn });
   }
   let gotIp = false;
-  const removeIp = cmds.channel.addUrc({
-    name: 'attach-ip',
-    prefix: '+IP:',
-    ...(profile.urcs.ip ? { line: cmds.pattern('ip') } : {}),
-    onLine: () => {
-      gotIp = true;
-    },
-  });
+  // The address URC that may come with the attach (`+IP:` on the BC26), when the profile names one.
+  const removeIp = profile.urcs.ip
+    ? cmds.channel.addUrc({
+        name: 'attach-ip',
+        prefix: cmds.urcPrefix('ip'),
+        line: cmds.pattern('ip'),
+        onLine: () => {
+          gotIp = true;
+        },
+      })
+    : () => undefined;
   try {
     for (;;) {
       if (gotIp) return;
-      const res = await cmds.run('attachQuery', {}, { responsePrefixes: ['+CGATT:'] });
-      if (res.lines.some((l) => /^\+CGATT: *1/.test(l))) return;
+      const res = await cmds.query('attachQuery');
+      if (res.values.includes('1')) return;
       if (timeLeft() <= pollMs) throw new ModemError(res.command, res.lines[0] ?? '', 'packet domain not attached before the attach deadline');
       await delay(pollMs);
     }

@@ -63,6 +63,20 @@ export interface MqttSession extends EventEmitter {
 }
 
 /**
+ * What one publish may carry on a modem model: known from the profile alone, so a report too
+ * large for the model can be refused before it is queued, with the modem up or not.
+ */
+export interface PublishLimits {
+  readonly model: ModemModel;
+  /** Largest payload in bytes (for the shortest topic; ESP-AT's MQTT buffer also holds the topic). */
+  readonly maxPayloadBytes: number;
+  /** Longest topic in UTF-8 bytes. */
+  readonly topicBytes: number;
+  /** Throws PayloadRejectedError when this model's publish mode cannot carry the payload on the topic. */
+  check(topic: string, payload: Buffer, qos: 0 | 1): void;
+}
+
+/**
  * The driver for one modem on one transport. Generic over profiles.
  *
  * Events:
@@ -90,4 +104,11 @@ export interface ModemDriver extends EventEmitter {
   readonly maxPayloadBytes: number;
   /** Throws a clear error when the payload cannot be carried by this model's publish mode. */
   checkPayload(topic: string, payload: Buffer): void;
+  /** The model's publish limits (optional for drivers written before it). */
+  readonly publishLimits?: PublishLimits;
+  /**
+   * Registers a value to replace with `***` in AT traces and errors from now on (a device secret,
+   * an HMAC password). Optional for drivers written before it; a driver that traces should have it.
+   */
+  addSecret?(secret: string): void;
 }

@@ -65,7 +65,7 @@ export function attachEspDownlinks(cmds: ProfileCommands, sink: EspDownlinkSink,
 
   const removeRecv = channel.addUrc({
     name: 'mqttsubrecv',
-    prefix: '+MQTTSUBRECV:',
+    prefix: cmds.urcPrefix('subRecv'),
     partial: cmds.pattern('subRecv'),
     onPartial: (m) => {
       const idx = Number(m[1]);
@@ -75,7 +75,7 @@ export function attachEspDownlinks(cmds: ProfileCommands, sink: EspDownlinkSink,
   });
   const removeDisc = channel.addUrc({
     name: 'mqttdisconnected',
-    prefix: '+MQTTDISCONNECTED:',
+    prefix: cmds.urcPrefix('disconnected'),
     line: cmds.pattern('disconnected'),
     // During MQTTPUBRAW data entry the firmware prints it with no line end, glued to
     // `+MQTTPUB:FAIL` (docs/models/esp8266.md "Glued URC"): the channel routes the rest as a line.
@@ -86,7 +86,7 @@ export function attachEspDownlinks(cmds: ProfileCommands, sink: EspDownlinkSink,
   });
   const removeErr = channel.addUrc({
     name: 'esp-err-code',
-    prefix: 'ERR CODE:',
+    prefix: cmds.urcPrefix('errCode'),
     line: cmds.pattern('errCode'),
     onLine: (_line, m) => {
       if (m) cmds.recordErrCode(m[1].toLowerCase(), m[2].toLowerCase());

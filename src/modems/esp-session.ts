@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { MqttConnectOptions, MqttSession } from './driver';
 import { ModemError, PayloadRejectedError } from './errors';
 import { checkPublish, checkTopic } from './payload-check';
-import { isSkippable, type ProfileCommands } from './profile-commands';
+import { escapeRegex, isSkippable, type ProfileCommands } from './profile-commands';
 
 const ESP_DEFAULT_KEEPALIVE = 120;
 /** CONFIG_MQTT_BUFFER_SIZE of the stock ESP8266 ESP-AT build (docs/models/esp8266.md). */
@@ -66,6 +66,9 @@ export function credentialCommandsFor(
     userCfgBytes: { clientId: limits.clientIdBytes ?? 256, username: limits.usernameBytes ?? 64, password: limits.passwordBytes ?? 64 },
   };
 }
+
+/** `AT+MQTTCONN?` answers `+MQTTCONN:<LinkID>,<state>,...` when the profile names no response pattern. */
+const mqttStateAnswer = (prefix: string) => `^${escapeRegex(prefix)}\\d+,(\\d+)`;
 
 export class EspSession extends EventEmitter implements MqttSession {
   private host?: string;
@@ -215,7 +218,7 @@ export class EspSession extends EventEmitter implements MqttSession {
   /** MQTTUSERCFG answered ERROR: if the firmware has no MQTT at all, say how to fix that. */
   private async explainMissingMqtt(cause: ModemError): Promise<void> {
     try {
-      await this.cmds.run('mqttState', {}, { responsePrefixes: ['+MQTTCONN:'] });
+      await this.cmds.query('mqttState', {}, mqttStateAnswer);
     } catch (err) {
       if (err instanceof ModemError) {
         throw new ModemError(cause.command, cause.code, 'this firmware has no MQTT AT commands: flash Espressif ESP-AT >= 2.2 (ESP8266 NonOS AT 1.x and ESP-AT 2.0 lack MQTT)', { cause });
@@ -269,8 +272,7 @@ export class EspSession extends EventEmitter implements MqttSession {
   private async linkStillUp(): Promise<boolean> {
     if (!this.connected) return false;
     try {
-      const res = await this.cmds.run('mqttState', {}, { responsePrefixes: ['+MQTTCONN:'] });
-      const state = res.lines.map((l) => /^\+MQTTCONN:\d+,(\d+)/.exec(l)?.[1]).find((v) => v !== undefined);
+      const state = (await this.cmds.query('mqttState', {}, mqttStateAnswer)).values[0];
       return this.connected && state !== undefined && Number(state) >= 4;
     } catch (err) {
       if (isSkippable(err)) return false;

@@ -1,27 +1,25 @@
 /**
  * The generic modem driver: runs a profile on an AT channel. Model differences are the
- * profile's data plus three small strategies chosen by the profile: the MQTT session
- * (Quectel two-phase URCs vs ESP-AT finals), the downlink parser and the attach procedure.
+ * profile's data plus its family (./family.ts), chosen once: the MQTT session (Quectel
+ * two-phase URCs vs ESP-AT finals), the downlink parser, the attach procedure, the signal
+ * query and the family's own init steps.
  */
 import { EventEmitter } from 'node:events';
 import { AtChannel } from '../at/channel';
-import { espDialect, quectelDialect } from '../at/dialects';
 import { AtClosedError, ModemRebootedError } from '../at/errors';
 import type { Transport } from '../transport/transport';
-import { attachCellular } from './cellular-attach';
 import type { AtChannelPort } from './channel-port';
-import type { AttachOptions, ModemDriver, ModemIdentity, ModemModel, MqttSession, SignalQuality } from './driver';
-import { attachEspDownlinks } from './esp-downlinks';
-import { EspSession } from './esp-session';
+import type { AttachOptions, ModemDriver, ModemIdentity, ModemModel, PublishLimits, SignalQuality } from './driver';
 import { ModemError } from './errors';
 import type { HostInterface } from './host-interface';
 import { getProfile } from './load-profile';
-import { checkPublish, maxPayloadFor } from './payload-check';
-import type { InitStep, ModemProfile } from './profile';
-import { type DriverTrace, isSkippable, ProfileCommands } from './profile-commands';
-import { attachQuectelDownlinks } from './quectel-downlinks';
-import { QuectelSession, type SessionOpenOptions } from './quectel-session';
-import { attachWifi } from './wifi-attach';
+import { checkPublish, maxPayloadFor, publishLimitsOf } from './payload-check';
+import { dialectOf, familyOf } from './families';
+import type { FamilySession, InitContext, ModemFamily } from './family';
+import type { ModemProfile } from './profile';
+import { readIdentity } from './identity';
+import { type DriverTrace, ProfileCommands } from './profile-commands';
+import type { SessionOpenOptions } from './quectel-session';
 
 export interface ModemDriverOptions {
   /** AT traffic (`>>`, `<<`, secrets replaced by `***`) and driver notes (`--`). */
@@ -45,11 +43,6 @@ export interface ModemDriverOptions {
   log?: (text: string) => void;
 }
 
-/** The URC port value for each host interface (`AT+QURCCFG="urcport",<value>`). */
-const URC_PORT_FOR: Record<HostInterface, string> = { usb: 'usbat', uart: 'uart1' };
-
-type Session = (QuectelSession | EspSession) & MqttSession;
-
 /** How long init() waits for a restarting module when the profile names no `boot` timeout. */
 const DEFAULT_BOOT_WAIT_MS = 30_000;
 /** Init attempts on one port before a module that keeps restarting is given up. */
@@ -67,7 +60,8 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   readonly profile: ModemProfile;
   readonly channel: AtChannelPort;
   private readonly cmds: ProfileCommands;
-  private readonly sessions = new Map<number, Session>();
+  private readonly family: ModemFamily;
+  private readonly sessions = new Map<number, FamilySession>();
   private readonly removeDownlinks: () => void;
   private bootAt = 0;
   /** Boot banners seen: init() compares it before and after to notice a restart. */
@@ -75,9 +69,9 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   /** The module answered the first command of the current init attempt. */
   private answeredSinceInit = false;
   private closed = false;
-  private readonly hostInterface?: HostInterface;
-  private readonly hostInterfaceReason: string;
   private readonly log?: (text: string) => void;
+  /** What the family's own init steps need (the URC port step: the host interface). */
+  private readonly initContext: InitContext;
 
   constructor(
     readonly transport: Transport,
@@ -86,37 +80,31 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   ) {
     super();
     this.profile = profile;
-    if (opts.hostInterface) this.hostInterface = opts.hostInterface;
-    this.hostInterfaceReason = opts.hostInterfaceReason ?? (opts.hostInterface ? `host on the ${opts.hostInterface} interface` : 'host interface not given');
+    this.family = familyOf(profile);
     if (opts.log) this.log = opts.log;
     this.channel =
       opts.channel ??
-      (new AtChannel(transport, {
-        dialect: profile.dialect === 'esp' ? espDialect : quectelDialect,
+      new AtChannel(transport, {
+        dialect: dialectOf(profile),
         bootBanners: bootBannerMatchers(profile),
         ...(opts.defaultTimeoutMs ? { defaultTimeoutMs: opts.defaultTimeoutMs } : {}),
         ...(opts.trace ? { trace: opts.trace } : {}),
         // Restart signs besides banners (ESP8266: docs/models/esp8266.md "Boot").
         ...(profile.rebootOnGarbage ? { rebootOnGarbage: true } : {}),
         ...(profile.echoBackIsRestart && profile.commands.echoOff ? { echoOffCommand: profile.commands.echoOff } : {}),
-      }) as unknown as AtChannelPort);
+      });
     for (const s of opts.secrets ?? []) if (s) this.channel.addSecret(s);
     this.cmds = new ProfileCommands(this.channel, profile, opts.trace);
-    this.removeDownlinks =
-      profile.family === 'esp'
-        ? attachEspDownlinks(this.cmds, {
-            message: (idx, topic, payload) => this.deliver(idx, topic, payload),
-            disconnected: (idx) => (this.sessions.get(idx) as EspSession | undefined)?.handleDisconnected(),
-          })
-        : attachQuectelDownlinks(this.cmds, {
-            message: (idx, topic, payload) => this.deliver(idx, topic, payload),
-            status: (idx, code) => {
-              const s = this.sessions.get(idx) as QuectelSession | undefined;
-              if (s) s.handleStatus(code);
-              else this.cmds.note(`ignoring +QMTSTAT: ${idx},${code} for an unused client index`);
-            },
-            hasLength: (idx) => (this.sessions.get(idx) as QuectelSession | undefined)?.recvLength ?? profile.recvHasLength === true,
-          });
+    this.initContext = {
+      cmds: this.cmds,
+      ...(opts.hostInterface ? { hostInterface: opts.hostInterface } : {}),
+      hostInterfaceReason: opts.hostInterfaceReason ?? (opts.hostInterface ? `host on the ${opts.hostInterface} interface` : 'host interface not given'),
+      notice: (text) => this.notice(text),
+    };
+    this.removeDownlinks = this.family.attachDownlinks(this.cmds, {
+      deliver: (idx, topic, payload) => this.deliver(idx, topic, payload),
+      session: (idx) => this.sessions.get(idx),
+    });
     this.channel.on('reboot', (line: string) => {
       this.bootAt = Date.now();
       this.boots++;
@@ -142,6 +130,14 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
 
   checkPayload(topic: string, payload: Buffer): void {
     checkPublish(this.profile, topic, payload, 0);
+  }
+
+  get publishLimits(): PublishLimits {
+    return publishLimitsOf(this.profile);
+  }
+
+  addSecret(secret: string): void {
+    if (secret) this.channel.addSecret(secret);
   }
 
   private deliver(idx: number, topic: string, payload: Buffer): void {
@@ -181,7 +177,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
 
   /**
    * Resolves once the module answers `AT`, asked after a quiet moment on the line or right after
-   * a sign that its application is up (`+CPIN: READY`). Throws at the deadline.
+   * a sign that its application is up (the profile's `urcs.bootReady`). Throws at the deadline.
    */
   private async waitUntilUp(deadline: number, bootWaitMs: number): Promise<void> {
     for (;;) {
@@ -213,7 +209,10 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
         clearTimeout(timer);
         timer = setTimeout(done, Math.max(0, Math.min(QUIET_MS, deadline - Date.now())));
       };
-      const removeReady = this.channel.addUrc({ name: 'boot-ready', prefix: '+CPIN:', line: /^\+CPIN: *READY/, onLine: done });
+      // The profile's sign that the module's application is up (`+CPIN: READY` on Quectel), if it names one.
+      const removeReady = this.profile.urcs.bootReady
+        ? this.channel.addUrc({ name: 'boot-ready', prefix: this.cmds.urcPrefix('bootReady'), line: this.cmds.pattern('bootReady'), onLine: done })
+        : () => undefined;
       this.transport.on('data', restart);
       restart();
     });
@@ -226,30 +225,10 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
     await this.cmds.run('echoOff');
     this.answeredSinceInit = true;
     for (const step of this.profile.init) {
-      if (step.command === 'urcPort') await this.configureUrcPort(step);
-      else await this.cmds.runStep(step, {});
+      if (!(await this.family.runInitStep(this.initContext, step))) await this.cmds.runStep(step, {});
     }
-    const identity: ModemIdentity = { model: this.profile.name, firmware: 'unknown' };
-    for (const step of this.profile.identity) {
-      let lines: readonly string[] = [];
-      try {
-        lines = (await this.cmds.run(step.command, {}, { responsePrefixes: step.responsePrefixes })).lines;
-      } catch (err) {
-        if (!isSkippable(err)) throw err;
-        this.cmds.note(`identity step ${step.command} failed: ${err.message}`);
-      }
-      for (const [field, src] of Object.entries(step.fields)) {
-        const re = new RegExp(src as string);
-        for (const line of lines) {
-          const m = re.exec(line.trim());
-          if (m) {
-            identity[field as 'model' | 'firmware' | 'imei' | 'mac'] = m[1];
-            break;
-          }
-        }
-      }
-    }
-    this.checkFirmware(identity);
+    const identity = await readIdentity(this.cmds);
+    this.family.checkIdentity(this.profile, identity);
     return identity;
   }
 
@@ -259,77 +238,22 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
     this.log?.(text);
   }
 
-  /**
-   * Quectel URC port (kept in NV memory, factory `usbat`): read it, and change it only when it
-   * differs from what the host interface needs; leave it alone when the interface is not known
-   * (docs/models/ec20.md, "URC port").
-   */
-  private async configureUrcPort(step: InitStep): Promise<void> {
-    if (!this.hostInterface) {
-      this.notice(`URC port left as the module has it: ${this.hostInterfaceReason}`);
-      return;
-    }
-    const want = URC_PORT_FOR[this.hostInterface];
-    let current: string | undefined;
-    if (this.profile.commands.urcPortQuery) {
-      try {
-        const res = await this.cmds.run('urcPortQuery', {}, { responsePrefixes: ['+QURCCFG:'] });
-        current = res.lines.map((l) => /"urcport" *, *"([^"]*)"/i.exec(l)?.[1]).find((v) => v !== undefined)?.toLowerCase();
-      } catch (err) {
-        if (!isSkippable(err)) throw err;
-        this.cmds.note(`URC port query refused (${err.message})`);
-      }
-    }
-    if (current === want) {
-      this.cmds.note(`URC port is ${want} already (${this.hostInterfaceReason})`);
-      return;
-    }
-    if (await this.cmds.runStep(step, { urcPort: want })) {
-      this.notice(`URC port changed from ${current ?? 'unknown'} to ${want} in the module's NV memory: ${this.hostInterfaceReason}`);
-    }
-  }
-
-  private checkFirmware(identity: ModemIdentity): void {
-    const min = this.profile.minFirmware;
-    if (!min) return;
-    const m = /^(\d+)\.(\d+)/.exec(identity.firmware);
-    if (!m) return;
-    const [minMajor, minMinor] = min.split('.').map(Number);
-    const major = Number(m[1]);
-    const minor = Number(m[2]);
-    if (major < minMajor || (major === minMajor && minor < minMinor)) {
-      throw new ModemError('AT+GMR', `AT version:${identity.firmware}`, `firmware without the MQTT AT commands IoTDA needs: flash Espressif ESP-AT >= ${min}`);
-    }
-  }
-
   async attachNetwork(opts: AttachOptions): Promise<void> {
-    if (this.profile.attach.kind === 'wifi') return attachWifi(this.cmds, opts);
-    return attachCellular(this.cmds, opts);
+    return this.family.attachNetwork(this.cmds, opts);
   }
 
   async signal(): Promise<SignalQuality> {
-    if (this.profile.family === 'esp') {
-      const res = await this.cmds.run('rssi', {}, { responsePrefixes: ['+CWJAP:'] });
-      const pattern = this.cmds.pattern('rssi');
-      const dbm = res.lines.map((l) => pattern.exec(l)?.[1]).find((v) => v !== undefined);
-      if (dbm === undefined) throw new ModemError(res.command, '', 'not joined to a Wi-Fi network');
-      const raw = Number(dbm);
-      return { raw, dbm: raw, percent: Math.max(0, Math.min(100, 2 * (raw + 100))) };
-    }
-    const res = await this.cmds.run('csq', {}, { responsePrefixes: ['+CSQ:'] });
-    const raw = Number(/\+CSQ: *(\d+)/.exec(res.lines[0] ?? '')?.[1] ?? 99);
-    if (raw === 99 || raw > 31) return { raw };
-    return { raw, dbm: -113 + 2 * raw, percent: Math.round((raw / 31) * 100) };
+    return this.family.signal(this.cmds);
   }
 
-  session(clientIndex: number): MqttSession {
+  session(clientIndex: number): FamilySession {
     const [first, last] = this.profile.limits.clientIndexes;
     if (!Number.isInteger(clientIndex) || clientIndex < first || clientIndex > last) {
       throw new ModemError('session', '', `client index must be ${first}..${last} on ${this.profile.name}, got ${clientIndex}`);
     }
     let s = this.sessions.get(clientIndex);
     if (!s) {
-      s = this.profile.family === 'esp' ? new EspSession(this.cmds, clientIndex) : new QuectelSession(this.cmds, clientIndex);
+      s = this.family.createSession(this.cmds, clientIndex);
       const idx = clientIndex;
       s.on('linkDown', (reason: string) => this.emit('linkDown', idx, reason));
       this.sessions.set(clientIndex, s);
@@ -337,29 +261,33 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
     return s;
   }
 
+  /** The session the convenience forms use: the profile's first client index. */
+  private firstSession(): FamilySession {
+    return this.session(this.profile.limits.clientIndexes[0]);
+  }
+
   open(host: string, port: number, tls: boolean, opts?: SessionOpenOptions): Promise<void> {
-    const s = this.session(this.profile.limits.clientIndexes[0]);
-    return s instanceof QuectelSession ? s.open(host, port, tls, opts) : s.open(host, port, tls);
+    return this.firstSession().open(host, port, tls, opts);
   }
 
   connect(clientId: string, username: string, password: string, keepalive: number, cleanSession: boolean): Promise<void> {
-    return this.session(this.profile.limits.clientIndexes[0]).connect({ clientId, username, password, keepalive, cleanSession });
+    return this.firstSession().connect({ clientId, username, password, keepalive, cleanSession });
   }
 
   subscribe(topic: string, qos: 0 | 1): Promise<number> {
-    return this.session(this.profile.limits.clientIndexes[0]).subscribe(topic, qos);
+    return this.firstSession().subscribe(topic, qos);
   }
 
   unsubscribe(topic: string): Promise<void> {
-    return this.session(this.profile.limits.clientIndexes[0]).unsubscribe(topic);
+    return this.firstSession().unsubscribe(topic);
   }
 
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void> {
-    return this.session(this.profile.limits.clientIndexes[0]).publish(topic, payload, qos);
+    return this.firstSession().publish(topic, payload, qos);
   }
 
   disconnect(): Promise<void> {
-    return this.session(this.profile.limits.clientIndexes[0]).disconnect();
+    return this.firstSession().disconnect();
   }
 
   /** Closes the channel (failing queued commands) and the transport. Sessions are not disconnected first. */

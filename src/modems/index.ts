@@ -4,7 +4,7 @@ export { ModemError, PayloadRejectedError, ProfileError } from './errors';
 export type { ModemProfile, ProfileLimits, PublishSpec, AttachSpec, InitStep, IdentityStep, ResultTable } from './profile';
 export { builtInProfiles, Ec20Profile, Bc26Profile, Esp8266Profile } from './profiles';
 export { loadProfile, getProfile, registerProfile, validateProfile } from './load-profile';
-export { checkPublish, checkTopic, maxPayloadFor, meaningOf } from './payload-check';
+export { checkPublish, checkTopic, maxPayloadFor, meaningOf, publishLimitsOf } from './payload-check';
 export { createModemDriver, GenericModemDriver, type ModemDriverOptions } from './generic-driver';
 export type { SessionOpenOptions } from './quectel-session';
 export type { DriverTrace } from './profile-commands';

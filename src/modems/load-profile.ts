@@ -6,26 +6,12 @@
  */
 import Mustache from 'mustache';
 import { ProfileError } from './errors';
+import { FAMILIES } from './families';
 import type { InitStep, ModemProfile } from './profile';
+import { answerPrefixOf } from './profile-commands';
 import { builtInProfiles } from './profiles';
 
 const registry = new Map<string, ModemProfile>(Object.entries(builtInProfiles));
-
-/** Commands each strategy runs; a profile missing one would fail only at run time. */
-const REQUIRED_COMMANDS: Record<ModemProfile['family'], string[]> = {
-  quectel: [
-    'echoOff', 'cpin', 'csq', 'mqttOpen', 'mqttClose', 'mqttConnect', 'mqttDisconnect',
-    'mqttSubscribe', 'mqttUnsubscribe', 'mqttPublish',
-  ],
-  esp: [
-    'echoOff', 'gmr', 'wifiMode', 'wifiJoin', 'mqttClean', 'mqttUserCfg', 'mqttConnect',
-    'mqttSubscribe', 'mqttUnsubscribe', 'mqttPublish',
-  ],
-};
-const REQUIRED_URCS: Record<ModemProfile['family'], string[]> = {
-  quectel: ['open', 'close', 'connect', 'disconnect', 'subscribe', 'unsubscribe', 'publish', 'status', 'recvLine'],
-  esp: ['disconnected', 'subRecv', 'wifiJoinCode'],
-};
 
 /** Commands each attach procedure runs. */
 const ATTACH_COMMANDS: Record<ModemProfile['attach']['kind'], string[]> = {
@@ -34,7 +20,7 @@ const ATTACH_COMMANDS: Record<ModemProfile['attach']['kind'], string[]> = {
   wifi: ['wifiMode', 'wifiJoin', 'rssi'],
 };
 
-const MERGED_OBJECTS = ['commands', 'urcs', 'limits', 'timeouts', 'publish', 'attach'] as const;
+const MERGED_OBJECTS = ['commands', 'urcs', 'responses', 'limits', 'timeouts', 'publish', 'attach'] as const;
 const REPLACED_FIELDS = [
   'name', 'extends', 'description', 'family', 'dialect', 'bootBanners', 'init', 'mqttConfig', 'identity',
   'recvHasLength', 'minFirmware', 'busyRetries', 'settleAfterBootMs', 'rebootOnGarbage', 'echoBackIsRestart',
@@ -139,7 +125,8 @@ export function validateProfile(p: ModemProfile): ModemProfile {
       fail(`commands.${name}`, `is not a valid mustache template: ${(err as Error).message}`);
     }
   }
-  for (const name of REQUIRED_COMMANDS[p.family]) {
+  const family = FAMILIES[p.family];
+  for (const name of family.requiredCommands) {
     if (!(name in p.commands)) fail(`commands.${name}`, `is required for the ${p.family} family`);
   }
   if (!isPlainObject(p.urcs)) fail('urcs', 'must be an object of name → regex source');
@@ -151,8 +138,17 @@ export function validateProfile(p: ModemProfile): ModemProfile {
       fail(`urcs.${name}`, `is not a valid regex: ${(err as Error).message}`);
     }
   }
-  for (const name of REQUIRED_URCS[p.family]) {
+  for (const name of family.requiredUrcs) {
     if (!(name in p.urcs)) fail(`urcs.${name}`, `is required for the ${p.family} family`);
+  }
+  if (p.responses !== undefined && !isPlainObject(p.responses)) fail('responses', 'must be an object of name → regex source');
+  for (const [name, src] of Object.entries(p.responses ?? {})) {
+    if (typeof src !== 'string' || !src.startsWith('^')) fail(`responses.${name}`, 'must be a regex source string starting with "^"');
+    try {
+      new RegExp(src);
+    } catch (err) {
+      fail(`responses.${name}`, `is not a valid regex: ${(err as Error).message}`);
+    }
   }
   if (!isPlainObject(p.results)) fail('results', 'must be an object of tables');
   for (const [table, codes] of Object.entries(p.results)) {
@@ -194,15 +190,22 @@ export function validateProfile(p: ModemProfile): ModemProfile {
   if (!isPlainObject(p.attach) || !['cellular-qiact', 'cellular-cgatt', 'wifi'].includes(p.attach.kind)) {
     fail('attach.kind', 'must be "cellular-qiact", "cellular-cgatt" or "wifi"');
   }
-  for (const q of p.attach.registration ?? []) if (!(q in p.commands)) fail('attach.registration', `names "${q}", which is not in "commands"`);
+  for (const q of p.attach.registration ?? []) {
+    if (!(q in p.commands)) fail('attach.registration', `names "${q}", which is not in "commands"`);
+    if (p.responses?.[q] === undefined && !answerPrefixOf(p.commands[q])) {
+      fail(`responses.${q}`, `is required: the registration query "${p.commands[q]}" does not say what its answer starts with`);
+    }
+  }
   for (const name of ATTACH_COMMANDS[p.attach.kind]) {
     if (!(name in p.commands)) fail(`commands.${name}`, `is required for attach.kind "${p.attach.kind}"`);
   }
+  if (!family.attachKinds.includes(p.attach.kind)) fail('attach.kind', `must be ${family.attachKinds.map((k) => `"${k}"`).join(' or ')} for the ${p.family} family`);
   if (!isPlainObject(p.publish) || !['length', 'ctrlz', 'raw'].includes(p.publish.mode)) {
     fail('publish.mode', 'must be "length", "ctrlz" or "raw"');
   }
-  if (p.family === 'esp' && p.publish.mode !== 'raw') fail('publish.mode', 'must be "raw" for the esp family');
-  if (p.family === 'quectel' && p.publish.mode === 'raw') fail('publish.mode', 'must be "length" or "ctrlz" for the quectel family');
+  if (!family.publishModes.includes(p.publish.mode)) {
+    fail('publish.mode', `must be ${family.publishModes.map((m) => `"${m}"`).join(' or ')} for the ${p.family} family`);
+  }
   if (!Array.isArray(p.publish.refusedBytes)) fail('publish.refusedBytes', 'must be an array of byte values');
   p.publish.refusedBytes.forEach((b, i) => checkInt(`publish.refusedBytes[${i}]`, b, 0, 255));
   if (p.publish.delayAfterPromptMs !== undefined) checkInt('publish.delayAfterPromptMs', p.publish.delayAfterPromptMs, 0, 1000);

@@ -2,6 +2,7 @@
  * Everything that can be refused without talking to the modem is refused here, before a
  * byte is sent: a half-sent publish leaves a modem waiting at a `>` prompt.
  */
+import type { PublishLimits } from './driver';
 import { PayloadRejectedError } from './errors';
 import type { ModemProfile } from './profile';
 
@@ -61,6 +62,16 @@ export function checkPublish(profile: ModemProfile, topic: string, payload: Buff
       );
     }
   }
+}
+
+/** The publish limits of a profile's model (ModemDriver.publishLimits, and before a modem is up). */
+export function publishLimitsOf(profile: ModemProfile): PublishLimits {
+  return {
+    model: profile.name,
+    maxPayloadBytes: maxPayloadFor(profile, '', 0),
+    topicBytes: profile.limits.topicBytes,
+    check: (topic, payload, qos) => checkPublish(profile, topic, payload, qos),
+  };
 }
 
 /** The meaning of a code from a profile's result table, or a clear "unknown" text. */

@@ -20,8 +20,29 @@ export function isSkippable(err: unknown): err is ModemError {
 
 export type DriverTrace = (direction: '>>' | '<<' | '--', text: string) => void;
 
+/** A query's answer: the command as sent, its information lines, and the capture of each line its pattern matched. */
+export interface QueryAnswer {
+  command: string;
+  lines: readonly string[];
+  values: string[];
+}
+
 /** An ERR CODE line older than this does not belong to the failing command. */
 const ERR_CODE_MAX_AGE_MS = 2000;
+
+/**
+ * The prefix a query's answer lines carry by the AT convention: `AT+CEREG?` and `AT+CEREG=...`
+ * answer `+CEREG:`. Undefined for a template that does not have that shape.
+ */
+export function answerPrefixOf(template: string): string | undefined {
+  const m = /^AT([+$%^#&][A-Za-z][\w]*)(?:\?|=|$)/.exec(template);
+  return m ? `${m[1]}:` : undefined;
+}
+
+/** A regex source that matches `text` literally. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 export class ProfileCommands {
   /** One compiled pattern per awaited URC kind (see awaitUrc). */
@@ -63,6 +84,29 @@ export class ProfileCommands {
     } catch (err) {
       throw this.explain(err);
     }
+  }
+
+  /**
+   * Runs a query command and reads its answer lines with the profile's response pattern for it
+   * (`responses[name]`, else `fallback`, a pattern source built from the answer's prefix).
+   * The channel collects the lines that start with the pattern's literal start, so the command
+   * name in the answer comes from the profile, never from this code.
+   */
+  async query(name: string, view: Record<string, unknown> = {}, fallback?: (answerPrefix: string) => string): Promise<QueryAnswer> {
+    const source = this.responseSource(name, fallback);
+    const pattern = new RegExp(source);
+    const res = await this.run(name, view, { responsePrefixes: [literalPrefixOfSource(source).prefix] });
+    const values = res.lines.map((l) => pattern.exec(l.trim())?.[1]).filter((v): v is string => v !== undefined);
+    return { command: res.command, lines: res.lines, values };
+  }
+
+  /** The response pattern source of a query: the profile's, or the fallback given the answer prefix its template implies. */
+  responseSource(name: string, fallback?: (answerPrefix: string) => string): string {
+    const own = this.profile.responses?.[name];
+    if (own !== undefined) return own;
+    const prefix = answerPrefixOf(this.template(name));
+    if (fallback && prefix) return fallback(prefix);
+    throw new ModemError(name, '', `profile "${this.profile.name}" has no response pattern for "${name}" (add responses.${name})`);
   }
 
   /**
@@ -111,6 +155,14 @@ export class ProfileCommands {
 
   note(text: string): void {
     this.trace?.('--', text);
+  }
+
+  /** The literal start every line of a URC pattern has (`+QMTSTAT: `): the channel's routing prefix for it. */
+  urcPrefix(name: string): string {
+    const src = this.profile.urcs[name];
+    if (src === undefined) throw new ModemError(name, '', `profile "${this.profile.name}" has no "${name}" URC pattern`);
+    // A placeholder's value differs per line, so the prefix ends before the first one.
+    return literalPrefixOfSource(src.split('{{')[0]).prefix;
   }
 
   /** A URC pattern of the profile with numeric placeholders (`{{idx}}`, `{{mid}}`) filled in. */

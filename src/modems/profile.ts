@@ -3,7 +3,8 @@
  * module, as plain JSON-compatible data (regexes as source strings), so that a user can
  * describe a related module (BG96, EC25, BC28, ESP32 with ESP-AT) in a JSON file that
  * `extends` a built-in profile. Code only chooses between the few strategies that really
- * differ (`family`, `attach.kind`, `publish.mode`).
+ * differ: `family` picks the family's code once (family.ts), which then follows `attach.kind`
+ * and `publish.mode`; command names in answers and URCs come from the patterns here.
  */
 
 /** A table mapping a modem's numeric/text result code to a human-readable meaning. */
@@ -88,7 +89,7 @@ export interface ModemProfile {
   /** Built-in (or previously loaded) profile this one is based on. */
   extends?: string;
   description?: string;
-  /** Selects the MQTT strategy: Quectel QMT* two-phase results or ESP-AT finals. */
+  /** Selects the family (families.ts): Quectel QMT* two-phase results or ESP-AT finals, attach, downlinks. */
   family: 'quectel' | 'esp';
   /** AT dialect (escaping rule and terminator): `quectel` or `esp`. */
   dialect: 'quectel' | 'esp';
@@ -98,6 +99,13 @@ export interface ModemProfile {
   commands: Record<string, string>;
   /** URC patterns (regex sources) by name. */
   urcs: Record<string, string>;
+  /**
+   * Answer-line patterns of query commands, by template name (`cpin`, `csq`, `cereg`, ...): a
+   * regex source anchored with `^` and one capture group (the SIM state, the CSQ, the stat...).
+   * Answer lines are collected by the pattern's literal start. A registration query without one
+   * reads the 3GPP form `<prefix> <n>,<stat>` with the prefix its template implies.
+   */
+  responses?: Record<string, string>;
   /** Result-code tables by name (QMTOPEN, QMTCONN, CONNACK, QMTSTAT, CME, CWJAP, ESP ERR CODE...). */
   results: Record<string, ResultTable>;
   limits: ProfileLimits;

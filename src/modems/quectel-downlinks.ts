@@ -46,7 +46,7 @@ export function attachQuectelDownlinks(cmds: ProfileCommands, sink: QuectelDownl
   removers.push(
     channel.addUrc({
       name: 'qmtrecv',
-      prefix: '+QMTRECV:',
+      prefix: cmds.urcPrefix('recvLine'),
       partial: withLength,
       onPartial: (m) => {
         const idx = Number(m[1]);
@@ -78,7 +78,7 @@ export function attachQuectelDownlinks(cmds: ProfileCommands, sink: QuectelDownl
   removers.push(
     channel.addUrc({
       name: 'qmtstat',
-      prefix: '+QMTSTAT:',
+      prefix: cmds.urcPrefix('status'),
       line: cmds.pattern('status'),
       onLine: (_line, m) => {
         if (m) sink.status(Number(m[1]), Number(m[2]));

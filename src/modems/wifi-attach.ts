@@ -14,9 +14,11 @@ export async function attachWifi(cmds: ProfileCommands, opts: AttachOptions): Pr
   await cmds.run('wifiMode');
   let code: string | undefined;
   const pattern = cmds.pattern('wifiJoinCode');
+  // The join's failure code line (`+CWJAP:<code>` on ESP-AT): its prefix is the pattern's literal start.
+  const prefix = cmds.urcPrefix('wifiJoinCode');
   const remove = cmds.channel.addUrc({
     name: 'cwjap-code',
-    prefix: '+CWJAP:',
+    prefix,
     line: pattern,
     onLine: (_line, m) => {
       if (m) code = m[1];
@@ -26,7 +28,7 @@ export async function attachWifi(cmds: ProfileCommands, opts: AttachOptions): Pr
     await cmds.run(
       'wifiJoin',
       { ssid: opts.wifiSsid, password: opts.wifiPassword ?? '' },
-      { errorFinals: ['FAIL'], responsePrefixes: ['+CWJAP:'], ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
+      { errorFinals: ['FAIL'], responsePrefixes: [prefix], ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
     );
   } catch (err) {
     if (err instanceof ModemError) {

@@ -1,6 +1,6 @@
 /**
  * `mqtt-at-connect`: one IoTDA device session over a modem, shared by every at-publish and
- * at-subscribe that names it (NODERED.md §7). Users register by node id; the first one starts
+ * at-subscribe that names it (docs/node-red.md §7). Users register by node id; the first one starts
  * the LinkSupervisor, the last one leaving with `removed` stops it, and the user's close `done`
  * waits for that stop so a restarted user cannot meet a half-closed link (node-red#3927).
  */
@@ -15,6 +15,7 @@ import type { NodeStatus, RedAPI, RedNode } from './node-red-api';
 import { linkStatusView, refusedText } from './status-view';
 import { settleWithin } from '../link/settle-within';
 import { connectionLabel, nameByLabel } from './node-label';
+import { serialTimeoutAdvice } from '../transport/serial-port-list';
 
 export interface ConnectDef {
   id: string;
@@ -77,6 +78,12 @@ export function queueStoreFile(userDir: string, nodeId: string): string {
   return path.join(userDir, 'iotda-at-queue', `${nodeId.replace(/[^\w.-]/g, '_')}.jsonl`);
 }
 
+
+/** The runtime's language as Node-RED picks it: settings.lang, else the locale environment. */
+function runtimeLang(RED: RedAPI): string {
+  const env = process.env;
+  return String(RED.settings.lang || env.LC_ALL || env.LC_MESSAGES || env.LANG || 'en-US');
+}
 
 function intOr(v: unknown, dflt: number): number {
   if (v === undefined || v === null || v === '') return dflt;
@@ -179,6 +186,8 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         // Below IoTDA's ~50 uplinks per second per device, which it acknowledges and then drops.
         ratePerSecond: Number(RED.settings.mqttAtConnectPublishRate ?? 40) || 40,
         ...(store ? { store } : {}),
+        // A real serial port that does not answer: say what to check (none for sim: and tcp://).
+        timeoutAdvice: serialTimeoutAdvice(modemNode!.portName, runtimeLang(RED)),
         log: (level, text) => {
           // A retrying link repeats itself every backoff: log each distinct reason once.
           if (level === 'warn') {

@@ -1,6 +1,6 @@
 /**
  * The slice of the Node-RED runtime API these nodes use. @types/node-red's generics make
- * credentials and custom `this` types awkward (NODERED.md §6), and this is all we need.
+ * credentials and custom `this` types awkward (docs/node-red.md §6), and this is all we need.
  */
 export interface NodeStatus {
   fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey';

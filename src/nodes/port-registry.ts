@@ -1,5 +1,5 @@
 /**
- * One owner per port path for the whole process (NODERED.md §7 rule 4): two modem-config
+ * One owner per port path for the whole process (docs/node-red.md §7 rule 4): two modem-config
  * nodes on one port would fight over it and silently mix their settings (node-red-nodes#587).
  */
 import { realpathSync } from 'node:fs';

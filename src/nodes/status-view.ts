@@ -1,5 +1,5 @@
 /**
- * LinkStatus → Node-RED node status (NODERED.md §6): yellow ring while connecting with the
+ * LinkStatus → Node-RED node status (docs/node-red.md §6): yellow ring while connecting with the
  * step, green dot online with the signal, red ring with the reason, yellow dot `queued N`
  * for a publisher with work waiting, grey ring when stopped or held down by the flow.
  *
@@ -85,6 +85,9 @@ export function linkStatusView(s: LinkStatus, _: Translate, queued = 0): NodeSta
       text: queued > 0 ? editorTextWith('iotda-at.action.heldQueued', { count: queued }) : editorText('iotda-at.action.held'),
     };
   }
+  // Another client keeps taking the device over: say so in full (the device id is the point),
+  // also on a publisher with reports waiting.
+  if (s.state === 'backoff' && s.takenOver) return { fill: 'red', shape: 'ring', text: _('iotda-at.status.takenOver', { device: s.takenOver }) };
   if (queued > 0 && s.state !== 'online') {
     return { fill: 'yellow', shape: 'dot', text: editorTextWith('iotda-at.status.queued', { count: queued }) };
   }

@@ -1,8 +1,10 @@
 /**
  * Turns an at-publish input msg into the topic and bytes of one IoTDA uplink. Pure: no
  * Node-RED, no I/O, so every kind is table-tested. Mustache renders the optional topic and
- * payload templates over the msg; values are not HTML-escaped (this is not HTML) and nothing
- * here becomes an AT line: the driver escapes the topic with its dialect's function.
+ * payload templates over the msg. For the kinds whose body is JSON every value is escaped as a
+ * JSON string body (json-template.ts); message and raw templates are text and their values are
+ * inserted as they are (not HTML-escaped: this is not HTML). Nothing here becomes an AT line:
+ * the driver escapes the topic with its dialect's function.
  */
 import Mustache from 'mustache';
 import { IotdaError } from '../iotda/errors';
@@ -17,6 +19,8 @@ import {
   type IotdaEvent,
   type JsonObject,
 } from '../iotda/payloads';
+import { renderJsonTemplate } from './json-template';
+import { unserialisableReason } from './serialisable';
 import { TranslatableError } from './translatable-error';
 
 export const PUBLISH_KINDS = ['property', 'message', 'command-response', 'property-set-response', 'property-get-response', 'event', 'raw'] as const;
@@ -49,13 +53,8 @@ function render(template: string, msg: Record<string, unknown>): string {
 /** The payload the kind works on: the rendered template (JSON when it parses) or msg.payload. */
 function inputOf(spec: UplinkSpec, msg: Record<string, unknown>): unknown {
   if (!spec.template) return msg.payload;
-  const text = render(spec.template, msg);
-  if (spec.kind === 'message' || spec.kind === 'raw') return text;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new TranslatableError('iotda-at.errors.invalidPayload', { reason: `template output is not JSON: ${(err as Error).message}` });
-  }
+  if (spec.kind === 'message' || spec.kind === 'raw') return render(spec.template, msg);
+  return renderJsonTemplate(spec.template, msg);
 }
 
 function requestIdOf(kind: PublishKind, msg: Record<string, unknown>): string {
@@ -123,6 +122,8 @@ function body(spec: UplinkSpec, msg: Record<string, unknown>, serviceId: string)
 export function buildUplink(spec: UplinkSpec, msg: Record<string, unknown>): Uplink {
   const serviceId = typeof msg.serviceId === 'string' && msg.serviceId ? msg.serviceId : (spec.serviceId ?? '');
   const { topic, value } = body(spec, msg, serviceId);
+  const unserialisable = unserialisableReason(value);
+  if (unserialisable) throw new TranslatableError('iotda-at.errors.invalidPayload', { reason: unserialisable });
   return { topic, payload: encodeUplink(value, spec.maxBytes) };
 }
 

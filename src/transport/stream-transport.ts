@@ -80,18 +80,6 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     });
   }
 
-  writeWithCallback(data: Buffer, onError: (err: Error) => void): void {
-    const stream = this.stream;
-    if (stream === undefined || stream.destroyed) {
-      const err = this.notOpenError();
-      queueMicrotask(() => onError(err));
-      return;
-    }
-    stream.write(data, (err) => {
-      if (err) onError(this.writeError(err));
-    });
-  }
-
   private notOpenError(): TransportError {
     return new TransportError(`${this.description} is not open`, this.description);
   }

@@ -17,13 +17,6 @@ export interface Transport extends EventEmitter {
   open(): Promise<void>;
   /** Resolves when the bytes have been handed to the OS (or the peer stream). */
   write(data: Buffer): Promise<void>;
-  /**
-   * Optional: write() without a promise. `onError` is called at most once, later (never inside
-   * the call), if the bytes cannot be written; success is silent. The AT channel uses it when
-   * present: a promise and its reaction job per command line were a visible share of a command's
-   * cost, and the channel only needs to hear about failures.
-   */
-  writeWithCallback?(data: Buffer, onError: (err: Error) => void): void;
   /** Idempotent; resolves once `close` has been emitted. */
   close(): Promise<void>;
 }

@@ -56,15 +56,19 @@ describe('AtChannel busy', () => {
   it('a progress busy keeps the command\'s own deadline (no new one per busy)', async () => {
     const f = await openChannel({ dialect: espDialect, resyncQuietMs: 10 });
     try {
-      const started = Date.now();
-      const p = settle(f.channel.command({ template: JOIN, timeoutMs: 150, busyRetries: 3 }));
+      // A deadline restarted by the second busy would end a whole timeoutMs after it; the
+      // command's own deadline ends about half of that after it. Measured from the second busy,
+      // so a slow machine delaying the test's own steps cannot fail it.
+      const timeoutMs = 400;
+      const p = settle(f.channel.command({ template: JOIN, timeoutMs, busyRetries: 3 }));
       await f.modem.nextCommand();
       await f.modem.send('WIFI DISCONNECT\r\nbusy p...\r\n');
-      await sleep(100);
+      await sleep(200);
       await f.modem.send('busy p...\r\n');
+      const secondBusy = Date.now();
       const { error } = await p;
       assert.equal((error as Error)?.name, 'AtTimeoutError');
-      assert.ok(Date.now() - started < 240, 'timed out on the first deadline');
+      assert.ok(Date.now() - secondBusy < timeoutMs, 'timed out on the first deadline');
       assert.equal(f.modem.unread().toString().includes('CWJAP'), false, 'never re-sent');
     } finally {
       await f.close();

@@ -225,6 +225,31 @@ describe('AtChannel prompt commands', () => {
     }
   });
 
+  it('after the delayAfterPromptMs wait the command still times out at its own deadline; an ERROR during the wait means no data is written', async () => {
+    const f = await openChannel({ resyncQuietMs: 10 });
+    try {
+      const slow = settle(f.channel.command({ template: 'AT+QMTPUB=0,0,0,0,"a"', timeoutMs: 120, prompt: { data: Buffer.from('x\x1a'), delayAfterPromptMs: 20 } }));
+      await f.modem.nextCommand();
+      const sentAt = Date.now();
+      await f.modem.send('\r\n> ');
+      assert.deepEqual(await f.modem.readBytes(2), Buffer.from('x\x1a'));
+      const { error } = await slow;
+      assert.ok(error instanceof AtTimeoutError && error.phase === 'final', String(error));
+      assert.ok(Date.now() - sentAt < 1000, 'the deadline was armed again after the wait');
+      assert.deepEqual(await f.modem.readBytes(1), Buffer.from([0x1b]), 'ESC before the resync');
+      assert.equal(await f.modem.nextCommand(), 'AT');
+      await f.modem.send('\r\nOK\r\n');
+      const refused = settle(f.channel.command({ template: 'AT+QMTPUB=0,0,0,0,"b"', prompt: { data: Buffer.from('y\x1a'), delayAfterPromptMs: 40 } }));
+      assert.equal(await f.modem.nextCommand(), 'AT+QMTPUB=0,0,0,0,"b"');
+      await f.modem.send('\r\n> \r\nERROR\r\n');
+      assert.ok((await refused).error instanceof AtCommandError);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      assert.equal(f.modem.unread().toString('latin1'), '', 'no data written after the ERROR');
+    } finally {
+      await f.close();
+    }
+  });
+
   it('times out waiting for the prompt with phase prompt', async () => {
     const f = await openChannel({ resyncQuietMs: 10 });
     try {
@@ -357,14 +382,14 @@ describe('AtChannel failures and recovery', () => {
     await f.close();
   });
 
-  it('a failed write (reported through writeWithCallback) fails that command with AtClosedError; the next one runs', async () => {
+  it('a failed write (its promise rejects) fails that command with AtClosedError; the next one runs', async () => {
     const f = await openChannel();
     try {
       const t = f.transport;
-      const real = t.writeWithCallback.bind(t);
-      t.writeWithCallback = (data, onError) => {
-        t.writeWithCallback = real;
-        queueMicrotask(() => onError(new Error('EIO: the adapter went away')));
+      const real = t.write.bind(t);
+      t.write = async () => {
+        t.write = real;
+        throw new Error('EIO: the adapter went away');
       };
       const failed = await settle(f.channel.command({ template: 'AT+A' }));
       assert.ok(failed.error instanceof AtClosedError, String(failed.error));

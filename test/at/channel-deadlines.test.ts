@@ -1,7 +1,7 @@
 /**
- * AtChannel deadlines share one watchdog timer (command in flight + URC waits of two-phase
- * commands): each must still fire at its own time whichever is armed first, and an idle
- * channel must not keep a referenced timer (it would hold the process open).
+ * AtChannel deadlines (command in flight + URC waits of two-phase commands): each fires at its
+ * own time whichever was armed first, and an idle channel keeps no referenced timer (it would
+ * hold the process open).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ function refedTimers(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
-describe('AtChannel shared watchdog', () => {
+describe('AtChannel deadlines', () => {
   it('a short URC wait times out while a command with a long deadline is in flight', async () => {
     const f = await openChannel();
     try {

@@ -65,7 +65,7 @@ describe('rendered line check', () => {
   }
 });
 
-describe('dialect escapes: the quick scan decides as the char loop does', () => {
+describe('dialect escapes decide as the rules say', () => {
   it('quectel with commas allowed still refuses quotes and control characters', () => {
     const d = createQuectelDialect({ allowComma: true });
     assert.equal(d.escape('a,b'), 'a,b');
@@ -74,7 +74,7 @@ describe('dialect escapes: the quick scan decides as the char loop does', () => 
     assert.throws(() => quectelDialect.escape('a,b'), /0x2C/);
     assert.equal(quectelDialect.escape('\x7f~ é温'), '\x7f~ é温');
   });
-  // Short values are checked by a char loop, longer ones by a regex: both must decide alike.
+  // Alone, after one char and after twelve: the position of a char does not change the answer.
   for (const pad of ['', 'x', 'xxxxxxxxxxxx']) {
     it(`every char 0x00-0x7F and two non-ASCII ones, in a value of ${pad.length + 1} chars, decide as the rules say`, () => {
       const chars = [...Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c)), 'é', '温'];

@@ -22,8 +22,7 @@ const LINE_CASES: LineCase[] = [
   { name: 'inner quotes, colons and spaces kept', input: '+QIURC: "pdpdeact",1\r\nWIFI CONNECTED\r\n', lines: ['+QIURC: "pdpdeact",1', 'WIFI CONNECTED'] },
   { name: '> inside or at the start of a line when no prompt is expected', input: 'a > b\r\n> not a prompt\r\n', lines: ['a > b', '> not a prompt'] },
   { name: 'UTF-8 text', input: Buffer.from('+QMTRECV: 0,1,"t","温度"\r\n', 'utf8').toString('latin1'), lines: ['+QMTRECV: 0,1,"t","温度"'] },
-  // A read with invalid UTF-8 has as many chars as bytes once decoded (one U+FFFD per byte): it
-  // must still be seen as non-ASCII (the framer's ASCII test on decoded reads).
+  // Invalid UTF-8 bytes decode as U+FFFD, one per byte; a real U+FFFD passes through.
   { name: 'invalid UTF-8 bytes, each shown as U+FFFD', input: 'a\x80b\r\n\xff\r\n', lines: ['a\uFFFDb', '\uFFFD'] },
   { name: 'U+FFFD itself, sent as UTF-8', input: Buffer.from('x\uFFFDy\r\n', 'utf8').toString('latin1'), lines: ['x\uFFFDy'] },
 ];
@@ -94,6 +93,15 @@ const RAW_CASES: RawCase[] = [
     payload: Buffer.from([0xff, 0x41, 0x80]),
     after: ['\uFFFD', 'Z'],
   },
+  {
+    name: 'invalid UTF-8 inside the header (the topic): the payload still starts right after the header',
+    prefix: '+QMTRECV:',
+    partial: /^\+QMTRECV: (\d+),(\d+),"([^"]*)",(\d+),"/,
+    lengthGroup: 4,
+    input: Buffer.concat([Buffer.from('+QMTRECV: 0,3,"t'), Buffer.from([0xff, 0xc3]), Buffer.from('/x",5,"\r\nRDY"\r\nZ\r\n')]),
+    payload: Buffer.from('\r\nRDY'),
+    after: ['Z'],
+  },
 ];
 
 describe('AT raw (length-prefixed) reads', () => {
@@ -160,6 +168,20 @@ describe('AT raw (length-prefixed) reads', () => {
 });
 
 describe('AT framing limits', () => {
+  for (const mode of CHUNK_MODES) {
+    it(`a 6 000-byte line of UTF-8 text arrives as one line, its characters whole wherever a read ends [${mode}]`, async () => {
+      const f = await openChannel();
+      try {
+        const text = `${'温度 ok '.repeat(600)}end`;
+        await f.modem.send(Buffer.from(`${text}\r\nEND\r\n`, 'utf8'), mode);
+        assert.equal(f.unsolicited.length, 2);
+        assert.ok(f.unsolicited[0] === text, `got ${f.unsolicited[0].length} chars, not the ${text.length} sent`);
+        assert.equal(f.unsolicited[1], 'END');
+      } finally {
+        await f.close();
+      }
+    });
+  }
   for (const mode of ['whole', 'random:7'] as const) {
     it(`a 70 000-byte line: complete in one read it is one line; open past 64 KiB it is flushed in pieces; no byte lost [${mode}]`, async () => {
       const f = await openChannel();

@@ -1,7 +1,7 @@
-/** The literal-prefix filter must never be longer than what every match starts with. */
+/** The literal prefix the driver gives an awaited URC must never be longer than what every match starts with. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { regexLiteralPrefix } from '../../dist/at/regex-literal-prefix';
+import { literalPrefixOfSource } from '../../dist/at/regex-literal-prefix';
 
 const CASES: { re: RegExp; prefix: string; matches?: string }[] = [
   { re: /^\+QMTSUB: 0,7,(\d+)/, prefix: '+QMTSUB: 0,7,', matches: '+QMTSUB: 0,7,0,1' },
@@ -15,13 +15,15 @@ const CASES: { re: RegExp; prefix: string; matches?: string }[] = [
   { re: /QMTPUB/, prefix: '', matches: '+QMTPUB: 0' },
 ];
 
-describe('regexLiteralPrefix', () => {
+const prefixOf = (re: RegExp): string => literalPrefixOfSource(re.source, re.flags).prefix;
+
+describe('literalPrefixOfSource', () => {
   for (const c of CASES) {
     it(String(c.re), () => {
-      assert.equal(regexLiteralPrefix(c.re), c.prefix);
+      assert.equal(prefixOf(c.re), c.prefix);
       if (c.matches) {
         assert.ok(c.re.test(c.matches));
-        assert.ok(c.matches.startsWith(regexLiteralPrefix(c.re)));
+        assert.ok(c.matches.startsWith(prefixOf(c.re)));
       }
     });
   }

@@ -1,7 +1,6 @@
 /**
- * UrcTable routing: the first-char index (with its second- and last-char filters) must pick exactly the
- * handlers whose prefix the line starts with, in the table's order (prefixes with a `:` first,
- * then the others, each in the order added), and a claim must report its header length.
+ * UrcTable routing: a line goes to the first handler, in the order added, whose prefix it starts
+ * with and whose `line` regex matches it; a claim reports its header length.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,32 +28,42 @@ describe('UrcTable dispatch', () => {
     assert.deepEqual(seen, ['qind:+QIND: "csq",20,99', 'cereg:+CEREG: 1', 'creg:+CREG: 5']);
   });
 
-  it('tells apart prefixes that share their first chars (and differ at the last), on lines shorter or longer than them', () => {
+  it('tells apart prefixes that share their first chars, on lines shorter or longer than them', () => {
     const names = ['pub', 'sub', 'stat', 'qind', 'qi'];
-    const { table, seen } = tableWith(names, ['+QMTPUB:', '+QMTSUB:', '+QMTSTAT:', '+QIND:', '+QI']);
+    const prefixes = ['+QMTPUB:', '+QMTSUB:', '+QMTSTAT:', '+QIND:', '+QI'];
+    const { table, seen } = tableWith(names, prefixes);
     const lines = ['+QMTPUB: 0,1,0', '+QMTSUB: 0,2,0,1', '+QMTSTAT: 0,1', '+QIND: "csq"', '+QINDX: 1', '+QMTPUB', '+QMTSTAT', '+QI', '+Q', '+QMTPUB:'];
-    const expected = lines.flatMap((line) =>
-      names.filter((_, i) => line.startsWith(['+QMTPUB:', '+QMTSUB:', '+QMTSTAT:', '+QIND:', '+QI'][i])).map((n) => `${n}:${line}`),
-    );
     for (const line of lines) table.dispatch(line);
-    assert.deepEqual(seen, expected);
-    // The expectation is not empty or trivial: each long prefix got its line, '+QI' the three '+QI...' lines.
-    assert.equal(seen.filter((s) => s.startsWith('qi:')).length, 3);
-    assert.ok(seen.includes('stat:+QMTSTAT: 0,1') && seen.includes('pub:+QMTPUB:') && !seen.some((s) => s.startsWith('pub:+QMTPUB ') || s === 'stat:+QMTSTAT'));
+    // First match wins: '+QIND: "csq"' goes to qind only, '+QINDX: 1' and '+QI' to qi.
+    assert.deepEqual(seen, ['pub:+QMTPUB: 0,1,0', 'sub:+QMTSUB: 0,2,0,1', 'stat:+QMTSTAT: 0,1', 'qind:+QIND: "csq"', 'qi:+QINDX: 1', 'qi:+QI', 'pub:+QMTPUB:']);
   });
 
-  it('runs prefixes with a colon before the others, each group in the order added', () => {
+  it('gives a line to the first matching handler in the order added, only to it', () => {
     const { table, seen } = tableWith(['loose', 'keyed-b', 'keyed-a', 'one-char'], ['WIFI ', 'WIFI GOT IP:', 'WIFI GOT', 'W']);
     assert.equal(table.dispatch('WIFI GOT IP: 1'), true);
-    assert.deepEqual(seen, ['keyed-b:WIFI GOT IP: 1', 'loose:WIFI GOT IP: 1', 'keyed-a:WIFI GOT IP: 1', 'one-char:WIFI GOT IP: 1']);
+    assert.equal(table.dispatch('WAKE'), true);
+    assert.deepEqual(seen, ['loose:WIFI GOT IP: 1', 'one-char:WAKE']);
+  });
+
+  it('passes a line on to the next handler when the first one\'s line regex does not match', () => {
+    const seen: string[] = [];
+    const table = new UrcTable(() => {});
+    table.add({ name: 'strict', prefix: '+CEREG:', line: /^\+CEREG: (\d)$/, onLine: (l) => seen.push(`strict:${l}`) });
+    table.add({ name: 'any', prefix: '+CEREG:', onLine: (l) => seen.push(`any:${l}`) });
+    table.dispatch('+CEREG: 5');
+    table.dispatch('+CEREG: 0,1');
+    assert.deepEqual(seen, ['strict:+CEREG: 5', 'any:+CEREG: 0,1']);
   });
 
   it('gives an empty prefix every line, the empty one too, and matches non-ASCII prefixes', () => {
+    const cnFirst = tableWith(['cn'], ['信号:']);
+    assert.equal(cnFirst.table.dispatch('信号: 20'), true);
+    assert.deepEqual(cnFirst.seen, ['cn:信号: 20']);
     const { table, seen } = tableWith(['all', 'cn'], ['', '信号:']);
     assert.equal(table.dispatch(''), true);
     assert.equal(table.dispatch('信号: 20'), true);
     assert.equal(table.dispatch('信息'), true);
-    assert.deepEqual(seen, ['all:', 'cn:信号: 20', 'all:信号: 20', 'all:信息']);
+    assert.deepEqual(seen, ['all:', 'all:信号: 20', 'all:信息']);
   });
 
   it('skips a handler whose line regex does not match, and stops running a removed one', () => {
@@ -69,7 +78,8 @@ describe('UrcTable dispatch', () => {
   });
 
   it('reports a throwing handler and still counts the line as taken', () => {
-    const { table, errors } = tableWith(['ok'], ['+X:']);
+    const errors: string[] = [];
+    const table = new UrcTable((h) => errors.push(h.name));
     table.add({ name: 'bad', prefix: '+X:', onLine: () => { throw new Error('boom'); } });
     assert.equal(table.dispatch('+X: 1'), true);
     assert.deepEqual(errors, ['bad']);
@@ -84,13 +94,13 @@ describe('UrcTable claimRaw', () => {
     onPartial: (m) => ({ length: Number(m[4]), onRaw: () => {} }),
   };
 
-  it('returns the claim and leaves the header length for the framer', () => {
+  it('returns the claim and the header length', () => {
     const table = new UrcTable(() => {});
     table.add(handler);
     const head = '+QMTRECV: 0,7,"t/a",5,"hello"';
-    const claim = table.claimRaw(head);
-    assert.equal(claim?.length, 5);
-    assert.equal(table.claimedHeaderLength, head.indexOf('hello'));
+    const read = table.claimRaw(head);
+    assert.equal(read?.claim.length, 5);
+    assert.equal(read?.headerLength, head.indexOf('hello'));
   });
 
   it('claims nothing for another prefix, a non-matching header, or a length out of range', () => {
@@ -99,17 +109,5 @@ describe('UrcTable claimRaw', () => {
     assert.equal(table.claimRaw('+QMTPUB: 0,7,0'), undefined);
     assert.equal(table.claimRaw('+QMTRECV: 0,7,"t/a"'), undefined);
     assert.equal(table.claimRaw('+QMTRECV: 0,7,"t/a",99999999,"x'), undefined);
-  });
-
-  it('claims nothing, and does not ask the handler, when the matched header holds a line break', () => {
-    const table = new UrcTable(() => {});
-    let asked = 0;
-    table.add({ ...handler, onPartial: (m) => (asked++, { length: Number(m[4]), onRaw: () => {} }) });
-    assert.equal(table.claimRaw('+QMTRECV: 0,7,"a\r\nb",3,"xyz"'), undefined);
-    assert.equal(table.claimRaw('+QMTRECV: 0,7,"a\nb",3,"xyz"'), undefined);
-    assert.equal(asked, 0);
-    // A break in the payload after the header is the payload's business.
-    assert.equal(table.claimRaw('+QMTRECV: 0,7,"ab",3,"\r\nz"')?.length, 3);
-    assert.equal(asked, 1);
   });
 });

@@ -12,7 +12,7 @@ import {
 } from '../../dist/iotda';
 
 describe('iotda credentials', () => {
-  // PROTOCOLS.md §1.1 vectors: key = timestamp, message = secret.
+  // docs/iotda.md §1.1 vectors: key = timestamp, message = secret.
   const vectors = [
     { key: '2025041401', message: '12345678', hex: 'c75150e6cb841417396819e4d2ee4358a416344a03a083e3a8567074ddec820a' },
     { key: '202012222200', message: '123456789', hex: 'c0fefa1341fb0647290e93f641a9bcea74cd32111668cdc5f7418553640a55cc' },

@@ -51,7 +51,10 @@ export class FakeDriver extends EventEmitter {
   readonly model = 'ec20';
   readonly maxPayloadBytes = 1024;
   readonly sessions = new Map<number, FakeSession>();
-  readonly channel = { secrets: [] as string[], addSecret: (s: string) => this.channel.secrets.push(s) };
+  readonly channel = { secrets: [] as string[] };
+  addSecret(s: string): void {
+    this.channel.secrets.push(s);
+  }
   closed = false;
   inits = 0;
   /** Per step: an error to throw once, or a promise to wait for. */

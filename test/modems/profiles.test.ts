@@ -125,6 +125,13 @@ describe('loadProfile (custom profiles)', () => {
     ['refused byte out of range', { extends: 'bc26', name: 'x', publish: { refusedBytes: [256] } }, /refusedBytes\[0\]/],
     ['missing required command', { name: 'x', family: 'esp', dialect: 'esp', commands: {} }, /commands.echoOff.*required/],
     ['wifi attach on a profile without CWJAP', { extends: 'ec20', name: 'x', attach: { kind: 'wifi' } }, /commands.wifiMode.*attach.kind "wifi"/],
+    // The family implements the attach procedure: an ESP-AT module has no cellular attach, even with the commands declared.
+    [
+      'cellular attach on the esp family',
+      { extends: 'esp8266', name: 'x', commands: { cpin: 'AT+CPIN?', csq: 'AT+CSQ', apn: 'AT+CGDCONT=1,"IP","{{apn}}"', attachQuery: 'AT+CGATT?' }, attach: { kind: 'cellular-cgatt' } },
+      /attach.kind.*"wifi" for the esp family/,
+    ],
+    ['response pattern that is not anchored', { extends: 'ec20', name: 'x', responses: { cpin: '\\+CPIN: (.+)' } }, /responses.cpin.*"\^"/],
   ];
   for (const [name, input, re] of errors) {
     it(`rejects ${name}`, () => {

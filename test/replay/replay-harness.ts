@@ -147,10 +147,19 @@ export async function replay(capture: Capture, mode: ChunkMode, observer: Replay
   const steps = stepsOf(capture);
   const f = await openChannel({ resyncQuietMs: 5, ...capture.channel });
   try {
-    // Every line that reaches the URC table, as the table got it (prefix '' takes every line).
+    // Every line that reaches the URC table, as the table got it. The table gives a line to the
+    // first handler that matches it: the observer's handlers record what they take, and a
+    // catch-all added after them (prefix '' takes every line) records the rest.
     const table: string[] = [];
-    f.channel.addUrc({ name: 'replay-recorder', prefix: '', onLine: (l) => table.push(l.trim()) });
+    const record = (line: string) => table.push(line.trim());
+    const addUrc = f.channel.addUrc.bind(f.channel);
+    f.channel.addUrc = (h) => {
+      const onLine = h.onLine;
+      if (onLine === undefined) return addUrc(h);
+      return addUrc({ ...h, onLine: (line, m) => (record(line), onLine.call(h, line, m)) });
+    };
     observer.attach?.(f);
+    addUrc({ name: 'replay-recorder', prefix: '', onLine: record });
     for (const [n, step] of steps.entries()) {
       const where = `${capture.file} step ${n + 1} (${step.command ?? 'no command'}) [${mode}]`;
       const tableFrom = table.length;

@@ -190,3 +190,51 @@ describe('IoTDA emulator, QoS 1 downlink resends', () => {
     assert.deepEqual(emu.unacknowledgedDownlinks(DEV), [], 'the answer ends the resends');
   });
 });
+
+describe('IoTDA emulator, cached QoS 1 downlinks: expiry and the 20-message cache', () => {
+  let emu: IotdaEmulator;
+  const clients = new DeviceClients(() => emu);
+  const DEV = 'cache_dev1';
+
+  before(async () => {
+    // The cache time is shorter than one burst of resends, so a waiting message has expired.
+    emu = await startIotdaEmulator({ devices: [{ deviceId: DEV, secret: SECRET }], downlinkResend: TIMING, messageCacheMs: 50 });
+  });
+  after(async () => {
+    await emu.close();
+  });
+  afterEach(() => clients.endAll());
+
+  async function withholdingDevice(): Promise<MqttClient> {
+    const client = await clients.connect(deviceOptions(DEV, SECRET));
+    client.handleMessage = (_packet, callback) => callback(new Error('PUBACK withheld'));
+    await client.subscribeAsync(IotdaTopics.messagesDown(DEV), { qos: 1 });
+    return client;
+  }
+
+  it('a message past its cache time is given up instead of resent on reconnect', async () => {
+    const first = await withholdingDevice();
+    const waiting = nextEmulatorEvent(emu, 'downlink-waiting', DEV);
+    emu.sendMessage(DEV, 'stale');
+    assert.ok(((await waiting).sends as number) > 1);
+    const offline = nextEmulatorEvent(emu, 'offline', DEV);
+    await clients.end(first);
+    await offline;
+    const gaveUp = nextEmulatorEvent(emu, 'downlink-undelivered', DEV);
+    const second = await withholdingDevice();
+    const e = await gaveUp;
+    assert.equal(e.reason, 'expired from the cache');
+    assert.equal(e.sends, 4, 'nothing was sent on the new connection');
+    assert.deepEqual(emu.unacknowledgedDownlinks(DEV), []);
+    assert.ok(second.connected);
+  });
+
+  it('a 21st unacknowledged message pushes the oldest out of the cache', async () => {
+    await withholdingDevice();
+    const pushedOut = nextEmulatorEvent(emu, 'downlink-undelivered', DEV);
+    for (let i = 0; i < 21; i++) emu.sendMessage(DEV, `m${i}`);
+    const e = await pushedOut;
+    assert.equal(e.reason, 'cache full (20 per device)');
+    assert.equal(emu.unacknowledgedDownlinks(DEV).length, 20);
+  });
+});

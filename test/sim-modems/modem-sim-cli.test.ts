@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import net from 'node:net';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parseModemSimArgs } from '../../dist/sim/modems/cli-args';
 import { ScriptedHost } from './scripted-host';
 import { onceWithin } from '../modems/event-deadline';
@@ -97,6 +98,51 @@ describe('iotda-modem-sim process', () => {
       // Close our side before socat goes, or the pending read keeps the process alive.
       await new Promise<void>((resolve) => port.close(() => resolve()));
     }
+    cli.child.kill('SIGTERM');
+    await onceWithin(cli.child, 'exit');
+  });
+});
+
+// Issue 13 item 6: real --help, and --baud paces host->modem bytes too, as a UART does.
+describe('iotda-modem-sim --help and --baud (issue 13 item 6)', () => {
+  const OPTIONS = ['--tcp', '--pty', '--baud', '--strict', '--boot-delay', '--broker', '--tls-ca', '--esp-firmware', '--host-interface', '--sim',
+    '--quectel-firmware', '--power-on-at-open', '--help'];
+
+  for (const argv of [['--help'], ['-h'], ['ec20', '--help']]) {
+    it(`iotda-modem-sim ${argv.join(' ')} prints every option and an example, exit 0`, () => {
+      const run = spawnSync(process.execPath, [CLI, ...argv], { encoding: 'utf8', timeout: 15000 });
+      assert.equal(run.status, 0, run.stderr);
+      for (const option of OPTIONS) assert.ok(run.stdout.includes(option), `help names ${option}`);
+      assert.match(run.stdout, /Examples:[\s\S]*\n  iotda-modem-sim ec20 --tcp \d+/);
+      // Every option the help names is one the parser takes (no stale help).
+      for (const option of new Set(run.stdout.match(/--[a-z][a-z-]+/g))) {
+        if (option === '--help') continue;
+        try {
+          parseModemSimArgs(['esp8266', '--tcp', '0', option, option === '--esp-firmware' ? '2.2.0.0' : '1']);
+        } catch (err) {
+          assert.ok(!String(err).includes(`unknown option ${option}`), `${option} from the help is parsed`);
+        }
+      }
+    });
+  }
+
+  it('--baud 9600 paces host->modem bytes: a 480-byte command is answered only after its 0.5 s on the wire', async () => {
+    const cli = await startCli(['ec20', '--tcp', '0', '--baud', '9600', '--boot-delay', '5']);
+    const m = await waitLine(cli, /listening on tcp:\/\/127\.0\.0\.1:(\d+)/);
+    const socket = net.connect(Number(m[1]), '127.0.0.1');
+    const host = new ScriptedHost(socket);
+    await host.skipPast('+QIND: PB DONE\r\n');
+    await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
+    // Echo is off: the answer is a few bytes, so only the command's own time on the wire
+    // (480 bytes x 10 bits at 9600 bit/s = 500 ms) can make it late.
+    const command = `AT+${'Z'.repeat(476)}\r`;
+    const started = performance.now();
+    host.write(command);
+    await host.skipPast('ERROR\r\n');
+    const elapsed = performance.now() - started;
+    const wireMs = (command.length * 10 * 1000) / 9600;
+    assert.ok(elapsed >= wireMs * 0.8, `answered after ${elapsed.toFixed(0)} ms; the command alone needs ${wireMs.toFixed(0)} ms on the wire`);
+    socket.destroy();
     cli.child.kill('SIGTERM');
     await onceWithin(cli.child, 'exit');
   });

@@ -39,29 +39,6 @@ describe('DuplexTransport', () => {
     await assert.rejects(t.open(), /cannot be reopened/);
   });
 
-  it('writeWithCallback: bytes arrive with no callback on success; on a closed transport the error comes later, once', async () => {
-    const [a, b] = createPipe();
-    const t = new DuplexTransport(a, 'sim:bc26');
-    await t.open();
-    const errors: Error[] = [];
-    const got = once(b, 'data');
-    t.writeWithCallback(Buffer.from('AT+CSQ\r'), (e) => errors.push(e));
-    assert.equal(((await got)[0] as Buffer).toString(), 'AT+CSQ\r');
-    await t.close();
-    let reported: (e: Error) => void = () => undefined;
-    const failed = new Promise<Error>((resolve) => (reported = resolve));
-    t.writeWithCallback(Buffer.from('AT\r'), (e) => {
-      errors.push(e);
-      reported(e);
-    });
-    assert.equal(errors.length, 0, 'never called inside the call');
-    const err = await failed;
-    assert.ok(err instanceof TransportError);
-    assert.match(err.message, /sim:bc26 is not open/);
-    assert.equal(errors.length, 1);
-    b.destroy();
-  });
-
   it('close() is idempotent, emits close once without a reason', async () => {
     const [a, b] = createPipe();
     const t = new DuplexTransport(a);

@@ -27,6 +27,10 @@ export const Bc26Profile: ModemProfile = {
     ati: 'ATI',
     mqttPublish: 'AT+QMTPUB={{idx}},{{mid}},{{qos}},0,"{{topic}}"',
   },
+  responses: {
+    ...withoutKeys(Ec20Profile.responses ?? {}, ['pdpQuery']),
+    attachQuery: '^\\+CGATT: *(\\d)',
+  },
   urcs: {
     ...Ec20Profile.urcs,
     ip: '^\\+IP: *(.+)$',

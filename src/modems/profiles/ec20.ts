@@ -64,11 +64,24 @@ export const Ec20Profile: ModemProfile = {
     unsubscribe: '^\\+QMTUNS: {{idx}},{{mid}},([02])',
     publish: '^\\+QMTPUB: {{idx}},{{mid}},([02])(?:,(\\d+))?',
     status: '^\\+QMTSTAT: (\\d+),(\\d+)',
+    // The SIM application is up after a restart: the module answers AT from here on.
+    bootReady: '^\\+CPIN: *READY',
     // Partial form: tested against the open line, which may already hold payload bytes, so no `$`.
     // Spaces after the commas are allowed: Quectel's own BC28 MQTT manual prints
     // `+QMTRECV: 0,0, "topic", "payload"` (docs/models/bc26.md, "Downlinks").
     recvWithLength: '^\\+QMTRECV: *(\\d+), *(\\d+), *"([^"]*)", *(\\d+), *"',
     recvLine: '^\\+QMTRECV: *(\\d+), *(\\d+), *"([^"]*)", *(.*)$',
+  },
+  responses: {
+    cpin: '^\\+CPIN: *(.+?) *$',
+    csq: '^\\+CSQ: *(\\d+)',
+    // Query answers are `+CEREG: <n>,<stat>[,...]`; the stat is the second field.
+    creg: '^\\+CREG: *\\d+, *(\\d+)',
+    cgreg: '^\\+CGREG: *\\d+, *(\\d+)',
+    cereg: '^\\+CEREG: *\\d+, *(\\d+)',
+    // `+QIACT: <cid>,<state>,...` for each context; the driver's MQTT client uses context 1.
+    pdpQuery: '^\\+QIACT: *1, *(\\d+)',
+    urcPortQuery: '^\\+QURCCFG: *"urcport" *, *"([^"]*)"',
   },
   results: {
     qmtopen: QMTOPEN_RESULTS,

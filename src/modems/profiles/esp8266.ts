@@ -94,6 +94,10 @@ export const Esp8266Profile: ModemProfile = {
     // `+CWJAP:"<ssid>","<bssid>",<channel>,<rssi>,...`: the SSID is not escaped, so anchor on the BSSID.
     rssi: '^\\+CWJAP:".*","[0-9a-fA-F:]*",\\d+,(-?\\d+)',
   },
+  responses: {
+    // `+MQTTCONN:<LinkID>,<state>,...`: the state (ESP_MQTT_STATES).
+    mqttState: '^\\+MQTTCONN:\\d+,(\\d+)',
+  },
   results: {
     cwjap: CWJAP_CODES,
     errCategory: ESP_ERR_CATEGORIES,

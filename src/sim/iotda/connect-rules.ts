@@ -1,5 +1,5 @@
 /**
- * Huawei's CONNECT rules (PROTOCOLS.md §1.1, §1.2, §1.8) as one pure decision, so the
+ * Huawei's CONNECT rules (docs/iotda.md §1.1, §1.2, §1.8) as one pure decision, so the
  * broker glue stays thin and every CONNACK code is easy to test.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';

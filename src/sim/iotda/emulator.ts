@@ -43,6 +43,8 @@ export interface IotdaEmulatorOptions {
   mqttPort?: number;
   /** HTTP API and console; 0 = random port. */
   httpPort?: number;
+  /** When set, every HTTP API request must carry it as `Authorization: Bearer <token>` (http-access.ts). */
+  httpToken?: string;
   /** MQTTS listener with a generated CA; undefined = no TLS. */
   tlsPort?: number;
   devices?: DeviceSpec[];
@@ -587,7 +589,7 @@ export class IotdaEmulator extends EventEmitter {
           },
         ]);
       } else if (s.service_id === '$sub_device_manager' && s.event_type === 'sub_device_update_status') {
-        // The response body is UNCONFIRMED; emulator form per PROTOCOLS.md §1.6.
+        // The response body is UNCONFIRMED; emulator form per docs/iotda.md §1.6.
         const statuses = Array.isArray(paras.device_statuses) ? (paras.device_statuses as { device_id: string }[]) : [];
         this.sendEvent(deviceId, [
           {

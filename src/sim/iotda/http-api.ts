@@ -15,22 +15,26 @@
  *   POST /api/devices/:id/properties/get    {service_id?, timeoutMs?}
  *   POST /api/devices/:id/events            {services}
  *   GET  /api/events                        server-sent events, one per emulator event
+ * Access (http-access.ts): Host and Origin must name this listener (403), POST bodies must be
+ * application/json (415), a malformed URL is 400, and with a token every /api/ request carries
+ * `Authorization: Bearer <token>` (401 otherwise; the console takes it from `#token=` in its URL).
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { serveConsoleAsset } from './console-assets';
 import type { IotdaEmulator } from './emulator';
+import { HttpError, checkHostAndOrigin, checkJsonBody, checkToken } from './http-access';
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
+export interface HttpApiOptions {
+  /** When set, every /api/ request must carry it (see http-access.ts). */
+  token?: string;
 }
 
 const BODY_LIMIT = 300 * 1024;
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  checkJsonBody(req);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -58,13 +62,22 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 const optionalTimeout = (v: unknown) => (typeof v === 'number' && v > 0 ? { timeoutMs: v } : {});
 
-export function createHttpApi(emu: IotdaEmulator): http.Server {
+function parseUrl(raw: string): { url: URL; parts: string[] } {
+  try {
+    const url = new URL(raw, 'http://emulator');
+    return { url, parts: url.pathname.split('/').filter(Boolean).map(decodeURIComponent) };
+  } catch (err) {
+    throw new HttpError(400, `malformed URL: ${(err as Error).message}`);
+  }
+}
+
+export function createHttpApi(emu: IotdaEmulator, opts: HttpApiOptions = {}): http.Server {
   const consolePath = path.join(__dirname, 'console.html');
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const { url, parts } = parseUrl(req.url ?? '/');
     const method = req.method ?? 'GET';
+    checkHostAndOrigin(req, emu.host, emu.httpPort);
 
     if (method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -73,6 +86,7 @@ export function createHttpApi(emu: IotdaEmulator): http.Server {
     }
     if (method === 'GET' && serveConsoleAsset(url.pathname, res)) return;
     if (parts[0] !== 'api') throw new HttpError(404, 'not found');
+    checkToken(req, url, opts.token, method === 'GET' && parts[1] === 'events' && parts.length === 2);
 
     if (method === 'GET' && parts[1] === 'info' && parts.length === 2) {
       return sendJson(res, 200, {

@@ -12,7 +12,7 @@ export async function startIotdaEmulator(opts: IotdaEmulatorOptions = {}): Promi
   const emu = new IotdaEmulator(opts);
   try {
     await emu.start();
-    const http = createHttpApi(emu);
+    const http = createHttpApi(emu, { token: opts.httpToken });
     emu.httpPort = await emu.listen(http, opts.httpPort ?? 0);
     emu.url = `http://${emu.host.includes(':') ? `[${emu.host}]` : emu.host}:${emu.httpPort}/`;
     emu.log(`HTTP API and console on ${emu.url}`);

@@ -24,19 +24,50 @@ export interface ModemSimCliOptions {
   powerOnAtPortOpen?: boolean;
 }
 
-export const MODEM_SIM_USAGE = `usage: iotda-modem-sim <ec20|bc26|esp8266> [--tcp <port>] [--pty <path>] [--baud <rate>]
-                       [--strict] [--boot-delay <ms>] [--broker <host:port>] [--tls-ca <file>]
-                       [--esp-firmware <${ESP_FIRMWARES.join('|')}>]
-                       [--host-interface <usb|uart>] [--sim <normal|data-only>]
-                       [--quectel-firmware <current|legacy>] [--power-on-at-open]
-  --tcp 7001           listen for one host connection on 127.0.0.1:7001 (ser2net style)
-  --pty /tmp/ttyEC20   create a pseudo-terminal with socat that a serial driver can open
-  --broker host:port   connect every MQTT session there (e.g. the local IoTDA emulator)
-  --esp-firmware 2.1.0.0  ESP8266 only: ESP-AT generation (default 2.2.0.0; 1.7.4.0 has no MQTT)
-  --host-interface uart   the module port the host is on (EC20 default usb: URCs follow its URC port)
-  --sim data-only         EC20/BC26: an IoT SIM without voice (+CREG: 0,3)
-  --quectel-firmware legacy  EC20 without QMTCFG "recv/mode", BC26 without "version"
-  --power-on-at-open      the module restarts whenever a host connects`;
+export const MODEM_SIM_USAGE = `usage: iotda-modem-sim <ec20|bc26|esp8266> (--tcp <port> | --pty <path>) [options]; iotda-modem-sim --help for all options`;
+
+/** The full `--help` text: every option the parser below takes, and examples. */
+export const MODEM_SIM_HELP = `iotda-modem-sim: an emulated Quectel EC20, Quectel BC26 or ESP8266 (ESP-AT) modem that a real
+driver, Node-RED's modem-config node or a serial terminal can talk AT commands to. Its MQTT
+sessions go to a real broker, e.g. the local IoTDA emulator (iotda-sim).
+
+usage: iotda-modem-sim <ec20|bc26|esp8266> (--tcp <port> | --pty <path>) [options]
+
+Where the host connects (one of them is needed):
+  --tcp <port>             listen for one host connection on 127.0.0.1:<port> (ser2net style; 0 = any
+                           free port, printed at start); in Node-RED use the port tcp://127.0.0.1:<port>
+  --pty <path>             also create a pseudo-terminal at <path> with socat (apt install socat) that
+                           serial software opens like a port (/tmp/ttyEC20)
+
+Options:
+  --baud <rate>            UART speed in bits/s (default 115200; 0 = no pacing): bytes travel no faster
+                           than a real UART carries them, in both directions (10 bits per byte)
+  --strict                 record the host's protocol mistakes as violations (printed on stderr)
+  --boot-delay <ms>        time from power-on to the ready banner (default 2000)
+  --broker <host:port>     connect every MQTT session there instead of the host in the AT command
+                           (e.g. 127.0.0.1:1883 for iotda-sim)
+  --tls-ca <file>          PEM CA the emulated modem trusts for MQTT over TLS (iotda-sim prints its path when it serves TLS)
+  --esp-firmware <${ESP_FIRMWARES.join('|')}>
+                           esp8266 only: the ESP-AT release to behave as (default 2.2.0.0; 1.7.4.0 has no MQTT)
+  --host-interface <usb|uart>
+                           the module port the host is on (EC20 default usb: URCs follow its URC port setting)
+  --sim <normal|data-only> ec20/bc26: a data-only IoT SIM (circuit-switched registration denied, +CREG: 0,3)
+  --quectel-firmware <current|legacy>
+                           ec20/bc26: legacy = EC20 without QMTCFG "recv/mode", BC26 without "version"
+  --power-on-at-open       the module restarts whenever a host connects (DTR/RTS wired to reset)
+  -h, --help               print this help and exit
+
+Examples:
+  iotda-sim &                                        # the IoTDA emulator on 127.0.0.1:1883
+  iotda-modem-sim ec20 --tcp 7001 --broker 127.0.0.1:1883
+      then set the modem-config port to tcp://127.0.0.1:7001
+  iotda-modem-sim bc26 --pty /tmp/ttyBC26 --baud 9600 --broker 127.0.0.1:1883
+      then open /tmp/ttyBC26 at 9600 baud (minicom -D /tmp/ttyBC26, or a modem-config port)`;
+
+/** True when the command line asks for help (anywhere, so `ec20 --help` works too). */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.some((a) => a === '--help' || a === '-h');
+}
 
 export function parseModemSimArgs(argv: string[]): ModemSimCliOptions {
   const [model, ...rest] = argv;

@@ -6,10 +6,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { MODEM_SIM_USAGE, parseModemSimArgs, type ModemSimCliOptions } from './cli-args';
+import { MODEM_SIM_HELP, MODEM_SIM_USAGE, parseModemSimArgs, wantsHelp, type ModemSimCliOptions } from './cli-args';
 import { createModemEmulator } from './index';
 
 async function main(): Promise<void> {
+  if (wantsHelp(process.argv.slice(2))) {
+    process.stdout.write(`${MODEM_SIM_HELP}\n`);
+    return;
+  }
   let opts: ModemSimCliOptions;
   try {
     opts = parseModemSimArgs(process.argv.slice(2));

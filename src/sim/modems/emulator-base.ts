@@ -70,6 +70,8 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
 
   private stream: Duplex | null = null;
   private readonly writer: PacedWriter;
+  /** Paces host->modem bytes of the attached stream. */
+  private hostInput: PacedWriter | null = null;
   private server: net.Server | null = null;
   private readonly started = performance.now();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -136,13 +138,20 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
     if (this.closed) throw new Error('modem emulator is closed');
     this.detach();
     this.stream = stream;
-    stream.on('data', (chunk: Buffer) => {
+    // A UART carries host->modem bytes at the baud rate too: the modem sees a long command
+    // arrive over time, as a real one does (baud 0: at once).
+    const rx = new PacedWriter(this.options.baudRate, (chunk) => {
       if (this.stream !== stream) return;
-      this.transcript.push({ dir: 'in', t: this.now(), bytes: Buffer.from(chunk) });
+      this.transcript.push({ dir: 'in', t: this.now(), bytes: chunk });
       if (this.muted) return;
       this.receive(chunk);
     });
+    this.hostInput = rx;
+    stream.on('data', (chunk: Buffer) => {
+      if (this.stream === stream) rx.write(Buffer.from(chunk));
+    });
     const gone = (): void => {
+      rx.discard();
       if (this.stream === stream) this.detach();
     };
     stream.on('end', gone);
@@ -192,6 +201,7 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
     this.closed = true;
     this.cancelScheduled();
     this.writer.discard();
+    this.hostInput?.discard();
     this.resetState();
     await this.shutdown();
     const stream = this.stream;
@@ -268,6 +278,7 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
     if (this.closed) return;
     this.cancelScheduled();
     this.writer.discard();
+    this.hostInput?.discard();
     this.resetState();
     this.emit('boot');
     this.powerOn();

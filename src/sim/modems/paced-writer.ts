@@ -1,7 +1,8 @@
 /**
- * Writes modem->host bytes no faster than a UART at the configured baud rate would carry them
- * (10 bits per byte: start, 8 data, stop). Drivers must survive lines arriving in pieces, and the
- * timing of a long +QMTRECV matters to their timeouts, so the emulator does not dump bytes at once.
+ * Passes bytes on no faster than a UART at the configured baud rate would carry them (10 bits
+ * per byte: start, 8 data, stop). The emulator paces both directions with it: drivers must
+ * survive lines arriving in pieces, the timing of a long +QMTRECV matters to their timeouts, and
+ * a long AT+QMTPUB payload takes as long to reach the modem as on a real wire.
  *
  * Bytes go out in slices of at most ~5 ms of line time; order is always preserved. With baud 0
  * every buffer is written immediately (in the same tick).
