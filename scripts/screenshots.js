@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Regenerates the README pictures in examples/media/ from the running product: starts the demo
+// Regenerates the README pictures in docs/media/ from the running product: starts the demo
 // (scripts/demo.js) on free ports in a temporary user dir, opens the editor in headless Chromium
 // and takes the pictures. Needs `npm run build`, Chromium (apt-get install chromium; CHROMIUM
 // overrides /usr/bin/chromium), playwright-core (devDependency) and, for the zh-CN picture, a CJK
@@ -15,7 +15,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
-const media = path.join(root, 'examples', 'media');
+const media = path.join(root, 'docs', 'media');
 const only = process.argv[2] || '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -122,7 +122,10 @@ async function showExample(page, file, label) {
   await page.evaluate(({ nodes, label }) => {
     const tabId = RED.nodes.id();
     const tab = { id: tabId, type: 'tab', label, disabled: false, info: '' };
-    const inTab = nodes.map((n) => (n.type === 'modem-config' || n.type === 'mqtt-at-connect' ? n : { ...n, z: tabId }));
+    // The secret and Wi-Fi password typed in, as a reader would before deploying: without them
+    // the editor marks the connection (and the nodes using it) invalid.
+    const typedIn = { 'mqtt-at-connect': { secret: 'typed-in' }, 'modem-config': { wifiPassword: 'typed-in' } };
+    const inTab = nodes.map((n) => (typedIn[n.type] ? { ...n, credentials: typedIn[n.type] } : { ...n, z: tabId }));
     // RED.nodes.import (not RED.view.importNodes) so the nodes land where the example put them
     // instead of following the mouse as a pending import does.
     RED.nodes.import([tab, ...inTab], { generateIds: true });

@@ -1,8 +1,10 @@
 /**
  * `at-publish`: one input msg → one IoTDA uplink through the shared link. The msg goes out
  * (with msg.topic and msg.messageId) and `done()` fires only after the modem confirms it;
- * every failure reaches a Catch node through `done(err)` with a translated message.
+ * every failure reaches a Catch node through `done(err)` with a translated message, except the
+ * reports dropped because the node is removed: one log line counts them.
  */
+import { LinkError } from '../link/errors';
 import { getProfile } from '../modems/load-profile';
 import { publishLimitsOf } from '../modems/payload-check';
 import type { ModemProfile } from '../modems/profile';
@@ -10,6 +12,7 @@ import type { ConnectNode, LinkUser } from './mqtt-at-connect';
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
 import { editorText } from './status-view';
 import { PUBLISH_KINDS, buildUplink, translatePublishError, type PublishKind } from './uplink-message';
+import { publishLabel, nameByLabel } from './node-label';
 
 export interface PublishDef {
   id: string;
@@ -62,6 +65,8 @@ function profileOf(connection: ConnectNode): ModemProfile | undefined {
 export function registerAtPublish(RED: RedAPI): void {
   function AtPublish(this: RedNode, config: PublishDef) {
     RED.nodes.createNode(this, config);
+    // Log lines and Catch messages name an unnamed node by its editor label, not its id.
+    nameByLabel(this, publishLabel(RED, { ...config }));
     const node = this;
     const connection = RED.nodes.getNode(config.connection) as ConnectNode | null;
     const kind = String(config.kind ?? 'property') as PublishKind;
@@ -78,6 +83,9 @@ export function registerAtPublish(RED: RedAPI): void {
     }
     const invalidKind = !(PUBLISH_KINDS as readonly string[]).includes(kind);
     const user: LinkUser = { node, queued: () => waiting };
+    // The reports cancelled because this node is removed fail with this one error: each msg is
+    // done without an error of its own and the log gets one line with their count.
+    const removedError = new LinkError('closed', 'the node was removed before the message was sent');
     const mine = new Set<Pending>();
     const translated = (err: unknown) => {
       const model = connection.modemNode?.model ?? connection.link?.publishLimits?.model ?? 'modem';
@@ -100,7 +108,7 @@ export function registerAtPublish(RED: RedAPI): void {
         mine.delete(p);
         waiting--;
         connection.refresh(user);
-        node.error(translated(err), p.msg);
+        if (err !== removedError) node.error(translated(err), p.msg);
       },
     };
     connection.register(user);
@@ -175,7 +183,8 @@ export function registerAtPublish(RED: RedAPI): void {
             mine.delete(p);
             waiting--;
             connection.refresh(user);
-            fail(err);
+            if (err === removedError) done();
+            else fail(err);
           },
         },
       };
@@ -188,8 +197,11 @@ export function registerAtPublish(RED: RedAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       if (removed) {
-        // Queued messages of a removed node fail now (done(err)), so no flow waits forever.
-        connection.link?.cancel(node.id);
+        // Queued messages of a removed node end now, so no flow waits forever: one log line for all.
+        const link = connection.link;
+        const count = link?.queuedOf(node.id) ?? 0;
+        link?.cancel(node.id, removedError);
+        if (count > 0) node.warn(RED._('iotda-at.errors.removedWithQueued', { count }));
       } else if (mine.size > 0) {
         // Redeployed: the reports stay queued and the new instance reports their outcome.
         for (const p of mine) delete p.owner;

@@ -8,6 +8,7 @@ import type { DownlinkMessage } from '../link/link-supervisor';
 import { downlinkFilter, type ConnectNode, type LinkUser } from './mqtt-at-connect';
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
 import { editorText } from './status-view';
+import { subscribeLabel, nameByLabel } from './node-label';
 
 export const SUBSCRIBE_KINDS = ['messages', 'commands', 'property-set', 'property-get', 'events', 'raw'] as const;
 
@@ -48,6 +49,8 @@ export function downlinkMsg(m: DownlinkMessage, output: string): NodeMessage {
 export function registerAtSubscribe(RED: RedAPI): void {
   function AtSubscribe(this: RedNode, config: SubscribeDef) {
     RED.nodes.createNode(this, config);
+    // Log lines and Catch messages name an unnamed node by its editor label, not its id.
+    nameByLabel(this, subscribeLabel(RED, { ...config }));
     const node = this;
     const connection = RED.nodes.getNode(config.connection) as ConnectNode | null;
     const kind = String(config.kind ?? 'messages');

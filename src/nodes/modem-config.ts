@@ -12,6 +12,7 @@ import { decideHostInterface, isHostInterfaceSetting, type HostInterfaceSetting 
 import type { NodeMessage, RedAPI, RedNode } from './node-red-api';
 import { claimPort, releasePort, resolvePortPath } from './port-registry';
 import { settleWithin } from '../link/settle-within';
+import { modemLabel, nameByLabel } from './node-label';
 
 export const MODEM_MODELS = ['ec20', 'bc26', 'esp8266'] as const;
 
@@ -45,6 +46,8 @@ const CLOSE_LIMIT_MS = 12000;
 export function registerModemConfig(RED: RedAPI): void {
   function ModemConfig(this: ModemConfigNode, config: ModemConfigDef) {
     RED.nodes.createNode(this, config);
+    // Log lines and Catch messages name an unnamed node by its editor label, not its id.
+    nameByLabel(this, modemLabel({ ...config }));
     const node = this;
     node.model = String(config.model ?? '').toLowerCase();
     node.portName = String(config.port ?? '').trim();

@@ -14,6 +14,7 @@ import type { ModemConfigNode } from './modem-config';
 import type { NodeStatus, RedAPI, RedNode } from './node-red-api';
 import { linkStatusView, refusedText } from './status-view';
 import { settleWithin } from '../link/settle-within';
+import { connectionLabel, nameByLabel } from './node-label';
 import { serialTimeoutAdvice } from '../transport/serial-port-list';
 
 export interface ConnectDef {
@@ -95,6 +96,8 @@ export function registerMqttAtConnect(RED: RedAPI): void {
 
   function MqttAtConnect(this: ConnectNode, config: ConnectDef) {
     RED.nodes.createNode(this, config);
+    // Log lines and Catch messages name an unnamed node by its editor label, not its id.
+    nameByLabel(this, connectionLabel({ ...config }));
     const node = this;
     const users = new Map<string, LinkUser>();
     let closing = false;

@@ -16,6 +16,7 @@ const zh = JSON.parse(fs.readFileSync(path.join(root, 'nodes', 'locales', 'zh-CN
 declare const RED: any;
 declare const document: any;
 declare const $: any;
+declare const window: any;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Id of the first node of `type` (and `kind`) in the editor's flow. */
@@ -29,6 +30,11 @@ function nodeId(page: Page, type: string, kind?: string): Promise<string> {
     RED.nodes.eachConfig(visit);
     return id;
   }, { type, kind });
+}
+
+/** Lines the palette draws the type's label on: Node-RED breaks a label wider than its node with <br>. */
+function paletteLines(page: Page, type: string): Promise<number> {
+  return page.evaluate((type: string) => $(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).first().html().split(/<br\s*\/?>/).length, type);
 }
 
 async function openEditDialog(page: Page, id: string): Promise<void> {
@@ -52,6 +58,7 @@ describe('editor in Chromium against the running demo', { skip: skipBrowser }, (
       const node = page.locator(`#red-ui-palette-container-Huawei_IoTDA .red-ui-palette-node[data-palette-type="${type}"]`);
       await node.waitFor();
       assert.equal(await node.getAttribute('data-palette-label'), en[type].paletteLabel);
+      assert.equal(await paletteLines(page, type), 1, `"${en[type].paletteLabel}" fits on one line`);
     }
     const header = await page.locator('#red-ui-palette-container-Huawei_IoTDA .red-ui-palette-header').textContent();
     assert.match(header ?? '', /Huawei IoTDA/);
@@ -113,6 +120,50 @@ describe('editor in Chromium against the running demo', { skip: skipBrowser }, (
     }
   });
 
+  it('marks an imported connection without its secret invalid (red triangle) before deploy, valid once the secret is typed; the deployed demo stays valid', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(root, 'examples', 'Report sensor readings as properties (simulated EC20).json'), 'utf8'));
+    const state = await page.evaluate((nodes: Record<string, unknown>[]) => {
+      const before = new Set<string>();
+      RED.nodes.eachConfig((n: { id: string }) => { before.add(n.id); });
+      RED.nodes.eachNode((n: { id: string }) => { before.add(n.id); });
+      window.iotdaBeforeImport = before;
+      // As Import does (RED.view.importNodes): new ids, marked changed (not deployed yet).
+      RED.nodes.import(nodes, { generateIds: true, markChanged: true });
+      let conn: any = null;
+      let demoConn: any = null;
+      RED.nodes.eachConfig((n: any) => {
+        if (n.type !== 'mqtt-at-connect') return;
+        if (before.has(n.id)) demoConn = n;
+        else conn = n;
+      });
+      const publisher = RED.nodes.filterNodes({ type: 'at-publish' }).find((n: any) => n.connection === conn.id);
+      const imported = { valid: conn.valid, errors: conn.validationErrors, publisherValid: publisher.valid };
+      // What the dialog does when the user types the secret and presses Done.
+      conn.credentials = { secret: 'typed-in', has_secret: true };
+      RED.editor.validateNode(conn);
+      const typed = conn.valid;
+      return { imported, typed, demoErrors: demoConn.validationErrors || [], conn: conn.id };
+    }, example);
+    try {
+      assert.equal(state.imported.valid, false, 'imported connection without its secret is invalid');
+      assert.ok(state.imported.errors.includes(en['mqtt-at-connect'].errors.secretMissing), JSON.stringify(state.imported.errors));
+      assert.equal(state.imported.publisherValid, false, 'its publisher shows the red triangle too');
+      assert.equal(state.typed, true, 'valid once the secret is typed');
+      // (An earlier test gave the demo connection a bad device id: only the secret matters here.)
+      assert.ok(!state.demoErrors.includes(en['mqtt-at-connect'].errors.secretMissing), `the deployed demo connection keeps its secret on the server: ${JSON.stringify(state.demoErrors)}`);
+    } finally {
+      // Leave the demo as it was for the following tests: remove what the import added.
+      await page.evaluate(() => {
+        const before: Set<string> = window.iotdaBeforeImport;
+        const added: string[] = [];
+        RED.nodes.eachNode((n: { id: string }) => { if (!before.has(n.id)) added.push(n.id); });
+        RED.nodes.eachConfig((n: { id: string }) => { if (!before.has(n.id)) added.push(n.id); });
+        for (const id of added) RED.nodes.remove(id);
+        RED.view.redraw(true);
+      }, null);
+    }
+  });
+
   it('shows the palette and the at-publish dialog in Chinese for a zh-CN browser', async () => {
     const { context, page: zhPage } = await openEditor(session.browser, session.demo.url, 'zh-CN');
     try {
@@ -120,6 +171,7 @@ describe('editor in Chromium against the running demo', { skip: skipBrowser }, (
       await node.waitFor();
       assert.equal(await node.getAttribute('data-palette-label'), zh['at-publish'].paletteLabel);
       assert.notEqual(zh['at-publish'].paletteLabel, en['at-publish'].paletteLabel);
+      for (const type of ['at-publish', 'at-subscribe']) assert.equal(await paletteLines(zhPage, type), 1, `"${zh[type].paletteLabel}" fits on one line`);
 
       await openEditDialog(zhPage, await nodeId(zhPage, 'at-publish', 'property'));
       const label = await zhPage.locator('label[for="node-input-serviceId"]').textContent();

@@ -128,6 +128,13 @@ describe('modem-config validators', () => {
     ['interface uart', { interface: 'uart' }, 'interface', true],
     ['interface missing in an older flow', { interface: undefined }, 'interface', true],
     ['interface unknown', { interface: 'usb2' }, 'interface', 'modem-config.errors.interface'],
+    // Credentials (never exported): a node imported or added since the last deploy has none known.
+    ['Wi-Fi password missing on an imported esp8266', { model: 'esp8266', wifiSsid: 'home', changed: true }, 'wifiSsid', 'modem-config.errors.wifiPasswordMissing'],
+    ['Wi-Fi password left empty in the dialog', { model: 'esp8266', wifiSsid: 'home', credentials: { wifiPassword: '', has_wifiPassword: false } }, 'wifiSsid', 'modem-config.errors.wifiPasswordMissing'],
+    ['Wi-Fi password typed', { model: 'esp8266', wifiSsid: 'home', changed: true, credentials: { wifiPassword: 'pw' } }, 'wifiSsid', true],
+    ['Wi-Fi password stored on the server', { model: 'esp8266', wifiSsid: 'home', credentials: { has_wifiPassword: true } }, 'wifiSsid', true],
+    ['deployed esp8266, credentials unknown here', { model: 'esp8266', wifiSsid: 'home', changed: false }, 'wifiSsid', true],
+    ['no Wi-Fi password needed on ec20', { model: 'ec20', changed: true }, 'wifiSsid', true],
   ];
   for (const [name, over, prop, want] of cases) {
     it(`${name}: ${prop} -> ${want}`, () => {
@@ -144,6 +151,11 @@ describe('mqtt-at-connect validators', () => {
     ['129 chars', { deviceId: 'a'.repeat(129) }, 'deviceId', 'mqtt-at-connect.errors.deviceId'],
     ['quote in id', { deviceId: 'dev"01' }, 'deviceId', 'mqtt-at-connect.errors.deviceId'],
     ['space in id', { deviceId: 'dev 01' }, 'deviceId', 'mqtt-at-connect.errors.deviceId'],
+    ['secret missing on an imported connection', { deviceId: 'dev01', changed: true }, 'deviceId', 'mqtt-at-connect.errors.secretMissing'],
+    ['secret left empty in the dialog', { deviceId: 'dev01', credentials: { secret: '', has_secret: false } }, 'deviceId', 'mqtt-at-connect.errors.secretMissing'],
+    ['secret typed', { deviceId: 'dev01', changed: true, credentials: { secret: 's3cret' } }, 'deviceId', true],
+    ['secret stored on the server', { deviceId: 'dev01', changed: true, credentials: { has_secret: true } }, 'deviceId', true],
+    ['deployed connection, credentials unknown here', { deviceId: 'dev01', changed: false }, 'deviceId', true],
     ['keepalive 30', { keepalive: 30 }, 'keepalive', true],
     ['keepalive 1200', { keepalive: '1200' }, 'keepalive', true],
     ['keepalive 29', { keepalive: 29 }, 'keepalive', 'mqtt-at-connect.errors.keepalive'],

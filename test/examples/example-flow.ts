@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { requireFromRuntime } from '../nr5/node-red-under-test';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type FlowNode = Record<string, any>;
@@ -73,8 +74,8 @@ export function prepareExample(file: string, mqttPort: number): PreparedExample 
     if (n.type === 'modem-config' && n.model === 'esp8266') credentials[n.id] = { wifiPassword: DEMO_WIFI_PASSWORD };
     flow.push(n);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const modules = [...modulePaths].map((p) => require(p) as NodeModule);
+  // Core nodes come from the Node-RED under test (test/nr5/), the package's own from dist/.
+  const modules = [...modulePaths].map((p) => (p.startsWith('.') ? require(p) : requireFromRuntime(p)) as NodeModule);
   return { file, nodes: new Map(flow.map((n) => [n.id, n])), flow, credentials, modules };
 }
 

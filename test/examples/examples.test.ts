@@ -10,9 +10,7 @@ import { emulatorEvent, nodeInput, online, recordInputs } from './flow-events';
 // what its read-me comment promises. Only the MQTT port and the credentials differ from an
 // import by a user.
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any
-const helper: any = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+import { helper } from '../nr5/node-red-under-test';
 
 interface Ctx {
   ex: PreparedExample;
@@ -210,6 +208,9 @@ const EXPECTATIONS: Record<string, (c: Ctx) => Promise<unknown>> = {
 // ---- the runs ------------------------------------------------------------------------------
 
 const files = exampleFiles();
+// .ci/run's Node-RED 5 run deploys one example (IOTDA_TEST_EXAMPLE: part of its file name).
+const ONLY = process.env.IOTDA_TEST_EXAMPLE;
+const runFiles = ONLY ? files.filter((f) => f.includes(ONLY)) : files;
 
 describe('example flows (examples/*.json) in Node-RED against the emulators', () => {
   let emu: IotdaEmulator | undefined;
@@ -230,7 +231,11 @@ describe('example flows (examples/*.json) in Node-RED against the emulators', ()
     assert.deepEqual(Object.keys(EXPECTATIONS).filter((f) => !files.includes(f)), [], 'expectations for examples that no longer exist');
   });
 
-  for (const file of files) {
+  it('IOTDA_TEST_EXAMPLE, when set, names exactly one example', () => {
+    if (ONLY) assert.equal(runFiles.length, 1, `IOTDA_TEST_EXAMPLE="${ONLY}" matches ${JSON.stringify(runFiles)}`);
+  });
+
+  for (const file of runFiles) {
     it(`${file}: loads, deploys and does what its comment says`, async () => {
       const expectation = EXPECTATIONS[file];
       assert.ok(expectation, `no expectation for the example ${file}`);

@@ -5,14 +5,13 @@
 import { before, after, afterEach } from 'node:test';
 import { startIotdaEmulator, type EmulatorEvent, type IotdaEmulator } from '../../dist/sim/iotda';
 import { within } from '../modems/event-deadline';
+import { helper, requireFromRuntime } from '../nr5/node-red-under-test';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any
-export const helper: any = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+// The helper on the Node-RED under test: the project's, or the one .ci/run names (test/nr5/).
+export { helper };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const iotdaAt = require('../../dist/nodes/iotda-at');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+export const catchNode = requireFromRuntime('@node-red/nodes/core/common/25-catch.js');
 
 export const DEVICE = 'rig_product_dev01';
 export const SECRET = 'rig-secret-0001';

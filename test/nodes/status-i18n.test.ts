@@ -6,6 +6,7 @@ import type { LinkStatus } from '../../dist/link/link-supervisor';
 import { CATALOG_NS, NESTED_LEAD, editorText, editorTextWith, linkStatusView } from '../../dist/nodes/status-view';
 import { baseCreds, baseFlow, helper, iotdaAt, isOnline, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
 import { within } from '../modems/event-deadline';
+import { requireFromRuntime } from '../nr5/node-red-under-test';
 
 // Node statuses are sent as catalog ids (or i18next $t() nesting with the numbers) so that the
 // EDITOR translates them into its user's language. These tests check, on the runtime side,
@@ -161,8 +162,7 @@ describe('status texts the editor translates', () => {
 describe('status texts in a running flow', () => {
   const rig = useNodeRig();
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const statusNode = require('@node-red/nodes/core/common/25-status.js');
+  const statusNode = requireFromRuntime('@node-red/nodes/core/common/25-status.js');
 
   it('a Status node gets the same language-neutral text the editor translates: online with the signal', async () => {
     const flow: FlowNode[] = [
