@@ -1,10 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkSupervisor } from '../../dist/link/link-supervisor';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { createModemEmulator } from '../../dist/sim/modems';
 import { createModemDriver } from '../../dist/modems/generic-driver';
-import { DEVICE, SECRET, startBroker } from '../modems/emulator-harness';
+import { DEVICE, emulatedLink, startBroker } from '../modems/emulator-harness';
 import { EVENT_DEADLINE_MS } from '../modems/event-deadline';
 import { ReorderingTransport } from './reordering-transport';
 
@@ -31,17 +30,7 @@ async function flushThroughDrop(order: 'refusals-first' | 'urc-first') {
       return createModemDriver(transport, 'ec20');
     },
   });
-  const link = new LinkSupervisor({
-    modem,
-    host: 'iotda.example',
-    port: 1883,
-    deviceId: DEVICE,
-    secret: SECRET,
-    reconnectFloorMs: 50,
-    reconnectCeilingMs: 200,
-    probeIntervalMs: 0,
-    publishRetryMs: 100,
-  });
+  const link = emulatedLink(modem, { publishRetryMs: 100 });
   const received: number[] = [];
   let closedAfter = 0;
   const events = broker as unknown as import('node:events').EventEmitter;

@@ -1,11 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkSupervisor } from '../../dist/link/link-supervisor';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { loadProfile } from '../../dist/modems/load-profile';
 import { createModemDriver } from '../../dist/modems/generic-driver';
 import { createModemEmulator } from '../../dist/sim/modems';
-import { DEVICE, SECRET, startBroker } from '../modems/emulator-harness';
+import { DEVICE, emulatedLink, startBroker } from '../modems/emulator-harness';
 import { EVENT_DEADLINE_MS } from '../modems/event-deadline';
 import { StreamTransport } from '../modems/stream-transport';
 import { reach } from './link-rig';
@@ -25,17 +24,7 @@ describe('hung EC20 during a backlog', () => {
     const modem = new ModemSupervisor({ createDriver: () => createModemDriver(new StreamTransport(emulator.createHostStream(), 'sim:ec20'), profile) });
     const lost: string[] = [];
     modem.on('lost', (reason: string) => lost.push(reason));
-    const link = new LinkSupervisor({
-      modem,
-      host: 'iotda.example',
-      port: 1883,
-      deviceId: DEVICE,
-      secret: SECRET,
-      reconnectFloorMs: 100,
-      reconnectCeilingMs: 300,
-      probeIntervalMs: 0,
-      publishRetryMs: 50,
-    });
+    const link = emulatedLink(modem, { reconnectFloorMs: 100, reconnectCeilingMs: 300, publishRetryMs: 50 });
     const received: string[] = [];
     (broker as unknown as import('node:events').EventEmitter).on('publish', (p: { topic: string; payload: Buffer }, c: unknown) => {
       if (c && p.topic === UP) received.push(p.payload.toString());

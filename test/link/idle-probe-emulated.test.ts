@@ -1,11 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkSupervisor } from '../../dist/link/link-supervisor';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { createModemEmulator } from '../../dist/sim/modems';
 import type { ModemEmulatorBase } from '../../dist/sim/modems/emulator-base';
 import { createModemDriver } from '../../dist/modems/generic-driver';
-import { DEVICE, SECRET, startBroker } from '../modems/emulator-harness';
+import { emulatedLink, startBroker } from '../modems/emulator-harness';
 import { StreamTransport } from '../modems/stream-transport';
 import { reach } from './link-rig';
 
@@ -36,14 +35,7 @@ describe('idle probe over an emulated EC20', () => {
     });
     const lost: string[] = [];
     modem.on('lost', (reason: string) => lost.push(reason));
-    const link = new LinkSupervisor({
-      modem,
-      host: 'iotda.example',
-      port: 1883,
-      deviceId: DEVICE,
-      secret: SECRET,
-      reconnectFloorMs: 50,
-      reconnectCeilingMs: 200,
+    const link = emulatedLink(modem, {
       // EC20's AT+CSQ times out after 1 s: two probes notice a hang within ~2.5 s.
       probeIntervalMs: 200,
     });

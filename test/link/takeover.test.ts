@@ -11,6 +11,7 @@ import { linkStatusView } from '../../dist/nodes/status-view';
 import { TakeoverWatch } from '../../dist/link/takeover-watch';
 import { within } from '../modems/event-deadline';
 import { StreamTransport } from '../modems/stream-transport';
+import { emulatedLink } from '../modems/emulator-harness';
 
 // Issue 13 item 2: IoTDA keeps the newest connection of a device (docs/iotda.md §1.8), so two
 // connections with one device id knock each other off after every connect, for ever. Two links
@@ -39,15 +40,9 @@ describe('two connections on one device (issue 13 item 2)', () => {
       for (const name of ['first', 'second']) {
         const emulator = createModemEmulator({ model: 'ec20', baudRate: 0, strict: true, bootDelayMs: 0, resolveBroker: () => ({ host: '127.0.0.1', port: emu.mqttPort }) });
         const modem = new ModemSupervisor({ createDriver: () => createModemDriver(new StreamTransport(emulator.createHostStream(), 'sim:ec20', 0), 'ec20') });
-        const link = new LinkSupervisor({
-          modem,
-          host: 'iotda.example',
-          port: 1883,
+        const link = emulatedLink(modem, {
           deviceId: DEVICE,
           secret: SECRET,
-          reconnectFloorMs: 50,
-          reconnectCeilingMs: 200,
-          probeIntervalMs: 0,
           takeoverWindowMs: 5000,
           takeoverBackoffMs: LONG_WAIT_MS,
           log: (level, text) => logs.push(`${name} ${level} ${text}`),

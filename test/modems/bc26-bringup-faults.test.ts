@@ -20,7 +20,7 @@ import { loadProfile } from '../../dist/modems/load-profile';
 import { ModemError } from '../../dist/modems/errors';
 import { AtCommandError, AtTimeoutError, ModemRebootedError } from '../../dist/at/errors';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
-import { DEVICE, SECRET, startBroker } from './emulator-harness';
+import { DEVICE, SECRET, emulatedLink, startBroker } from './emulator-harness';
 import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
 import { StreamTransport } from './stream-transport';
 import { reach } from '../link/link-rig';
@@ -111,16 +111,7 @@ function modemErrorCausedBy(cause: new (...args: never[]) => Error, code: RegExp
 /** A link supervisor over the rig's emulated BC26, retrying quickly. */
 function linkOver(r: Rig): { link: LinkSupervisor; modem: ModemSupervisor; dispose(): Promise<void> } {
   const modem = new ModemSupervisor({ createDriver: () => r.newDriver(), attach: { apn: 'ctnb' } });
-  const link = new LinkSupervisor({
-    modem,
-    host: 'iotda.example',
-    port: 1883,
-    deviceId: DEVICE,
-    secret: SECRET,
-    reconnectFloorMs: 50,
-    reconnectCeilingMs: 200,
-    probeIntervalMs: 0,
-  });
+  const link = emulatedLink(modem);
   return {
     link,
     modem,

@@ -8,6 +8,8 @@ import { iotdaPassword } from '../../dist/iotda/credentials';
 import { createModemEmulator, type ModemEmulator, type ModemEmulatorOptions } from '../../dist/sim/modems';
 import { createModemDriver, type GenericModemDriver, type ModemDriverOptions } from '../../dist/modems/generic-driver';
 import type { ModemProfile } from '../../dist/modems/profile';
+import { LinkSupervisor, type LinkSupervisorOptions } from '../../dist/link/link-supervisor';
+import type { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { StreamTransport } from './stream-transport';
 
 export const DEVICE = 'myprod_dev01';
@@ -74,4 +76,23 @@ export async function startHarness(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A LinkSupervisor over `modem` (whose drivers talk to an emulated modem) for the harness's
+ * device: host iotda.example (the emulator resolves it to the broker), retries of 50-200 ms, no
+ * idle probe. `overrides` replace any of these (another device, other timings, a log...).
+ */
+export function emulatedLink(modem: ModemSupervisor, overrides: Partial<Omit<LinkSupervisorOptions, 'modem'>> = {}): LinkSupervisor {
+  return new LinkSupervisor({
+    host: 'iotda.example',
+    port: 1883,
+    deviceId: DEVICE,
+    secret: SECRET,
+    reconnectFloorMs: 50,
+    reconnectCeilingMs: 200,
+    probeIntervalMs: 0,
+    ...overrides,
+    modem,
+  });
 }
