@@ -3,29 +3,14 @@
  * addSecret() (the link registers device secrets) and publishLimits (at-publish checks a
  * report before queueing it), through the real driver and the link's ModemSupervisor.
  */
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createModemDriver, type GenericModemDriver } from '../../dist/modems/generic-driver';
 import { PayloadRejectedError } from '../../dist/modems/errors';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
-import { ScriptedModem, healthyQuectel } from './scripted-modem';
+import { useScriptedDrivers } from './scripted-modem';
 
 const PASSWORD = 'c75150e6cb841417396819e4d2ee4358a416344a03a083e3a8567074ddec820a';
-let drivers: GenericModemDriver[] = [];
-
-function setup(model: 'ec20' | 'bc26' | 'esp8266' = 'ec20'): { modem: ScriptedModem; driver: GenericModemDriver; trace: string[] } {
-  const modem = healthyQuectel(new ScriptedModem('\r'));
-  const trace: string[] = [];
-  const driver = createModemDriver(modem, model, { trace: (dir, text) => trace.push(`${dir} ${text}`) });
-  drivers.push(driver);
-  modem.isOpen = true;
-  return { modem, driver, trace };
-}
-
-afterEach(async () => {
-  for (const d of drivers) await d.close();
-  drivers = [];
-});
+const { setup } = useScriptedDrivers();
 
 describe('driver contract used by the link and the nodes', () => {
   it('addSecret(): a value registered after creation is replaced by *** in the trace of the command that carries it', async () => {

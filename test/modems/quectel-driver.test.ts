@@ -2,25 +2,15 @@
  * The real driver and AT channel against scripted Quectel answers: the exact commands the
  * driver sends and how each modem answer maps to a result or a ModemError.
  */
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createModemDriver, type GenericModemDriver } from '../../dist/modems/generic-driver';
+import { createModemDriver } from '../../dist/modems/generic-driver';
 import { ModemError, PayloadRejectedError } from '../../dist/modems/errors';
-import { ScriptedModem, healthyQuectel } from './scripted-modem';
+import { ScriptedModem, healthyQuectel, useScriptedDrivers } from './scripted-modem';
 import { onceWithin } from './event-deadline';
 
 const D = '$oc/devices/myprod_dev01/sys';
-let drivers: GenericModemDriver[] = [];
-
-function setup(model: 'ec20' | 'bc26' = 'ec20'): { modem: ScriptedModem; driver: GenericModemDriver; trace: string[] } {
-  const modem = healthyQuectel(new ScriptedModem('\r'));
-  const trace: string[] = [];
-  const driver = createModemDriver(modem, model, { trace: (dir, text) => trace.push(`${dir} ${text}`) });
-  drivers.push(driver);
-  // The owner (the link layer) opens the transport; init() would open it too.
-  modem.isOpen = true;
-  return { modem, driver, trace };
-}
+const { setup, drivers } = useScriptedDrivers();
 
 async function connected(model: 'ec20' | 'bc26' = 'ec20') {
   const s = setup(model);
@@ -29,11 +19,6 @@ async function connected(model: 'ec20' | 'bc26' = 'ec20') {
   await s.driver.connect('myprod_dev01_0_0_2025041401', 'myprod_dev01', 'c75150e6cb841417396819e4d2ee4358a416344a03a083e3a8567074ddec820a', 120, true);
   return s;
 }
-
-afterEach(async () => {
-  for (const d of drivers) await d.close();
-  drivers = [];
-});
 
 describe('EC20 driver (scripted modem)', () => {
   it('init switches echo off, sets numeric errors, reads the identity; the URC port is left alone when the interface is unknown', async () => {

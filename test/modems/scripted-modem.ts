@@ -4,6 +4,8 @@
  * error answers that an emulator produces only with fault injection.
  */
 import { EventEmitter } from 'node:events';
+import { afterEach } from 'node:test';
+import { createModemDriver, type GenericModemDriver } from '../../dist/modems/generic-driver';
 import type { Transport } from '../../dist/transport/transport';
 
 export type Reply = string | ((m: RegExpMatchArray, modem: ScriptedModem) => void);
@@ -130,4 +132,31 @@ export function healthyQuectel(modem: ScriptedModem): ScriptedModem {
     .rule(/^AT\+QMTPUB=(\d),(\d+),(\d),0,"[^"]*"$/, (m, md) =>
       md.expectPrompt({ ctrlZ: true, onData: () => md.send(`\r\nOK\r\n\r\n+QMTPUB: ${m[1]},${m[2]},0\r\n`) }),
     );
+}
+
+/**
+ * Registers an afterEach that closes every driver in `drivers`; call it once at the top level of
+ * a test file. `setup(model)` builds the real driver over a healthy scripted Quectel with its
+ * transport already open (the owner, the link layer, opens it; init() would open it too), traces
+ * into `trace`, and adds the driver to `drivers` (a test may push drivers of its own).
+ */
+export function useScriptedDrivers(): {
+  drivers: GenericModemDriver[];
+  setup(model?: 'ec20' | 'bc26' | 'esp8266'): { modem: ScriptedModem; driver: GenericModemDriver; trace: string[] };
+} {
+  const drivers: GenericModemDriver[] = [];
+  afterEach(async () => {
+    for (const d of drivers.splice(0)) await d.close();
+  });
+  return {
+    drivers,
+    setup(model = 'ec20') {
+      const modem = healthyQuectel(new ScriptedModem('\r'));
+      const trace: string[] = [];
+      const driver = createModemDriver(modem, model, { trace: (dir, text) => trace.push(`${dir} ${text}`) });
+      drivers.push(driver);
+      modem.isOpen = true;
+      return { modem, driver, trace };
+    },
+  };
 }
