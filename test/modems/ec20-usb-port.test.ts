@@ -8,7 +8,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -21,25 +21,10 @@ import { SerialTransport } from '../../dist/transport/serial-transport';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { DEVICE, SECRET, startBroker } from './emulator-harness';
 import { fakeSysfs } from './fake-sysfs';
+import { startSocat } from '../transport/socat';
 
-async function socatPty(link: string, tcpPort: number): Promise<ChildProcess> {
-  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${link}`, `tcp:127.0.0.1:${tcpPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`socat did not start: ${log}`)), 5000);
-    proc.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    proc.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (/starting data transfer loop/.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return proc;
+function socatPty(link: string, tcpPort: number): Promise<ChildProcess> {
+  return startSocat(`pty,raw,echo=0,link=${link}`, `tcp:127.0.0.1:${tcpPort}`);
 }
 
 describe('EC20 on /dev/ttyUSB2 with the interface on auto', () => {

@@ -4,7 +4,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import { SerialPort } from 'serialport';
 import { AtChannel } from '../../dist/at/channel';
 import { quectelDialect } from '../../dist/at/dialects';
 import { SerialTransport, TransportError, describeSerialOpenError } from '../../dist/transport/index';
+import { startSocat } from './socat';
 
 /** The mock binding, remembering each opened port so a test can pull the plug. */
 function trackingBinding(): { binding: typeof MockBinding; ports: MockPortBinding[] } {
@@ -121,25 +122,10 @@ describe('SerialTransport with @serialport/binding-mock', () => {
 });
 
 /** Starts socat with two linked ptys; resolves once both links exist. */
-async function startSocat(dir: string): Promise<{ proc: ChildProcess; a: string; b: string }> {
+async function startPtyPair(dir: string): Promise<{ proc: ChildProcess; a: string; b: string }> {
   const a = path.join(dir, 'x0');
   const b = path.join(dir, 'x1');
-  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`socat did not start: ${log}`)), 5000);
-    proc.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    proc.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (/starting data transfer loop/.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+  const proc = await startSocat(`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`);
   return { proc, a, b };
 }
 
@@ -159,7 +145,7 @@ describe('SerialTransport on a socat pty pair', () => {
 
   it('runs an AT exchange through a real tty, then reports the pty vanishing as close(reason)', async (t) => {
     try {
-      const s = await startSocat(dir);
+      const s = await startPtyPair(dir);
       socat = s.proc;
       const transport = new SerialTransport({ path: s.a, baudRate: 115200, presenceCheckMs: 50 });
       await transport.open();
