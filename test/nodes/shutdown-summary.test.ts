@@ -21,7 +21,11 @@ function linesOf(id: string): LogLine[] {
 describe('removing a publisher with queued reports', () => {
   const rig = useNodeRig();
 
-  it('logs one summary line with the count, and no error per report', async () => {
+  /**
+   * Loads a connection (EC20) and a publisher p1 in a fresh userDir, waits until p1 is online,
+   * then gives p1 20 reports. Returns the flow.
+   */
+  async function loadAndSend20(): Promise<FlowNode[]> {
     helper.settings({ userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-nr-')) });
     const flow: FlowNode[] = [
       ...baseFlow('ec20', rig.emu.mqttPort),
@@ -30,8 +34,13 @@ describe('removing a publisher with queued reports', () => {
     await helper.load(iotdaAt, flow, baseCreds('ec20'));
     const p1 = helper.getNode('p1');
     await statusWhere(p1, isOnline);
-    const c1 = helper.getNode('c1');
     for (let i = 0; i < 20; i++) p1.receive({ payload: { t: i } });
+    return flow;
+  }
+
+  it('logs one summary line with the count, and no error per report', async () => {
+    const flow = await loadAndSend20();
+    const c1 = helper.getNode('c1');
     // The link takes the reports synchronously; most wait behind the publish rate limit.
     const queued = c1.link.queuedOf('p1') as number;
     assert.ok(queued >= 2, `reports wait in the queue (${queued})`);
@@ -46,15 +55,7 @@ describe('removing a publisher with queued reports', () => {
   });
 
   it('stopping Node-RED with queued reports logs neither errors nor a removal line (the queue is handed over)', async () => {
-    helper.settings({ userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-nr-')) });
-    const flow: FlowNode[] = [
-      ...baseFlow('ec20', rig.emu.mqttPort),
-      { id: 'p1', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'stm32', wires: [] },
-    ];
-    await helper.load(iotdaAt, flow, baseCreds('ec20'));
-    const p1 = helper.getNode('p1');
-    await statusWhere(p1, isOnline);
-    for (let i = 0; i < 20; i++) p1.receive({ payload: { t: i } });
+    await loadAndSend20();
     assert.ok((helper.getNode('c1').link.queuedOf('p1') as number) >= 2, 'reports wait in the queue');
     await helper._redNodes.stopFlows();
     assert.deepEqual(linesOf('p1').map((l) => String(l.msg)), []);
