@@ -8,9 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
-
-const root = path.resolve(__dirname, '..', '..');
+import { startDemo } from './demo-process';
 
 interface Run {
   out: string;
@@ -19,32 +17,16 @@ interface Run {
 }
 
 /** Starts demo.js on free ports in `dir`; resolves once it printed the editor URL. */
-function startDemo(dir: string, args: string[] = []): Promise<Run> {
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'demo.js'), ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, IOTDA_DEMO_MQTT_PORT: '0', IOTDA_DEMO_HTTP_PORT: '0', IOTDA_DEMO_UI_PORT: '0', IOTDA_DEMO_DIR: dir, IOTDA_DEMO_QUIET: '1' },
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  let out = '';
-  child.stderr!.on('data', (c) => (out += c));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /Node-RED editor: (\S+)/.exec(out);
-      if (m) {
-        resolve({
-          out,
-          editorUrl: m[1],
-          stop: async () => {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-            await exited;
-          },
-        });
-      }
-    });
-    void exited.then((code) => reject(new Error(`demo exited (${code}) before it was ready:\n${out}`)));
-  });
+async function startRun(dir: string, args: string[] = []): Promise<Run> {
+  const { out, url, child, exited } = await startDemo(dir, { args });
+  return {
+    out,
+    editorUrl: url,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await exited;
+    },
+  };
 }
 
 async function deployedNodes(editorUrl: string): Promise<{ id: string; type: string; name?: string }[]> {
@@ -62,7 +44,7 @@ describe('npm start and the user\'s flows', () => {
   });
 
   it('deploys the demo flow once, keeps the user\'s flows on the next run, and resets on --reset-flows', async () => {
-    running = await startDemo(dir);
+    running = await startRun(dir);
     assert.match(running.out, /Flows: deployed the demo flow \(first run\)/);
     const demoNodes = await deployedNodes(running.editorUrl);
     assert.ok(demoNodes.some((n) => n.type === 'mqtt-at-connect'), 'the demo flow is deployed');
@@ -77,12 +59,12 @@ describe('npm start and the user\'s flows', () => {
     assert.equal(deploy.status, 204, await deploy.text());
     await running.stop();
 
-    running = await startDemo(dir);
+    running = await startRun(dir);
     assert.match(running.out, /Flows: kept your flows in .*flows\.json \(npm start -- --reset-flows deploys the demo flow again\)/);
     assert.deepEqual((await deployedNodes(running.editorUrl)).map((n) => n.id).sort(), mine.map((n) => n.id).sort());
     await running.stop();
 
-    running = await startDemo(dir, ['--reset-flows']);
+    running = await startRun(dir, ['--reset-flows']);
     assert.match(running.out, /Flows: deployed the demo flow again \(--reset-flows\)/);
     const after = await deployedNodes(running.editorUrl);
     assert.ok(!after.some((n) => n.id === 'u5e7000000000002'), 'the user flow was replaced on request');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startDemo, type Demo } from '../demo/demo-process';
 
 export const root = path.resolve(__dirname, '..', '..');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -62,34 +62,7 @@ interface PlaywrightCore {
   chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> };
 }
 
-export interface Demo {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<unknown>;
-}
-
-/**
- * Starts scripts/demo.js on free ports with its user dir in `dir`; resolves once it printed the
- * editor URL. `env` adds to the environment (e.g. LANG, which sets the runtime's language).
- */
-export function startDemo(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Demo> {
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'demo.js')], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, IOTDA_DEMO_MQTT_PORT: '0', IOTDA_DEMO_HTTP_PORT: '0', IOTDA_DEMO_UI_PORT: '0', IOTDA_DEMO_DIR: dir, IOTDA_DEMO_QUIET: '1', ...env },
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let out = '';
-  child.stderr!.on('data', (c) => (out += c));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /Node-RED editor: (\S+)/.exec(out);
-      if (m) resolve({ url: m[1], child, exited });
-    });
-    void exited.then((code) => reject(new Error(`demo exited (${code}) before it was ready:\n${out}`)));
-  });
-}
+export { startDemo, type Demo };
 
 export async function stopDemo(demo: Demo | undefined): Promise<void> {
   if (!demo) return;
@@ -118,7 +91,7 @@ export function useDemoAndBrowser(dirPrefix: string, env: NodeJS.ProcessEnv = {}
   let browser: Browser | undefined;
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), dirPrefix));
-    demo = await startDemo(dir, env);
+    demo = await startDemo(dir, { env });
     browser = await launchBrowser();
   });
   after(async () => {
