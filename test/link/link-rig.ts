@@ -76,6 +76,17 @@ export function useLinkRig(): (overrides?: RigOptions) => LinkRig {
 }
 
 /**
+ * Holds the driver's publishes until the returned release() is called, and makes the next one
+ * fail with `error` then: a publish in flight that a test can interrupt (link loss, stop()).
+ */
+export function holdPublish(d: FakeDriver, error: Error): () => void {
+  let release!: () => void;
+  d.holds.set('publish', new Promise<void>((res) => (release = res)));
+  d.failures.set('publish', [error]);
+  return release;
+}
+
+/**
  * Resolves with the next status in `state` (or the current one when already there), straight
  * from the status event, with no promise hops in between. Not `within()`: on the deadline the
  * error should name the state the link was in THEN, and the listener must be removed.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { DownlinkMessage } from '../../dist/link/link-supervisor';
 import { ModemError } from '../../dist/modems/errors';
-import { DEVICE, reach, useLinkRig } from './link-rig';
+import { DEVICE, holdPublish, reach, useLinkRig } from './link-rig';
 
 /** What the Quectel driver throws for a refused login: a typed error, whatever its text. */
 const connackError = (code: 4 | 5) =>
@@ -126,9 +126,7 @@ describe('LinkSupervisor offline queue', () => {
     r.link.connect();
     await reach(r.link, 'online');
     const d = r.drivers[0];
-    let release!: () => void;
-    d.holds.set('publish', new Promise<void>((res) => (release = res)));
-    d.failures.set('publish', [new Error('+QMTPUB: 0,1,2 (failed)')]);
+    const release = holdPublish(d, new Error('+QMTPUB: 0,1,2 (failed)'));
     const p = r.link.publish(`${SYS}/messages/up`, Buffer.from('kept'), 1);
     d.sessions.get(0)!.emit('linkDown', 'dropped');
     d.holds.delete('publish');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QueueStore } from '../../dist/link/queue-store';
 import { within } from '../modems/event-deadline';
-import { DEVICE, reach, useLinkRig } from './link-rig';
+import { DEVICE, holdPublish, reach, useLinkRig } from './link-rig';
 
 const UP = `$oc/devices/${DEVICE}/sys/properties/report`;
 const rig = useLinkRig();
@@ -79,9 +79,7 @@ describe('offline queue bounds and hand-over', () => {
     r.link.connect();
     await reach(r.link, 'online');
     const d = r.drivers[0];
-    let release!: () => void;
-    d.holds.set('publish', new Promise<void>((res) => (release = res)));
-    d.failures.set('publish', [new Error('the port closed')]);
+    const release = holdPublish(d, new Error('the port closed'));
     const p = r.link.publish(UP, Buffer.from('in flight'), 1);
     await new Promise<void>((resolve) => setImmediate(resolve));
     const stopped = r.link.stop();
