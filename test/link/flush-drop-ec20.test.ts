@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { createModemEmulator } from '../../dist/sim/modems';
 import { createModemDriver } from '../../dist/modems/generic-driver';
-import { DEVICE, emulatedLink, startBroker } from '../modems/emulator-harness';
+import { DEVICE, closeEmulatedLink, emulatedLink, startBroker } from '../modems/emulator-harness';
 import { EVENT_DEADLINE_MS } from '../modems/event-deadline';
 import { ReorderingTransport } from './reordering-transport';
 
@@ -58,11 +58,7 @@ async function flushThroughDrop(order: 'refusals-first' | 'urc-first') {
     const rejected = outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason));
     return { rejected, received, closedAfter, seen, violations: emulator.violations };
   } finally {
-    await link.dispose();
-    await modem.close();
-    await emulator.close();
-    await new Promise<void>((resolve) => broker.close(() => resolve()));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeEmulatedLink({ link, modem, emulator, broker, server });
   }
 }
 

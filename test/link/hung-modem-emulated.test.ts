@@ -4,7 +4,7 @@ import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { loadProfile } from '../../dist/modems/load-profile';
 import { createModemDriver } from '../../dist/modems/generic-driver';
 import { createModemEmulator } from '../../dist/sim/modems';
-import { DEVICE, emulatedLink, startBroker } from '../modems/emulator-harness';
+import { DEVICE, closeEmulatedLink, emulatedLink, startBroker } from '../modems/emulator-harness';
 import { EVENT_DEADLINE_MS } from '../modems/event-deadline';
 import { StreamTransport } from '../modems/stream-transport';
 import { reach } from './link-rig';
@@ -43,11 +43,7 @@ describe('hung EC20 during a backlog', () => {
       assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
       assert.deepEqual([...new Set(received)], [0, 1, 2, 3, 4].map((n) => `{"n":${n}}`));
     } finally {
-      await link.dispose();
-      await modem.close();
-      await emulator.close();
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeEmulatedLink({ link, modem, emulator, broker, server });
     }
   });
 });

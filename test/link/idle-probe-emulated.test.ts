@@ -4,7 +4,7 @@ import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { createModemEmulator } from '../../dist/sim/modems';
 import type { ModemEmulatorBase } from '../../dist/sim/modems/emulator-base';
 import { createModemDriver } from '../../dist/modems/generic-driver';
-import { emulatedLink, startBroker } from '../modems/emulator-harness';
+import { closeEmulatedLink, emulatedLink, startBroker } from '../modems/emulator-harness';
 import { StreamTransport } from '../modems/stream-transport';
 import { reach } from './link-rig';
 
@@ -59,11 +59,7 @@ describe('idle probe over an emulated EC20', () => {
       assert.notEqual(clientIds[1], undefined);
       assert.ok(subscribed.length >= subsBefore * 2, 'the subscriptions were sent again');
     } finally {
-      await link.dispose();
-      await modem.close();
-      await emulator.close();
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeEmulatedLink({ link, modem, emulator, broker, server });
     }
   });
 });

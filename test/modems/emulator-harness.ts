@@ -96,3 +96,12 @@ export function emulatedLink(modem: ModemSupervisor, overrides: Partial<Omit<Lin
     modem,
   });
 }
+
+/** Tears down an emulatedLink() test in order: the link, its modem supervisor, the emulator, the broker and its server. */
+export async function closeEmulatedLink(parts: { link: LinkSupervisor; modem: ModemSupervisor; emulator: { close(): Promise<void> }; broker: Aedes; server: net.Server }): Promise<void> {
+  await parts.link.dispose();
+  await parts.modem.close();
+  await parts.emulator.close();
+  await new Promise<void>((resolve) => parts.broker.close(() => resolve()));
+  await new Promise<void>((resolve) => parts.server.close(() => resolve()));
+}
