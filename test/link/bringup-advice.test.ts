@@ -1,7 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { AtTimeoutError } from '../../dist/at/errors';
 import { LinkSupervisor, type LinkStatus } from '../../dist/link/link-supervisor';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
@@ -10,19 +8,11 @@ import { refusedText } from '../../dist/nodes/status-view';
 import { serialTimeoutAdvice } from '../../dist/transport/serial-port-list';
 import { within } from '../modems/event-deadline';
 import { FakeDriver } from './fake-driver';
+import { translator } from './link-rig';
 
 // Issue 13 items 1 and 4 on the link side: a CONNACK 4 is worded as what it can mean on IoTDA
 // (unknown device id or wrong secret, docs/iotda.md §1.8), and a modem that does not answer
 // while it is brought up on a real serial port gets the advice what to check.
-
-function translator(lang: 'en-US' | 'zh-CN') {
-  const catalog = JSON.parse(readFileSync(join(__dirname, '..', '..', 'nodes', 'locales', lang, 'iotda-at.json'), 'utf8'));
-  return (key: string, params: Record<string, unknown> = {}) => {
-    const text = key.split('.').reduce((o: any, k) => o?.[k], catalog);
-    assert.equal(typeof text, 'string', `${lang} has ${key}`);
-    return (text as string).replace(/__(\w+)__/g, (_m, name: string) => String(params[name]));
-  };
-}
 
 function linkWith(failInit: Error | undefined, timeoutAdvice: string | undefined) {
   const modem = new ModemSupervisor({

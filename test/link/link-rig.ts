@@ -4,6 +4,9 @@
  * emulated-modem tests use too.
  */
 import { afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LinkSupervisor, type LinkState, type LinkStatus, type LinkSupervisorOptions } from '../../dist/link/link-supervisor';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import type { ModemDriver } from '../../dist/modems/driver';
@@ -106,4 +109,17 @@ export function reach(link: LinkSupervisor, state: LinkState, ms = EVENT_DEADLIN
     };
     link.on('status', on);
   });
+}
+
+/**
+ * The node catalog's translation in `lang` as a function of (key, params), as Node-RED's
+ * RED._ would give it; asserts that the catalog has the key.
+ */
+export function translator(lang: 'en-US' | 'zh-CN') {
+  const catalog = JSON.parse(readFileSync(join(__dirname, '..', '..', 'nodes', 'locales', lang, 'iotda-at.json'), 'utf8'));
+  return (key: string, params: Record<string, unknown> = {}) => {
+    const text = key.split('.').reduce((o: any, k) => o?.[k], catalog);
+    assert.equal(typeof text, 'string', `${lang} has ${key}`);
+    return (text as string).replace(/__(\w+)__/g, (_m, name: string) => String(params[name]));
+  };
 }

@@ -1,7 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { LinkSupervisor, type LinkStatus } from '../../dist/link/link-supervisor';
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { createModemEmulator } from '../../dist/sim/modems';
@@ -12,6 +10,7 @@ import { TakeoverWatch } from '../../dist/link/takeover-watch';
 import { within } from '../modems/event-deadline';
 import { StreamTransport } from '../modems/stream-transport';
 import { emulatedLink } from '../modems/emulator-harness';
+import { translator } from './link-rig';
 
 // Issue 13 item 2: IoTDA keeps the newest connection of a device (docs/iotda.md §1.8), so two
 // connections with one device id knock each other off after every connect, for ever. Two links
@@ -21,15 +20,6 @@ import { emulatedLink } from '../modems/emulator-harness';
 const DEVICE = 'takeover_prod_dev01';
 const SECRET = 'takeover-secret-01';
 const LONG_WAIT_MS = 120_000;
-
-function translator(lang: 'en-US' | 'zh-CN') {
-  const catalog = JSON.parse(readFileSync(join(__dirname, '..', '..', 'nodes', 'locales', lang, 'iotda-at.json'), 'utf8'));
-  return (key: string, params: Record<string, unknown> = {}) => {
-    const text = key.split('.').reduce((o: any, k) => o?.[k], catalog);
-    assert.equal(typeof text, 'string', `${lang} has ${key}`);
-    return (text as string).replace(/__(\w+)__/g, (_m, name: string) => String(params[name]));
-  };
-}
 
 describe('two connections on one device (issue 13 item 2)', () => {
   it('stop fighting after repeated take-overs: one side backs off long and says another connection uses the device', async () => {
