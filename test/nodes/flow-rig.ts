@@ -89,6 +89,19 @@ export function baseFlow(model: Model, mqttPort: number, conn: Partial<FlowNode>
   ];
 }
 
+/**
+ * baseFlow plus a property publisher `pub` (service env, QoS 1, a queue of 1000) wired to a helper
+ * node `out`, then `extra` nodes.
+ */
+export function publisherFlow(model: Model, mqttPort: number, ...extra: FlowNode[]): FlowNode[] {
+  return [
+    ...baseFlow(model, mqttPort),
+    { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'env', qos: 1, queueSize: 1000, wires: [['out']] },
+    { id: 'out', type: 'helper', z: 'f1' },
+    ...extra,
+  ];
+}
+
 export const baseCreds = (model: Model) => ({
   c1: { secret: SECRET },
   m1: model === 'esp8266' ? { wifiPassword: 'rig-wifi-pass' } : {},

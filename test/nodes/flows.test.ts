@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmulatorEvent } from '../../dist/sim/iotda';
 import { simPortOf } from '../../dist/nodes/modem-port';
-import { DEVICE, MODELS, baseCreds, baseFlow, helper, iotdaAt, isOnline, nextInput, statusWhere, statusesOf, useNodeRig, type FlowNode } from './flow-rig';
+import { DEVICE, MODELS, baseCreds, baseFlow, helper, iotdaAt, isOnline, nextInput, publisherFlow, statusesOf, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
 import { within } from '../modems/event-deadline';
 
 // Every node type over every emulated modem, end to end: Node-RED runtime → our nodes →
@@ -15,10 +15,9 @@ for (const model of MODELS) {
     const rig = useNodeRig();
 
     it('connects with status steps, reports a property, answers a command and a property get/set', async () => {
-      const flow: FlowNode[] = [
-        ...baseFlow(model, rig.emu.mqttPort),
-        { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'env', qos: 1, queueSize: 1000, wires: [['out']] },
-        { id: 'out', type: 'helper', z: 'f1' },
+      const flow: FlowNode[] = publisherFlow(
+        model,
+        rig.emu.mqttPort,
         { id: 'cmd', type: 'at-subscribe', z: 'f1', connection: 'c1', kind: 'commands', output: 'auto', wires: [['cmdOut', 'cmdResp']] },
         { id: 'cmdOut', type: 'helper', z: 'f1' },
         { id: 'cmdResp', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'command-response', qos: 0, wires: [] },
@@ -26,7 +25,7 @@ for (const model of MODELS) {
         { id: 'psetResp', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property-set-response', qos: 0, wires: [] },
         { id: 'pget', type: 'at-subscribe', z: 'f1', connection: 'c1', kind: 'property-get', output: 'auto', wires: [['pgetFn']] },
         { id: 'pgetFn', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property-get-response', serviceId: 'env', template: '{"t": 7}', qos: 0, wires: [] },
-      ];
+      );
       await helper.load([iotdaAt], flow, baseCreds(model));
       const pub = helper.getNode('pub');
       await statusWhere(pub, (s) => s.fill === 'yellow' && s.shape === 'ring');

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmulatorEvent } from '../../dist/sim/iotda';
 import { within } from '../modems/event-deadline';
-import { baseCreds, baseFlow, helper, iotdaAt, isOnline, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
+import { baseCreds, helper, iotdaAt, isOnline, publisherFlow, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
 
 // Issue 11: IoTDA accepts about 50 uplinks per second per device and drops the rest after
 // acknowledging them. A backlog of 150 reports flushed after a reconnect must all reach the
@@ -13,11 +13,7 @@ describe('paced backlog flush over an emulated EC20', () => {
   const rig = useNodeRig();
 
   it('150 queued reports: every one reaches IoTDA, none dropped by its rate limit', { timeout: 60000 }, async () => {
-    const flow: FlowNode[] = [
-      ...baseFlow('ec20', rig.emu.mqttPort),
-      { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'env', qos: 1, queueSize: 1000, wires: [['out']] },
-      { id: 'out', type: 'helper', z: 'f1' },
-    ];
+    const flow: FlowNode[] = publisherFlow('ec20', rig.emu.mqttPort);
     await helper.load([iotdaAt], flow, baseCreds('ec20'));
     const pub = helper.getNode('pub');
     await statusWhere(pub, isOnline, 30000);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmulatorEvent } from '../../dist/sim/iotda';
 import { iotdaTimestamp } from '../../dist/iotda/credentials';
-import { DEVICE, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, nextEmulatorEvent, nextInput, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
+import { DEVICE, baseCreds, catchNode, helper, iotdaAt, isOnline, nextEmulatorEvent, nextInput, publisherFlow, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
 
 // msg.action on at-publish, end to end: Node-RED runtime → at-publish → the shared connection →
 // real driver → emulated EC20 → real MQTT → IoTDA emulator.
@@ -35,14 +35,13 @@ describe('msg.action catalog texts', () => {
 describe('at-publish msg.action over an emulated EC20', () => {
   const rig = useNodeRig({ afterEachTest: () => mock.timers.reset() });
 
-  const flow = (): FlowNode[] => [
-    ...baseFlow('ec20', rig.emu.mqttPort),
-    { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'env', qos: 1, queueSize: 1000, wires: [['out']] },
-    { id: 'out', type: 'helper', z: 'f1' },
+  const flow = (): FlowNode[] => publisherFlow(
+    'ec20',
+    rig.emu.mqttPort,
     { id: 'sub', type: 'at-subscribe', z: 'f1', connection: 'c1', kind: 'messages', output: 'auto', wires: [[]] },
     { id: 'catcher', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'f1' },
-  ];
+  );
 
   it('disconnect holds the shared session down and queues; connect delivers the queue in order', async () => {
     await helper.load([iotdaAt, catchNode], flow(), baseCreds('ec20'));

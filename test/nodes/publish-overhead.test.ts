@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, statusWhere, statusesOf, useNodeRig, type FlowNode } from './flow-rig';
+import { baseCreds, catchNode, helper, iotdaAt, isOnline, publisherFlow, statusesOf, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
 import { within } from '../modems/event-deadline';
 
 // Issue 11: a report must not cost a node.status() call when the status text stays the same,
@@ -10,11 +10,7 @@ describe('at-publish per-report overhead and limits', () => {
   const rig = useNodeRig();
 
   it('20 reports while online make no status call: the text does not change', async () => {
-    const flow: FlowNode[] = [
-      ...baseFlow('ec20', rig.emu.mqttPort),
-      { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'env', qos: 1, queueSize: 1000, wires: [['out']] },
-      { id: 'out', type: 'helper', z: 'f1' },
-    ];
+    const flow: FlowNode[] = publisherFlow('ec20', rig.emu.mqttPort);
     await helper.load([iotdaAt], flow, baseCreds('ec20'));
     const pub = helper.getNode('pub');
     await statusWhere(pub, (s) => isOnline(s) && /connectedSignal/.test(String(s.text)), 30000);

@@ -9,7 +9,7 @@ import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import { QueueStore } from '../../dist/link/queue-store';
 import { queueStoreFile } from '../../dist/nodes/mqtt-at-connect';
 import { within } from '../modems/event-deadline';
-import { DEVICE, SECRET, baseCreds, baseFlow, catchNode, helper, iotdaAt, isOnline, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
+import { DEVICE, SECRET, baseCreds, catchNode, helper, iotdaAt, isOnline, publisherFlow, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
 
 // Issue 11, second bullet: queued reports survive a redeploy of the publisher ("modified
 // nodes"), a full redeploy and a Node-RED restart, through the real runtime, the emulated EC20
@@ -41,13 +41,12 @@ async function until(test: () => boolean, what: string): Promise<void> {
 
 describe('queued reports across redeploys and restarts', () => {
   const rig = useNodeRig();
-  const flow = (): FlowNode[] => [
-    ...baseFlow('ec20', rig.emu.mqttPort),
-    { id: 'pub', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'env', qos: 1, queueSize: 1000, wires: [['out']] },
-    { id: 'out', type: 'helper', z: 'f1' },
+  const flow = (): FlowNode[] => publisherFlow(
+    'ec20',
+    rig.emu.mqttPort,
     { id: 'catcher', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'f1' },
-  ];
+  );
 
   for (const type of ['nodes', 'full'] as const) {
     it(`a ${type} redeploy with reports queued: none fails, all are sent and reported by the new node`, async () => {
