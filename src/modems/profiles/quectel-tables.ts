@@ -27,7 +27,7 @@ export const CONNACK_CODES: ResultTable = {
   '1': 'connection refused: unacceptable protocol version',
   '2': 'connection refused: identifier rejected (client id format, or keepalive outside 30-1200 s)',
   '3': 'connection refused: server unavailable',
-  '4': 'connection refused: bad user name or password (check device id and secret)',
+  '4': 'connection refused: bad user name or password',
   '5': 'connection refused: not authorised (device frozen or not allowed)',
 };
 
