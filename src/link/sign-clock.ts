@@ -52,7 +52,8 @@ export class SignClock {
     if (!isPlausibleTime(host)) {
       throw new LinkError(
         'bad-clock',
-        `sign type 1 needs the correct time, but the modem gives no network time and the host clock reads ${new Date(host).toISOString()}: set the host clock (NTP) or use sign type 0`,
+        // The advice leads: a status bubble shows only the start of the reason.
+        `set the host clock (NTP) or use sign type 0: sign type 1 needs the correct time, the modem gives no network time and the host clock reads ${new Date(host).toISOString()}`,
       );
     }
     return { now: new Date(host), source: 'host' };
