@@ -83,6 +83,27 @@ async function openEditor(browser, url, locale) {
   return { context, page };
 }
 
+/**
+ * Folds every palette category but ours, as a reader who looks for the nodes would, so the
+ * pictures show where they are: "Huawei IoTDA" with its "IoTDA in" and "IoTDA out".
+ */
+async function showOurPalette(page) {
+  await page.evaluate(() => {
+    document.querySelectorAll('.red-ui-palette-category.red-ui-palette-open').forEach((cat) => {
+      if (cat.id !== 'red-ui-palette-container-Huawei_IoTDA') cat.querySelector('.red-ui-palette-header').click();
+    });
+  });
+  // Folding slides each category up; the picture waits for the end of it.
+  await page.waitForFunction(() => {
+    const others = [...document.querySelectorAll('.red-ui-palette-category')].filter((c) => c.id !== 'red-ui-palette-container-Huawei_IoTDA');
+    const ours = document.querySelector('#red-ui-palette-container-Huawei_IoTDA .red-ui-palette-content');
+    return ours && ours.offsetHeight > 0 && others.every((c) => {
+      const content = c.querySelector('.red-ui-palette-content');
+      return !content || content.offsetHeight === 0;
+    });
+  });
+}
+
 /** Waits until every IoTDA node of the demo tab reports a green (connected) status. */
 function waitForGreen(page) {
   return page.waitForFunction(() => {
@@ -219,6 +240,7 @@ async function main() {
     await page.evaluate(() => RED.sidebar.show('debug'));
     await page.waitForFunction(() => document.querySelectorAll('.red-ui-debug-msg').length >= 3, null, { timeout: 30000 });
     await page.setViewportSize({ width: VIEWPORT.width, height: 600 });
+    await showOurPalette(page);
     await shoot(page, 'editor-demo.png');
 
     // Tall enough for the longest dialog (modem-config) without a scroll bar.
@@ -238,6 +260,7 @@ async function main() {
     const zh = await openEditor(browser, demo.url, 'zh-CN');
     await waitForGreen(zh.page);
     await zh.page.setViewportSize({ width: VIEWPORT.width, height: 740 });
+    await showOurPalette(zh.page);
     await openDialog(zh.page, 'at-publish', 'property');
     await shoot(zh.page, 'editor-zh-CN.png');
   } finally {
