@@ -191,6 +191,11 @@ async function openDialog(page, type, kind) {
     $(window).trigger('resize');
   }, TRAY_WIDTH);
   await page.waitForFunction((width) => Math.round($('.red-ui-tray').last().width()) === width, TRAY_WIDTH);
+  // The modem dialog looks for serial ports when it opens: the picture shows what it found.
+  await page.waitForFunction(() => {
+    const status = document.getElementById('node-config-iotda-at-port-status');
+    return !status || (status.textContent !== '' && status.textContent !== RED._('node-red-contrib-iotda-at/iotda-at:modem-config.ports.searching'));
+  });
   return tray;
 }
 
