@@ -140,13 +140,18 @@ function portFree(port: number, what: string): Promise<void> {
   });
 }
 
+/** Rejects, naming the port, when iotda-sim's default ports (1883, 8080) are taken. */
+export async function simDefaultPortsFree(): Promise<void> {
+  await portFree(1883, 'MQTT');
+  await portFree(8080, 'HTTP console');
+}
+
 /**
  * `npx iotda-sim` in the user dir with no arguments, as the README and the examples' comments tell
  * a palette user; resolves with what it printed once its console is up.
  */
 export async function startInstalledSim(userDir: string): Promise<Started & { consoleUrl: string }> {
-  await portFree(1883, 'MQTT');
-  await portFree(8080, 'HTTP console');
+  await simDefaultPortsFree();
   const { started, match } = await startProcess('npx iotda-sim', 'npx', ['--no', 'iotda-sim'], userDir, /console (http:\/\/127\.0\.0\.1:8080\/)/, 60000);
   return { ...started, consoleUrl: match[1] };
 }

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { greenStatusLabels, launchBrowser, root, skipBrowser, type Browser, type BrowserContext, type Locator, type Page } from './editor-session';
-import { installTarball, loadedSerialBinding, PACKAGE, packTarball, startInstalledSim, startNodeRed, type Started } from './first-run-install';
+import { installTarball, loadedSerialBinding, PACKAGE, packTarball, simDefaultPortsFree, startInstalledSim, startNodeRed, type Started } from './first-run-install';
 
 // Issue 13's acceptance test: a palette user's first run, every step real. The built package is
 // packed with `npm pack` and installed from the tarball into a fresh Node-RED user dir; Node-RED
@@ -67,6 +67,8 @@ describe('first run from the packed tarball: install, npx iotda-sim, import the 
   let context: BrowserContext | undefined;
 
   before(async () => {
+    // A taken 1883 or 8080 fails at once, with the port named, before the install's seconds.
+    await simDefaultPortsFree();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-first-run-'));
     userDir = path.join(work, 'node-red-user');
     installed = installTarball(userDir, packTarball(work));
@@ -126,7 +128,9 @@ describe('first run from the packed tarball: install, npx iotda-sim, import the 
       await page.locator('#red-ui-clipboard-dialog .red-ui-treeList-label').filter({ hasText: new RegExp(`^${PACKAGE}$`) }).first().click();
       await page.locator('#red-ui-clipboard-dialog .red-ui-treeList-label').filter({ hasText: EXAMPLE }).first().click();
       await page.locator('#red-ui-clipboard-dialog-ok').click();
-      // The imported nodes follow the mouse until a click on the workspace puts them down.
+      // The editor fetches the example, then the imported nodes follow the mouse until a click on
+      // the workspace puts them down: the click must come after the fetch.
+      await page.waitForFunction(() => RED.view.state() === RED.state.IMPORT_DRAGGING, null);
       const chart = await page.evaluate(() => {
         const r = document.getElementById('red-ui-workspace-chart').getBoundingClientRect();
         return { x: r.left + 120, y: r.top + 80 };
