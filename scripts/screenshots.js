@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Regenerates the README pictures in docs/media/ from the running product: starts the demo
-// (scripts/demo.js) on free ports in a temporary user dir, opens the editor in headless Chromium
-// and takes the pictures. Needs `npm run build`, Chromium (apt-get install chromium; CHROMIUM
+// (scripts/demo.js) on free ports in a temporary user dir, opens the editor and the IoTDA
+// emulator console in headless Chromium and takes the pictures. Needs `npm run build`, Chromium (apt-get install chromium; CHROMIUM
 // overrides /usr/bin/chromium), playwright-core (devDependency) and, for the zh-CN picture, a CJK
 // font (apt-get install fonts-wqy-zenhei).
 //
@@ -43,7 +43,7 @@ function portIfFree(port) {
   });
 }
 
-/** Starts scripts/demo.js on free ports; resolves with its editor URL and a stop function. */
+/** Starts scripts/demo.js on free ports; resolves with its editor and console URLs and a stop function. */
 async function startDemo(dir) {
   // The connection dialog shows the emulator's port: 1883, what a reader would type, when free.
   const mqttPort = await portIfFree(1883);
@@ -64,11 +64,36 @@ async function startDemo(dir) {
     child.stdout.on('data', (c) => {
       out += c;
       const m = /Node-RED editor: (\S+)/.exec(out);
-      if (m) resolve(m[1]);
+      const consoleLine = /IoTDA console: +(\S+)/.exec(out);
+      if (m && consoleLine) resolve({ url: m[1], consoleUrl: consoleLine[1] });
     });
     exited.then((code) => reject(new Error(`demo exited (${code}) before it was ready:\n${out}${err}`)));
   });
-  return url.then((u) => ({ url: u, stop }), async (e) => { await stop(); throw e; });
+  return url.then((u) => ({ ...u, stop }), async (e) => { await stop(); throw e; });
+}
+
+/**
+ * The IoTDA emulator console of the demo as a reader sees it after sending the README's command:
+ * the device online, its latest properties and their charts, the answer to LED {"LED1":1} and the
+ * next report showing LED1 = 1.
+ */
+async function shootConsole(browser, consoleUrl) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  try {
+    await page.goto(consoleUrl);
+    await page.waitForFunction(() => document.querySelectorAll('#properties tr td').length > 4 && document.querySelectorAll('#charts canvas').length >= 4, null, { timeout: 30000 });
+    await page.click('#command button[type=submit]');
+    await page.waitForFunction(() => /"result_code": 0/.test(document.getElementById('response').textContent || ''), null, { timeout: 30000 });
+    // The demo flow reports every 5 s with the LED states: wait for the one after the command.
+    await page.waitForFunction(() => [...document.querySelectorAll('#properties tr')].some((tr) => {
+      const cells = [...tr.querySelectorAll('td')].map((td) => td.textContent.trim());
+      return cells[1] === 'LED1' && cells[2] === '1';
+    }), null, { timeout: 30000 });
+    await shoot(page, 'iotda-console.png', { fullPage: true });
+  } finally {
+    await context.close();
+  }
 }
 
 /** Opens the editor and waits until our node types are registered and the workspace is drawn. */
@@ -81,6 +106,27 @@ async function openEditor(browser, url, locale) {
   // The sidebar's rotating tips would change every picture.
   await page.evaluate(() => RED.actions.invoke('core:toggle-show-tips', false));
   return { context, page };
+}
+
+/**
+ * Folds every palette category but ours, as a reader who looks for the nodes would, so the
+ * pictures show where they are: "Huawei IoTDA" with its "IoTDA in" and "IoTDA out".
+ */
+async function showOurPalette(page) {
+  await page.evaluate(() => {
+    document.querySelectorAll('.red-ui-palette-category.red-ui-palette-open').forEach((cat) => {
+      if (cat.id !== 'red-ui-palette-container-Huawei_IoTDA') cat.querySelector('.red-ui-palette-header').click();
+    });
+  });
+  // Folding slides each category up; the picture waits for the end of it.
+  await page.waitForFunction(() => {
+    const others = [...document.querySelectorAll('.red-ui-palette-category')].filter((c) => c.id !== 'red-ui-palette-container-Huawei_IoTDA');
+    const ours = document.querySelector('#red-ui-palette-container-Huawei_IoTDA .red-ui-palette-content');
+    return ours && ours.offsetHeight > 0 && others.every((c) => {
+      const content = c.querySelector('.red-ui-palette-content');
+      return !content || content.offsetHeight === 0;
+    });
+  });
 }
 
 /** Waits until every IoTDA node of the demo tab reports a green (connected) status. */
@@ -170,6 +216,11 @@ async function openDialog(page, type, kind) {
     $(window).trigger('resize');
   }, TRAY_WIDTH);
   await page.waitForFunction((width) => Math.round($('.red-ui-tray').last().width()) === width, TRAY_WIDTH);
+  // The modem dialog looks for serial ports when it opens: the picture shows what it found.
+  await page.waitForFunction(() => {
+    const status = document.getElementById('node-config-iotda-at-port-status');
+    return !status || (status.textContent !== '' && status.textContent !== RED._('node-red-contrib-iotda-at/iotda-at:modem-config.ports.searching'));
+  });
   return tray;
 }
 
@@ -219,6 +270,7 @@ async function main() {
     await page.evaluate(() => RED.sidebar.show('debug'));
     await page.waitForFunction(() => document.querySelectorAll('.red-ui-debug-msg').length >= 3, null, { timeout: 30000 });
     await page.setViewportSize({ width: VIEWPORT.width, height: 600 });
+    await showOurPalette(page);
     await shoot(page, 'editor-demo.png');
 
     // Tall enough for the longest dialog (modem-config) without a scroll bar.
@@ -235,9 +287,12 @@ async function main() {
       await shoot(page, name, { clip: await flowClip(page) });
     }
 
+    if ('iotda-console.png'.includes(only)) await shootConsole(browser, demo.consoleUrl);
+
     const zh = await openEditor(browser, demo.url, 'zh-CN');
     await waitForGreen(zh.page);
     await zh.page.setViewportSize({ width: VIEWPORT.width, height: 740 });
+    await showOurPalette(zh.page);
     await openDialog(zh.page, 'at-publish', 'property');
     await shoot(zh.page, 'editor-zh-CN.png');
   } finally {

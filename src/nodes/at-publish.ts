@@ -89,7 +89,8 @@ export function registerAtPublish(RED: RedAPI): void {
     const mine = new Set<Pending>();
     const translated = (err: unknown) => {
       const model = connection.modemNode?.model ?? connection.link?.publishLimits?.model ?? 'modem';
-      const t = translatePublishError(err, String(model));
+      // The connection's advice for its port: what to check when a real serial port timed out.
+      const t = translatePublishError(err, String(model), connection.link?.opts.timeoutAdvice);
       return new Error(RED._(t.key, t.params));
     };
     // Reports of this node's previous instance (a redeploy): their outcome is reported here.

@@ -8,6 +8,7 @@
  */
 import Mustache from 'mustache';
 import { IotdaError } from '../iotda/errors';
+import { isAtTimeout } from '../link/idle-probe';
 import { IotdaTopics } from '../iotda/topics';
 import {
   buildCommandResponse,
@@ -127,8 +128,18 @@ export function buildUplink(spec: UplinkSpec, msg: Record<string, unknown>): Upl
   return { topic, payload: encodeUplink(value, spec.maxBytes) };
 }
 
-/** Maps any error of the publish path to a catalog key and its parameters. */
-export function translatePublishError(err: unknown, model: string): { key: string; params: Record<string, unknown> } {
+/**
+ * Maps any error of the publish path to a catalog key and its parameters. `timeoutAdvice` (what
+ * to check on a real serial port, serialTimeoutAdvice(); none for sim:/tcp:// ports) follows the
+ * reason of a publish that failed on an AT timeout, also one wrapped in the report's last attempt.
+ */
+export function translatePublishError(err: unknown, model: string, timeoutAdvice?: string): { key: string; params: Record<string, unknown> } {
+  const t = translate(err, model);
+  if (!timeoutAdvice || !isAtTimeout(err) || typeof t.params.reason !== 'string') return t;
+  return { key: t.key, params: { ...t.params, reason: `${t.params.reason} ${timeoutAdvice}` } };
+}
+
+function translate(err: unknown, model: string): { key: string; params: Record<string, unknown> } {
   if (err instanceof TranslatableError) return { key: err.key, params: err.params };
   const e = err as { name?: string; code?: string; message?: string; meaning?: string };
   const reason = e?.message ?? String(err);

@@ -130,7 +130,9 @@ describe('modem-config validators', () => {
     ['interface unknown', { interface: 'usb2' }, 'interface', 'modem-config.errors.interface'],
     // Credentials (never exported): a node imported or added since the last deploy has none known.
     ['Wi-Fi password missing on an imported esp8266', { model: 'esp8266', wifiSsid: 'home', changed: true }, 'wifiSsid', 'modem-config.errors.wifiPasswordMissing'],
-    ['Wi-Fi password left empty in the dialog', { model: 'esp8266', wifiSsid: 'home', credentials: { wifiPassword: '', has_wifiPassword: false } }, 'wifiSsid', 'modem-config.errors.wifiPasswordMissing'],
+    // An open network has no password: empty is valid once the user has seen the field (issue 13).
+    ['open network: Wi-Fi password left empty in the dialog', { model: 'esp8266', wifiSsid: 'home', changed: true, credentials: { wifiPassword: '', has_wifiPassword: false } }, 'wifiSsid', true],
+    ['open network: none stored on the server (the dialog fetched has_wifiPassword false)', { model: 'esp8266', wifiSsid: 'cafe', credentials: { has_wifiPassword: false } }, 'wifiSsid', true],
     ['Wi-Fi password typed', { model: 'esp8266', wifiSsid: 'home', changed: true, credentials: { wifiPassword: 'pw' } }, 'wifiSsid', true],
     ['Wi-Fi password stored on the server', { model: 'esp8266', wifiSsid: 'home', credentials: { has_wifiPassword: true } }, 'wifiSsid', true],
     ['deployed esp8266, credentials unknown here', { model: 'esp8266', wifiSsid: 'home', changed: false }, 'wifiSsid', true],

@@ -4,6 +4,12 @@ import { buildUplink, translatePublishError } from '../../dist/nodes/uplink-mess
 import { payloadAs, downlinkMsg } from '../../dist/nodes/at-subscribe';
 import { parsePort } from '../../dist/nodes/modem-port';
 import { linkStatusView } from '../../dist/nodes/status-view';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { AtTimeoutError } from '../../dist/at/errors';
+import { LinkError } from '../../dist/link/errors';
+import { ModemError } from '../../dist/modems/errors';
+import { serialTimeoutAdvice } from '../../dist/transport/serial-port-list';
 
 const D = 'prod_dev01';
 const T = `$oc/devices/${D}/sys`;
@@ -94,5 +100,38 @@ describe('at-subscribe output and port names', () => {
       text: 'MQTT $t(node-red-contrib-iotda-at/iotda-at:iotda-at.status.queued, {"count":3})',
     });
     assert.equal(linkStatusView({ state: 'backoff', reason: 'x', queued: 0 }, _).fill, 'red');
+  });
+});
+
+// Issue 13 item 4: a publish that timed out on a real serial port says what to check there, as a
+// timed-out bring-up does (serialTimeoutAdvice); emulator and TCP ports get no such advice.
+describe('translatePublishError: what to check after a publish timed out on a real serial port', () => {
+  const advice = serialTimeoutAdvice('/dev/ttyUSB2', 'en-US')!;
+  const timeout = () => new AtTimeoutError('AT+QMTPUBEX=0,1,1,0,"t",12', 20000, 'prompt');
+  const en = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', 'iotda-at.json'), 'utf8'));
+  const text = (t: { key: string; params: Record<string, unknown> }) => t.key + ': ' + String(t.params.reason);
+
+  it('appends the advice to a report that failed on each attempt with an AT timeout last', () => {
+    const err = new LinkError('attempts-exhausted', `the report failed on each of its 5 publish attempts; last: ${timeout().message}`, { cause: timeout(), attempts: 5 });
+    const t = translatePublishError(err, 'ec20', advice);
+    assert.equal(t.key, 'iotda-at.errors.attemptsExhausted');
+    assert.ok(String(t.params.reason).endsWith(` ${advice}`), text(t));
+    assert.match(String(t.params.reason), /^the report failed on each of its 5 publish attempts; last: AT command .* timed out/);
+    assert.ok(en['iotda-at'].errors.attemptsExhausted.includes('__reason__'), 'the catalog text shows the reason');
+  });
+
+  it('appends it to a bare AT timeout and to one a driver wrapped', () => {
+    assert.ok(String(translatePublishError(timeout(), 'ec20', advice).params.reason).endsWith(advice));
+    const wrapped = new ModemError('AT+QMTPUBEX', '', 'no answer', { cause: timeout() });
+    assert.ok(String(translatePublishError(wrapped, 'ec20', advice).params.reason).endsWith(advice));
+  });
+
+  it('leaves other failures alone, and a port without advice (sim:, tcp://)', () => {
+    const refused = new ModemError('AT+QMTPUBEX', '+CME ERROR: 3', 'operation not allowed');
+    assert.ok(!String(translatePublishError(refused, 'ec20', advice).params.reason).includes(advice));
+    assert.equal(serialTimeoutAdvice('sim:ec20'), undefined);
+    assert.equal(serialTimeoutAdvice('tcp://127.0.0.1:7000'), undefined);
+    const t = translatePublishError(timeout(), 'ec20', serialTimeoutAdvice('sim:ec20'));
+    assert.equal(t.params.reason, timeout().message);
   });
 });
