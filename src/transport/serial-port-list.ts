@@ -167,13 +167,13 @@ export function serialTimeoutAdvice(portPath: string, lang = 'en-US'): string | 
   if (!portPath || NOT_SERIAL.test(portPath.trim())) return undefined;
   if (/^zh/i.test(lang)) {
     return (
-      `请检查 ${portPath}：波特率是否与模块一致（AT+IPR?）；多接口 USB 模组是否选了 AT 接口（EC20 一般为 ttyUSB2，不是 ttyUSB0/1）；` +
-      '是否有其他程序占用该端口（ModemManager、串口终端、另一个流程）；模块是否已上电开机（PWRKEY）。'
+      `请检查 ${portPath}：波特率是否与模块一致（Quectel：AT+IPR?；ESP-AT：AT+UART_CUR?）；多接口 USB 模组是否选了 AT 接口（EC20 一般为 ttyUSB2，不是 ttyUSB0/1）；` +
+      '是否有其他程序占用该端口（ModemManager、串口终端、另一个流程）；模块是否已上电开机（Quectel 的 PWRKEY、ESP8266 的 EN 引脚）。'
     );
   }
   return (
-    `Check ${portPath}: the baud rate matches the module's (AT+IPR?); on a multi-port USB modem this is the AT interface ` +
+    `Check ${portPath}: the baud rate matches the module's (Quectel: AT+IPR?, ESP-AT: AT+UART_CUR?); on a multi-port USB modem this is the AT interface ` +
     '(usually ttyUSB2 on an EC20, not ttyUSB0/1); no other program holds the port (ModemManager, a serial terminal, another flow); ' +
-    'the module is powered and switched on (PWRKEY).'
+    'the module is powered and switched on (PWRKEY on a Quectel module, EN on an ESP8266).'
   );
 }
