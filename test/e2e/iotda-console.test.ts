@@ -127,6 +127,30 @@ describe('IoTDA emulator console in Chromium', { skip: skipBrowser }, () => {
     }
   }
 
+  it('chart axes: distinct time ticks in the first minutes, a constant series gets a range around its value', async () => {
+    const { page, context } = await open('en-US', 1024);
+    try {
+      // The drawn plots' own axis and scale functions (uPlot keeps them on the plot object).
+      const axes = await page.evaluate(() => {
+        const w = window as unknown as { charts: Record<string, { plot: any }> };
+        const plot = w.charts['stm32.temperature'].plot;
+        const t0 = Date.UTC(2026, 0, 1, 10, 0, 0) / 1000;
+        const ticks = (splits: number[]) => plot.axes[0].values(plot, splits, 0, 0, 0) as string[];
+        return {
+          firstMinute: ticks([t0, t0 + 20, t0 + 40]),
+          tenMinutes: ticks([t0, t0 + 300, t0 + 600]),
+          constant: plot.scales.y.range(plot, 0, 0, 'y') as number[],
+        };
+      }, undefined);
+      assert.equal(new Set(axes.firstMinute).size, 3, `ticks 20 s apart read alike: ${axes.firstMinute.join(' ')}`);
+      assert.match(axes.firstMinute[0], /^\d\d:\d\d:\d\d$/);
+      assert.match(axes.tenMinutes[0], /^\d\d:\d\d$/, 'minutes only once the axis spans minutes');
+      assert.deepEqual(axes.constant, [-1, 1], 'an all-zero series is drawn around 0, not on a 0-100 scale');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('shows the whole command response, and adds and removes a device', async () => {
     const { page, context } = await open('en-US', 1024);
     try {
