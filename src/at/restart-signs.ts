@@ -8,31 +8,18 @@
 import type { AtChannelOptions } from './types';
 
 /** Readable parts of the ESP8266 ROM log; either one anywhere in a line is enough. */
-const ROM_LOG_PATTERNS: readonly RegExp[] = [/ets Jan\s+8 2013/, /rst cause:\s*\d/];
-
-/**
- * A garbage line needs at least this many unprintable chars (and more unprintable chars than
- * printable ones): a stray noise byte or two on a running module is not a restart.
- */
-const MIN_UNPRINTABLE = 8;
+const ROM_LOG = /ets Jan\s+8 2013|rst cause:\s*\d/;
 
 /** C0 controls except tab, DEL, C1 controls and U+FFFD (what an invalid UTF-8 byte decodes to). */
-function isUnprintable(code: number): boolean {
-  return (code < 0x20 && code !== 0x09) || (code >= 0x7f && code < 0xa0) || code === 0xfffd;
-}
+const UNPRINTABLE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffd]/g;
 
-/** True for a line that is mostly unprintable: bytes sent at another baud rate. */
+/**
+ * True for a line that is mostly unprintable: bytes sent at another baud rate. It needs at
+ * least 8 unprintable chars: a stray noise byte or two on a running module is not a restart.
+ */
 function isGarbageLine(line: string): boolean {
-  let unprintable = 0;
-  for (let i = 0; i < line.length; i++) {
-    if (isUnprintable(line.charCodeAt(i))) unprintable++;
-  }
-  return unprintable >= MIN_UNPRINTABLE && unprintable * 2 > line.length;
-}
-
-/** True for a readable line of the ESP8266 ROM log. */
-function isRomLogLine(line: string): boolean {
-  return ROM_LOG_PATTERNS.some((re) => re.test(line));
+  const unprintable = line.match(UNPRINTABLE)?.length ?? 0;
+  return unprintable >= 8 && unprintable * 2 > line.length;
 }
 
 /** Garbage lines within this time of the last one belong to the same boot (one 'reboot'). */
@@ -92,7 +79,7 @@ export class RestartSigns {
   /** Boot banner, or (with rebootOnGarbage) a line of the boot ROM log: one restart per burst. */
   check(t: string, now: number): RestartSign {
     if (this.isBanner(t)) return 'restart';
-    if (!this.opts.rebootOnGarbage || !(isGarbageLine(t) || isRomLogLine(t))) return undefined;
+    if (!this.opts.rebootOnGarbage || !(isGarbageLine(t) || ROM_LOG.test(t))) return undefined;
     const sameBoot = this.lastGarbageAt !== 0 && now - this.lastGarbageAt < GARBAGE_BURST_MS;
     this.lastGarbageAt = now;
     return sameBoot ? 'same-boot' : 'restart';

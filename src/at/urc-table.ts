@@ -38,11 +38,6 @@ export class UrcTable {
     };
   }
 
-  /** Prefixes of the handlers with a raw-read (partial) form. */
-  rawPrefixes(): string[] {
-    return this.handlers.filter((h) => h.partial !== undefined && h.onPartial !== undefined).map((h) => h.prefix);
-  }
-
   /**
    * Offers the open line (from its start up to its line break, or what has arrived of it) to
    * the raw-read handlers; the first that claims it wins.
