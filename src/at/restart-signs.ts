@@ -6,6 +6,7 @@
  * lost with it (capture esp_at_10.txt).
  */
 import type { AtChannelOptions } from './types';
+import { execAtStart, execFresh } from './urc-table';
 
 /** Readable parts of the ESP8266 ROM log; either one anywhere in a line is enough. */
 const ROM_LOG = /ets Jan\s+8 2013|rst cause:\s*\d/;
@@ -34,44 +35,28 @@ export type RestartSign = 'restart' | 'same-boot' | undefined;
 /** Recognises the restart signs of one channel (docs/at-channel.md, restart signs). */
 export class RestartSigns {
   /** The echo-off command succeeded since the last restart: an echo now means the module restarted. */
-  private echoOff = false;
+  echoMeansRestart = false;
   /** When the last garbage line was seen (0: none yet). */
   private lastGarbageAt = 0;
-  private readonly banners: Set<string>;
-  private readonly bannerPatterns: RegExp[];
 
-  constructor(private readonly opts: RestartSignOptions) {
-    const banners = opts.bootBanners ?? [];
-    this.banners = new Set(banners.filter((b): b is string => typeof b === 'string').map((b) => b.trim()).filter((b) => b.length > 0));
-    this.bannerPatterns = banners.filter((b): b is RegExp => b instanceof RegExp);
-  }
+  constructor(private readonly opts: RestartSignOptions) {}
 
   /** A command succeeded: after the echo-off command, an echo is a restart sign. */
   commandSucceeded(line: string): void {
     const cmd = this.opts.echoOffCommand;
-    if (cmd !== undefined && line.toUpperCase() === cmd.toUpperCase()) this.echoOff = true;
+    if (cmd !== undefined && line.toUpperCase() === cmd.toUpperCase()) this.echoMeansRestart = true;
   }
 
   /** The module restarted: its echo is back on. */
   restarted(): void {
-    this.echoOff = false;
-  }
-
-  /** An echo of a command is a restart sign (echo was switched off since the last restart). */
-  get echoMeansRestart(): boolean {
-    return this.echoOff;
+    this.echoMeansRestart = false;
   }
 
   /** Length of the boot tag (a string, or a RegExp matched at 0) trimmed line `t` starts with, or 0. */
   bootTag(t: string): number {
     for (const tag of this.opts.bootTags ?? []) {
-      if (typeof tag === 'string') {
-        if (tag.length > 0 && t.startsWith(tag)) return tag.length;
-        continue;
-      }
-      tag.lastIndex = 0;
-      const m = tag.exec(t);
-      if (m !== null && m.index === 0 && m[0].length > 0) return m[0].length;
+      const length = typeof tag === 'string' ? (t.startsWith(tag) ? tag.length : 0) : (execAtStart(tag, t)?.[0].length ?? 0);
+      if (length > 0) return length;
     }
     return 0;
   }
@@ -85,11 +70,10 @@ export class RestartSigns {
     return sameBoot ? 'same-boot' : 'restart';
   }
 
+  /** A string banner is the whole (trimmed) line; a RegExp banner matches anywhere in it. */
   private isBanner(t: string): boolean {
-    if (this.banners.has(t)) return true;
-    for (const re of this.bannerPatterns) {
-      re.lastIndex = 0;
-      if (re.test(t)) return true;
+    for (const banner of this.opts.bootBanners ?? []) {
+      if (typeof banner === 'string' ? banner.trim() === t : execFresh(banner, t) !== null) return true;
     }
     return false;
   }

@@ -19,10 +19,15 @@ export interface RawRead {
   headerLength: number;
 }
 
-/** `re` run on `text` from its start (a global or sticky regex keeps no position between lines). */
-function execAtStart(re: RegExp, text: string): RegExpExecArray | null {
+/** `re` run on the whole of `text` (a global or sticky regex keeps no position between lines). */
+export function execFresh(re: RegExp, text: string): RegExpExecArray | null {
   re.lastIndex = 0;
-  const m = re.exec(text);
+  return re.exec(text);
+}
+
+/** `re` run on `text`, matching only at its start. */
+export function execAtStart(re: RegExp, text: string): RegExpExecArray | null {
+  const m = execFresh(re, text);
   return m !== null && m.index === 0 ? m : null;
 }
 
@@ -71,12 +76,8 @@ export class UrcTable {
   /** Runs `h` on `text` when its prefix and `line` regex match; false when they do not. */
   deliverTo(h: UrcHandler, text: string): boolean {
     if (h.onLine === undefined || !text.startsWith(h.prefix)) return false;
-    let m: RegExpMatchArray | null = null;
-    if (h.line !== undefined) {
-      h.line.lastIndex = 0;
-      m = h.line.exec(text);
-      if (m === null) return false;
-    }
+    const m = h.line === undefined ? null : execFresh(h.line, text);
+    if (h.line !== undefined && m === null) return false;
     try {
       h.onLine(text, m);
     } catch (err) {
