@@ -151,12 +151,9 @@ export class LineRouter implements LineSink {
       bytes: Buffer.byteLength(line, 'utf8'),
       maxBytes: handler.maxContinuationBytes ?? DEFAULT_MAX_CONTINUATION_BYTES,
       deadline: Date.now() + maxMs,
-      timer: setTimeout(() => {
-        if (this.continuation === open) this.abandon(open, 'time');
-      }, maxMs),
+      // unref: this timer alone must not keep the process running.
+      timer: setTimeout(() => this.abandon(open, 'time'), maxMs).unref(),
     };
-    // This timer alone must not keep the process running.
-    open.timer.unref();
     this.continuation = open;
     if (open.bytes > open.maxBytes) this.abandon(open, 'bytes');
   }
@@ -183,7 +180,6 @@ export class LineRouter implements LineSink {
 
   private end(open: OpenContinuation): void {
     clearTimeout(open.timer);
-    if (this.continuation !== open) return;
     this.continuation = undefined;
   }
 
@@ -191,10 +187,6 @@ export class LineRouter implements LineSink {
     this.end(open);
     const h = open.handler;
     this.host.note(`URC ${h.name} abandoned after ${open.bytes} bytes (${reason} cap)`);
-    try {
-      h.onContinuationAbandoned?.(open.text, reason);
-    } catch (err) {
-      this.host.note(`URC handler ${h.name} threw: ${this.host.errorText(err)}`);
-    }
+    this.urcs.call(h, () => h.onContinuationAbandoned?.(open.text, reason), undefined);
   }
 }

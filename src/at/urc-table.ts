@@ -52,13 +52,7 @@ export class UrcTable {
       if (h.partial === undefined || h.onPartial === undefined || !text.startsWith(h.prefix)) continue;
       const m = execAtStart(h.partial, text);
       if (m === null) continue;
-      let claim: RawClaim | undefined;
-      try {
-        claim = h.onPartial(m);
-      } catch (err) {
-        this.onHandlerError(h, err);
-        continue;
-      }
+      const claim = this.call(h, () => h.onPartial?.(m), undefined);
       if (claim === undefined || !Number.isInteger(claim.length) || claim.length < 0 || claim.length > MAX_RAW_BYTES) continue;
       return { claim, headerLength: m[0].length };
     }
@@ -78,11 +72,7 @@ export class UrcTable {
     if (h.onLine === undefined || !text.startsWith(h.prefix)) return false;
     const m = h.line === undefined ? null : execFresh(h.line, text);
     if (h.line !== undefined && m === null) return false;
-    try {
-      h.onLine(text, m);
-    } catch (err) {
-      this.onHandlerError(h, err);
-    }
+    this.call(h, () => h.onLine?.(text, m), undefined);
     return true;
   }
 
@@ -93,11 +83,16 @@ export class UrcTable {
 
   /** The handler's `continues` answer; a handler that throws has closed its URC. */
   stillOpen(h: UrcHandler, text: string): boolean {
+    return this.call(h, () => h.continues?.(text) === true, false);
+  }
+
+  /** Calls one of `h`'s callbacks; a throw is reported and gives `fallback` (nothing escapes a data callback). */
+  call<T>(h: UrcHandler, fn: () => T, fallback: T): T {
     try {
-      return h.continues?.(text) === true;
+      return fn();
     } catch (err) {
       this.onHandlerError(h, err);
-      return false;
+      return fallback;
     }
   }
 
