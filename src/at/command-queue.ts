@@ -180,11 +180,8 @@ export class CommandQueue {
       cmd.reject(new AtClosedError(cmd.shown, err instanceof Error ? err : new Error(String(err))));
       this.schedulePump();
     };
-    try {
-      this.transport.write(data).catch(failed);
-    } catch (err) {
-      queueMicrotask(() => failed(err));
-    }
+    // A transport that throws instead of rejecting fails the command the same way.
+    new Promise<void>((resolve) => resolve(this.transport.write(data))).catch(failed);
   }
 
   /** Frees the queue slot of `cmd` (its timer is its own to clear or reuse). */
