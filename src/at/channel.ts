@@ -1,11 +1,6 @@
 /**
  * AtChannel: one AT command in flight over a Transport (contract in ./types.ts), in the shape
- * of Zephyr's modem_chat. The jobs live in their own files:
- *   line-assembler.ts  bytes -> lines, prompts and raw reads
- *   line-router.ts     each line to the command, a URC handler or the restart detector
- *   command-queue.ts   the queue, deadlines, busy retries and prompts (command.ts: one command)
- *   restart-signs.ts   boot banners and other restart signs
- *   resync.ts          recovery after a timeout; 'unresponsive'
+ * of Zephyr's modem_chat, one job per file (docs/at-channel.md, structure).
  * Nothing thrown by a handler, a listener or the transport escapes a data or timer callback.
  */
 import { EventEmitter } from 'node:events';

@@ -1,15 +1,7 @@
 /**
- * Routes each line the assembler hands over to the one place it belongs, in this order
- * (docs/at-channel.md, routing order):
- *   an open continuation (a URC whose payload runs over line breaks) takes every line
- *   echo of the last command line -> dropped (after echoOffCommand succeeded: a restart sign)
- *   boot tag glued to the rest of its line -> restart sign, the rest routed as a line
- *   a URC glued to the rest of its line (`unterminated` handler) -> split, each part routed
- *   a line that opens a continuation -> held until its handler says it is closed
- *   the command in flight: final, busy, response line, early result URC (command-queue.ts)
- *   boot banner, boot ROM log (rebootOnGarbage) -> restart sign
- *   result URC of a two-phase command whose final came -> that command
- *   URC table -> the first matching handler; nothing took it -> 'unsolicited'
+ * Routes each line the assembler hands over to the one place it belongs: an open continuation,
+ * the command in flight, a URC handler or the restart detector. route() takes the steps of
+ * docs/at-channel.md (routing order) in that order; the first step that takes a line wins.
  */
 import type { ChannelHooks } from './channel';
 import type { CommandQueue } from './command-queue';
