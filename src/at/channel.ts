@@ -1,19 +1,14 @@
 /**
  * AtChannel: one AT command in flight over a Transport (contract in ./types.ts), in the shape
- * of Zephyr's modem_chat. The jobs live in their own files:
- *   line-assembler.ts  bytes -> lines, prompts and raw reads
- *   line-router.ts     each line to the command, a URC handler or the restart detector
- *   command-queue.ts   the queue, deadlines, busy retries and prompts (command.ts: one command)
- *   restart-signs.ts   boot banners and other restart signs
- *   resync.ts          recovery after a timeout; 'unresponsive'
+ * of Zephyr's modem_chat, one job per file (docs/at-channel.md, structure).
  * Nothing thrown by a handler, a listener or the transport escapes a data or timer callback.
  */
 import { EventEmitter } from 'node:events';
 import type { Transport } from '../transport/transport';
 import { AtCommand } from './command';
-import { CommandQueue, type AtChannelExtraOptions } from './command-queue';
+import { CommandQueue } from './command-queue';
 import { renderAtCommand } from './command-template';
-import { AtClosedError, ModemRebootedError } from './errors';
+import { AtClosedError } from './errors';
 import { LineAssembler } from './line-assembler';
 import { LineRouter } from './line-router';
 import { Resync } from './resync';
@@ -22,7 +17,23 @@ import { SecretRedactor } from './secret-redactor';
 import type { AtChannelOptions, AtCommandOptions, AtResponse, UrcHandler } from './types';
 import { UrcTable } from './urc-table';
 
-export type { AtChannelExtraOptions } from './command-queue';
+/** Options this implementation adds to the contract: the first backoff after `busy p...`, doubling per retry (default 200 ms). */
+export interface AtChannelExtraOptions {
+  busyBackoffMs?: number;
+}
+
+/** What the channel's parts (queue, router, resync) share: its options, trace and events. */
+export interface ChannelHooks {
+  readonly options: AtChannelOptions & AtChannelExtraOptions;
+  isClosed(): boolean;
+  trace(direction: '>>' | '<<', text: string): void;
+  /** A channel note: in the trace as an incoming-side comment, so it keeps its place in the log. */
+  note(text: string): void;
+  /** Emits a channel event; a listener that throws is noted, not thrown. */
+  emit(event: string, arg: unknown): void;
+  /** `err` as text, secrets redacted. */
+  errorText(err: unknown): string;
+}
 
 const DEFAULT_TIMEOUT_MS = 5000;
 /** The resync's `AT` waits at most this long (or the default timeout, if shorter). */
@@ -30,9 +41,7 @@ const PROBE_TIMEOUT_MS = 2000;
 
 export class AtChannel extends EventEmitter {
   private closed = false;
-  private readonly opts: AtChannelOptions & AtChannelExtraOptions;
   private readonly secrets = new SecretRedactor();
-  private readonly signs: RestartSigns;
   private readonly urcs: UrcTable;
   private readonly queue: CommandQueue;
   private readonly resync: Resync;
@@ -44,44 +53,23 @@ export class AtChannel extends EventEmitter {
 
   constructor(
     readonly transport: Transport,
-    options: AtChannelOptions & AtChannelExtraOptions,
+    private readonly opts: AtChannelOptions & AtChannelExtraOptions,
   ) {
     super();
-    this.opts = options;
-    this.signs = new RestartSigns(options);
-    this.urcs = new UrcTable((h, err) => this.note(`URC handler ${h.name} threw: ${this.errorText(err)}`));
-    const common = {
-      trace: (direction: '>>' | '<<', text: string) => this.trace(direction, text),
-      note: (text: string) => this.note(text),
-      emit: (event: string, arg: unknown) => this.safeEmit(event, arg),
+    const hooks: ChannelHooks = {
+      options: opts,
       isClosed: () => this.closed,
+      trace: (direction, text) => this.trace(direction, text),
+      note: (text) => this.note(text),
+      emit: (event, arg) => this.safeEmit(event, arg),
+      errorText: (err) => this.errorText(err),
     };
-    this.queue = new CommandQueue({
-      ...common,
-      options,
-      write: (data) => transport.write(data),
-      succeeded: (cmd) => this.signs.commandSucceeded(cmd.line),
-      answered: () => this.resync.answered(),
-      timedOut: (cmd) => this.resync.timedOut(cmd.shown),
-      resync: () => this.resync.run(),
-    });
-    this.resync = new Resync({
-      ...common,
-      quietMs: options.resyncQuietMs,
-      timeoutsToUnresponsive: options.timeoutsToUnresponsive,
-      probe: () => this.queue.probe('AT', Math.min(options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, PROBE_TIMEOUT_MS)),
-    });
-    this.router = new LineRouter(
-      {
-        ...common,
-        restarted: (sign) => this.onRestart(sign),
-        errorText: (err) => this.errorText(err),
-        keepBreaks: (on) => (this.assembler.keepBreaks = on),
-      },
-      this.queue,
-      this.urcs,
-      this.signs,
-    );
+    const signs = new RestartSigns(opts);
+    this.urcs = new UrcTable((h, err) => this.note(`URC handler ${h.name} threw: ${this.errorText(err)}`));
+    const probeMs = Math.min(opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, PROBE_TIMEOUT_MS);
+    this.resync = new Resync(hooks, () => this.queue.probe('AT', probeMs));
+    this.queue = new CommandQueue(hooks, transport, signs, this.resync);
+    this.router = new LineRouter(hooks, this.queue, this.urcs, signs);
     this.assembler = new LineAssembler(this.router);
     transport.on('data', this.onData);
     transport.on('close', this.onTransportClose);
@@ -99,27 +87,17 @@ export class AtChannel extends EventEmitter {
 
   addSecret(secret: string): void {
     if (!secret) return;
-    let escaped: string | undefined;
+    this.secrets.add(secret);
     try {
-      escaped = this.opts.dialect.escape(secret);
+      // Inside a sent command line the secret appears escaped (ESP-AT `\,`).
+      this.secrets.add(this.opts.dialect.escape(secret));
     } catch {
-      escaped = undefined;
+      // A secret the dialect refuses is never sent in a command line.
     }
-    this.secrets.add(secret, escaped);
-  }
-
-  /** `text` with every registered secret replaced by `***`. */
-  redact(text: string): string {
-    return this.secrets.redact(text);
   }
 
   addUrc(handler: UrcHandler): () => void {
-    const remove = this.urcs.add(handler);
-    this.assembler.setRawPrefixes(this.urcs.rawPrefixes());
-    return () => {
-      remove();
-      this.assembler.setRawPrefixes(this.urcs.rawPrefixes());
-    };
+    return this.urcs.add(handler);
   }
 
   command(opts: AtCommandOptions): Promise<AtResponse> {
@@ -129,10 +107,11 @@ export class AtChannel extends EventEmitter {
     } catch (err) {
       return Promise.reject(err);
     }
-    const shown = this.redact(line);
+    const shown = this.secrets.redact(line);
     if (this.closed) return Promise.reject(new AtClosedError(shown));
+    const timeoutMs = opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise<AtResponse>((resolve, reject) => {
-      this.queue.add(new AtCommand(opts, line, shown, opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, false, resolve, reject));
+      this.queue.add(new AtCommand(opts, line, shown, timeoutMs, false, resolve, reject));
     });
   }
 
@@ -155,12 +134,6 @@ export class AtChannel extends EventEmitter {
     });
   }
 
-  private onRestart(sign: string): void {
-    this.signs.restarted();
-    this.safeEmit('reboot', sign);
-    this.queue.failAll((cmd) => new ModemRebootedError(cmd.shown, sign), false);
-  }
-
   private shutdown(reason: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
@@ -175,16 +148,13 @@ export class AtChannel extends EventEmitter {
   }
 
   private trace(direction: '>>' | '<<', text: string): void {
-    const fn = this.opts.trace;
-    if (!fn) return;
     try {
-      fn(direction, this.secrets.redact(text));
+      this.opts.trace?.(direction, this.secrets.redact(text));
     } catch {
       // A failing logger must not break the modem link.
     }
   }
 
-  /** Channel notes go to the trace as incoming-side comments, so they keep their place in the log. */
   private note(text: string): void {
     this.trace('<<', `-- ${text}`);
   }

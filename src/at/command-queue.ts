@@ -3,36 +3,17 @@
  * two-phase commands whose final came wait for their result URC beside it. Busy refusals,
  * prompts and timeouts live here (docs/at-channel.md).
  */
+import type { Transport } from '../transport/transport';
+import type { ChannelHooks } from './channel';
 import { AtCommand, type FinalKind } from './command';
 import { AtClosedError, AtCommandError, AtTimeoutError, ModemBusyError } from './errors';
-import type { AtChannelOptions } from './types';
+import type { RestartSigns } from './restart-signs';
+import type { Resync } from './resync';
 
 const DEFAULT_BUSY_BACKOFF_MS = 200;
 const MAX_BUSY_BACKOFF_MS = 5000;
 /** Cancels a Quectel `>` data entry (docs/at-channel.md, unresponsive). */
 const ESC = Buffer.from([0x1b]);
-
-/** Options this implementation adds to the contract: the first backoff after `busy p...`, doubling per retry (default 200 ms). */
-export interface AtChannelExtraOptions {
-  busyBackoffMs?: number;
-}
-
-/** What the queue needs from the channel. */
-export interface QueueHost {
-  readonly options: AtChannelOptions & AtChannelExtraOptions;
-  isClosed(): boolean;
-  write(data: Buffer): Promise<void>;
-  trace(direction: '>>' | '<<', text: string): void;
-  note(text: string): void;
-  emit(event: string, arg: unknown): void;
-  /** A command succeeded (the echo-off command switches echo detection on). */
-  succeeded(cmd: AtCommand): void;
-  /** The module answered a command (a final or busy), or a command of the caller's timed out. */
-  answered(): void;
-  timedOut(cmd: AtCommand): void;
-  /** Drains late replies and checks the modem answers; runs before the next command; never rejects. */
-  resync(): Promise<void>;
-}
 
 export class CommandQueue {
   current: AtCommand | undefined;
@@ -47,7 +28,12 @@ export class CommandQueue {
   private receivingRead = false;
   private pumpAfterRead = false;
 
-  constructor(private readonly host: QueueHost) {}
+  constructor(
+    private readonly host: ChannelHooks,
+    private readonly transport: Transport,
+    private readonly signs: RestartSigns,
+    private readonly resync: Resync,
+  ) {}
 
   add(cmd: AtCommand): void {
     this.pending.push(cmd);
@@ -91,7 +77,7 @@ export class CommandQueue {
     const kind = cur.finalKind(t);
     if (kind !== undefined || t.startsWith('busy p') || t.startsWith('busy s')) {
       // The resync's own `AT` does not count: a module can answer AT and still time out on every command.
-      if (!cur.internal) this.host.answered();
+      if (!cur.internal) this.resync.answered();
       if (kind !== undefined) this.onFinal(cur, t, kind);
       else this.onBusy(cur, t);
       return 'taken';
@@ -159,7 +145,7 @@ export class CommandQueue {
     if (this.needResync) {
       this.needResync = false;
       this.resyncing = true;
-      void this.host.resync().finally(() => {
+      void this.resync.run().finally(() => {
         this.resyncing = false;
         this.pump();
       });
@@ -194,11 +180,8 @@ export class CommandQueue {
       cmd.reject(new AtClosedError(cmd.shown, err instanceof Error ? err : new Error(String(err))));
       this.schedulePump();
     };
-    try {
-      this.host.write(data).catch(failed);
-    } catch (err) {
-      queueMicrotask(() => failed(err));
-    }
+    // A transport that throws instead of rejecting fails the command the same way.
+    new Promise<void>((resolve) => resolve(this.transport.write(data))).catch(failed);
   }
 
   /** Frees the queue slot of `cmd` (its timer is its own to clear or reuse). */
@@ -222,7 +205,7 @@ export class CommandQueue {
 
   private succeed(cmd: AtCommand, final: string): void {
     cmd.final = final;
-    this.host.succeeded(cmd);
+    this.signs.commandSucceeded(cmd.line);
     const awaited = cmd.opts.awaitUrc;
     if (awaited === undefined || cmd.earlyUrc !== undefined) {
       cmd.resolve(cmd.earlyUrc);
@@ -251,7 +234,7 @@ export class CommandQueue {
       this.needResync = true;
     }
     cmd.reject(new AtTimeoutError(cmd.shown, cmd.timeoutMs, phase));
-    if (!cmd.internal) this.host.timedOut(cmd);
+    if (!cmd.internal) this.resync.timedOut(cmd.shown);
     this.pump();
   }
 

@@ -5,6 +5,7 @@
  */
 import { AtCommandError } from './errors';
 import type { AtCommandOptions, AtResponse } from './types';
+import { execFresh } from './urc-table';
 
 /**
  * queued: not written yet; waiting: written, waiting for its prompt or final; backoff: refused
@@ -128,7 +129,6 @@ export class AtCommand {
   matchUrc(t: string): RegExpMatchArray | undefined {
     const awaited = this.opts.awaitUrc;
     if (awaited === undefined || (awaited.prefix !== undefined && !t.startsWith(awaited.prefix))) return undefined;
-    awaited.pattern.lastIndex = 0;
-    return awaited.pattern.exec(t) ?? undefined;
+    return execFresh(awaited.pattern, t) ?? undefined;
   }
 }

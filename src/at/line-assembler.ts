@@ -3,16 +3,17 @@
  * - any run of CR and LF is one line break (CR LF, LF CR, lone CR, lone LF); blank lines vanish;
  * - a `>` at the start of a line is the data prompt, with or without a trailing space and
  *   without any newline, but only while the sink says a prompt is expected;
- * - a line starting with a raw-read prefix is offered to the sink while still open; when the
- *   sink claims it, the assembler switches to raw-read mode: exactly N bytes after the header
- *   are handed over whatever they contain, and the rest of that line (e.g. a closing `"`) is
- *   dropped.
+ * - the open line is offered to the sink as a raw-read header; when the sink claims it, exactly
+ *   N bytes after the header are handed over whatever they contain, and the rest of that line
+ *   (e.g. a closing `"`) is dropped.
  * Lines are decoded as UTF-8 once complete, so a character split between reads arrives whole.
  */
 import type { RawClaim } from './types';
 import type { RawRead } from './urc-table';
 
 export interface LineSink {
+  /** True while the sink needs the break bytes between lines (an open continuation). */
+  readonly keepBreaks: boolean;
   /**
    * A complete line, without its line break. While `keepBreaks` is set, `breakBefore` is the
    * run of CR and LF bytes received between the previous line and this one, exactly as received
@@ -30,7 +31,6 @@ const CR = 0x0d;
 const LF = 0x0a;
 const PROMPT = 0x3e; // '>'
 const SPACE = 0x20;
-const EMPTY = Buffer.alloc(0);
 
 /** A raw-read header must lie within this many bytes from the start of its line. */
 const MAX_HEADER_BYTES = 1024;
@@ -40,8 +40,7 @@ const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 /** Position of the first CR or LF in `buf` at or after `from`, or -1. */
 function nextBreak(buf: Buffer, from: number): number {
   for (let i = from; i < buf.length; i++) {
-    const c = buf[i];
-    if (c === CR || c === LF) return i;
+    if (buf[i] === CR || buf[i] === LF) return i;
   }
   return -1;
 }
@@ -53,17 +52,10 @@ function nextBreak(buf: Buffer, from: number): number {
 function byteLengthOf(buf: Buffer, pos: number, text: string): number {
   const encoded = Buffer.byteLength(text, 'utf8');
   if (buf.toString('utf8', pos, pos + encoded) === text) return encoded;
-  // Each char is at least one byte; a header lies within MAX_HEADER_BYTES.
   for (let n = text.length; n <= MAX_HEADER_BYTES && pos + n <= buf.length; n++) {
     if (buf.toString('utf8', pos, pos + n) === text) return n;
   }
   return encoded;
-}
-
-function startsWithBytes(buf: Buffer, pos: number, prefix: Buffer): boolean {
-  if (pos + prefix.length > buf.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (buf[pos + i] !== prefix[i]) return false;
-  return true;
 }
 
 /** A raw read in progress: its claim, the parts received so far and the bytes still to come. */
@@ -74,8 +66,6 @@ interface RawInProgress {
 }
 
 export class LineAssembler {
-  /** Set by the sink while it needs the break bytes between lines (an open continuation). */
-  keepBreaks = false;
   /** Bytes of the line not yet ended, carried to the next read, in the reads they came in. */
   private open: Buffer[] = [];
   private openBytes = 0;
@@ -86,16 +76,11 @@ export class LineAssembler {
   private breakRun = '';
   /** A prompt `>` ended a read; its optional space may open the next one. */
   private skipPromptSpace = false;
-  private rawPrefixes: Buffer[] = [];
 
   constructor(
     private readonly sink: LineSink,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
   ) {}
-
-  setRawPrefixes(prefixes: string[]): void {
-    this.rawPrefixes = prefixes.filter((p) => p.length > 0).map((p) => Buffer.from(p, 'utf8'));
-  }
 
   /** Forgets any partial state (after a framing failure or on close). */
   reset(): void {
@@ -111,7 +96,7 @@ export class LineAssembler {
     // The open line holds no line break: the search for its end starts after it.
     const carried = this.openBytes;
     if (carried >= MAX_HEADER_BYTES && carried + chunk.length <= this.maxLineBytes && nextBreak(chunk, 0) === -1) {
-      // A long line that goes on (no raw-read header can start this far in): keep the read.
+      // A long line that goes on (too long to be a raw-read header): keep the read, join at its end.
       this.open.push(chunk);
       this.openBytes += chunk.length;
       return;
@@ -134,7 +119,7 @@ export class LineAssembler {
       }
       const c = buf[pos];
       if (c === CR || c === LF) {
-        if (this.keepBreaks && this.breakRun.length < this.maxLineBytes) this.breakRun += c === CR ? '\r' : '\n';
+        if (this.sink.keepBreaks && this.breakRun.length < this.maxLineBytes) this.breakRun += c === CR ? '\r' : '\n';
         pos++;
         continue;
       }
@@ -155,35 +140,30 @@ export class LineAssembler {
       }
       const brk = nextBreak(buf, Math.max(pos, carried));
       const end = brk === -1 ? buf.length : brk;
-      // A header seen whole in an earlier read was tried then: only a line still short enough is tried again.
-      if ((pos > 0 || carried < MAX_HEADER_BYTES) && this.startsWithRawPrefix(buf, pos)) {
-        const header = buf.toString('utf8', pos, Math.min(end, pos + MAX_HEADER_BYTES));
-        const read = this.sink.claimRaw(header);
+      const text = buf.toString('utf8', pos, end);
+      // A line already this long in an earlier read was offered as a header then.
+      if (pos > 0 || carried < MAX_HEADER_BYTES) {
+        const read = this.sink.claimRaw(text);
         if (read !== undefined) {
-          pos += byteLengthOf(buf, pos, header.slice(0, read.headerLength));
+          pos += byteLengthOf(buf, pos, text.slice(0, read.headerLength));
           this.breakRun = '';
           this.startRaw(read.claim);
           continue;
         }
       }
       if (brk === -1) {
-        if (buf.length - pos > this.maxLineBytes) this.sink.onLine(buf.toString('utf8', pos), this.takeBreakRun());
+        if (buf.length - pos > this.maxLineBytes) this.sink.onLine(text, this.takeBreakRun());
         else {
           this.open = [buf.subarray(pos)];
           this.openBytes = buf.length - pos;
         }
         return;
       }
-      this.sink.onLine(buf.toString('utf8', pos, brk), this.takeBreakRun());
+      this.sink.onLine(text, this.takeBreakRun());
       // With keepBreaks (read after onLine: the line may have opened a continuation) the break
       // is collected by the CR/LF branch above.
-      pos = this.keepBreaks ? brk : brk + 1;
+      pos = this.sink.keepBreaks ? brk : brk + 1;
     }
-  }
-
-  private startsWithRawPrefix(buf: Buffer, pos: number): boolean {
-    // A line shorter than the prefix stays open and is tried again with the next read.
-    return this.rawPrefixes.some((p) => startsWithBytes(buf, pos, p));
   }
 
   private startRaw(claim: RawClaim): void {
@@ -192,7 +172,7 @@ export class LineAssembler {
       return;
     }
     this.dropRest = true;
-    this.sink.onRaw(claim, EMPTY);
+    this.sink.onRaw(claim, Buffer.alloc(0));
   }
 
   /** Hands the next bytes to the raw read in progress; returns the position after them. */
@@ -204,7 +184,7 @@ export class LineAssembler {
     if (raw.remaining === 0) {
       this.raw = undefined;
       this.dropRest = true;
-      this.sink.onRaw(raw.claim, raw.parts.length === 1 ? raw.parts[0] : Buffer.concat(raw.parts));
+      this.sink.onRaw(raw.claim, Buffer.concat(raw.parts));
     }
     return pos + take;
   }

@@ -1,17 +1,11 @@
 /**
- * Routes each line the assembler hands over to the one place it belongs, in this order
- * (docs/at-channel.md, routing order):
- *   an open continuation (a URC whose payload runs over line breaks) takes every line
- *   echo of the last command line -> dropped (after echoOffCommand succeeded: a restart sign)
- *   boot tag glued to the rest of its line -> restart sign, the rest routed as a line
- *   a URC glued to the rest of its line (`unterminated` handler) -> split, each part routed
- *   a line that opens a continuation -> held until its handler says it is closed
- *   the command in flight: final, busy, response line, early result URC (command-queue.ts)
- *   boot banner, boot ROM log (rebootOnGarbage) -> restart sign
- *   result URC of a two-phase command whose final came -> that command
- *   URC table -> the first matching handler; nothing took it -> 'unsolicited'
+ * Routes each line the assembler hands over to the one place it belongs: an open continuation,
+ * the command in flight, a URC handler or the restart detector. route() takes the steps of
+ * docs/at-channel.md (routing order) in that order; the first step that takes a line wins.
  */
+import type { ChannelHooks } from './channel';
 import type { CommandQueue } from './command-queue';
+import { ModemRebootedError } from './errors';
 import type { LineSink } from './line-assembler';
 import type { RestartSigns } from './restart-signs';
 import type { ContinuationAbandonReason, RawClaim, UrcHandler } from './types';
@@ -20,19 +14,6 @@ import type { RawRead, UrcTable } from './urc-table';
 /** Caps of an open continuation when its handler sets none (docs/at-channel.md, continuation). */
 const DEFAULT_MAX_CONTINUATION_BYTES = 8192;
 const DEFAULT_MAX_CONTINUATION_MS = 10000;
-
-/** What the router needs from the channel. */
-export interface RouterHost {
-  trace(direction: '>>' | '<<', text: string): void;
-  note(text: string): void;
-  emit(event: string, arg: unknown): void;
-  /** A restart sign: fails what is in flight and emits 'reboot'. */
-  restarted(sign: string): void;
-  /** `err` as text, secrets redacted. */
-  errorText(err: unknown): string;
-  /** While on, the assembler hands over the break bytes before each line (an open continuation needs them). */
-  keepBreaks(on: boolean): void;
-}
 
 /** A URC whose payload runs over line breaks, still open: every line goes to it until it closes. */
 interface OpenContinuation {
@@ -46,24 +27,23 @@ interface OpenContinuation {
   timer: NodeJS.Timeout;
 }
 
-/** Strips spaces, control characters and NULs at both ends (modems pad lines, boot garbage has NULs). */
-function trimLine(line: string): string {
-  let s = 0;
-  let e = line.length;
-  while (s < e && line.charCodeAt(s) <= 0x20) s++;
-  while (e > s && line.charCodeAt(e - 1) <= 0x20) e--;
-  return line.slice(s, e);
-}
+/** Spaces, control characters and NULs at either end (modems pad lines, boot garbage has NULs). */
+const PADDING = /^[\x00-\x20]+|[\x00-\x20]+$/g;
 
 export class LineRouter implements LineSink {
   private continuation: OpenContinuation | undefined;
 
   constructor(
-    private readonly host: RouterHost,
+    private readonly host: ChannelHooks,
     private readonly queue: CommandQueue,
     private readonly urcs: UrcTable,
     private readonly signs: RestartSigns,
   ) {}
+
+  /** An open continuation needs the line break bytes between its lines. */
+  get keepBreaks(): boolean {
+    return this.continuation !== undefined;
+  }
 
   onLine(line: string, breakBefore: string): void {
     this.host.trace('<<', line);
@@ -104,16 +84,16 @@ export class LineRouter implements LineSink {
   }
 
   private route(raw: string): void {
-    const t = trimLine(raw);
+    const t = raw.replace(PADDING, '');
     if (t.length === 0) return;
     if (t === this.queue.lastSent) {
       // Echo, whether or not echo is on; after echo was switched off, a sign of a restart.
-      if (this.signs.echoMeansRestart) this.host.restarted(t);
+      if (this.signs.echoMeansRestart) this.restarted(t);
       return;
     }
     const tag = this.signs.bootTag(t);
     if (tag > 0) {
-      this.host.restarted(t.slice(0, tag));
+      this.restarted(t.slice(0, tag));
       if (tag < t.length) this.take(t.slice(tag), '');
       return;
     }
@@ -135,7 +115,7 @@ export class LineRouter implements LineSink {
     if (answer === undefined) {
       const sign = this.signs.check(t, Date.now());
       if (sign === 'restart') {
-        this.host.restarted(t);
+        this.restarted(t);
         return;
       }
       if (sign === 'same-boot') {
@@ -148,6 +128,13 @@ export class LineRouter implements LineSink {
     if (!this.urcs.dispatch(raw) && answer === undefined) this.host.emit('unsolicited', raw);
   }
 
+  /** A restart sign: 'reboot', and what waits for an answer fails (the module lost its state). */
+  private restarted(sign: string): void {
+    this.signs.restarted();
+    this.host.emit('reboot', sign);
+    this.queue.failAll((cmd) => new ModemRebootedError(cmd.shown, sign), false);
+  }
+
   private open(handler: UrcHandler, line: string): void {
     const maxMs = handler.maxContinuationMs ?? DEFAULT_MAX_CONTINUATION_MS;
     const open: OpenContinuation = {
@@ -156,14 +143,10 @@ export class LineRouter implements LineSink {
       bytes: Buffer.byteLength(line, 'utf8'),
       maxBytes: handler.maxContinuationBytes ?? DEFAULT_MAX_CONTINUATION_BYTES,
       deadline: Date.now() + maxMs,
-      timer: setTimeout(() => {
-        if (this.continuation === open) this.abandon(open, 'time');
-      }, maxMs),
+      // unref: this timer alone must not keep the process running.
+      timer: setTimeout(() => this.abandon(open, 'time'), maxMs).unref(),
     };
-    // This timer alone must not keep the process running.
-    open.timer.unref();
     this.continuation = open;
-    this.host.keepBreaks(true);
     if (open.bytes > open.maxBytes) this.abandon(open, 'bytes');
   }
 
@@ -189,19 +172,13 @@ export class LineRouter implements LineSink {
 
   private end(open: OpenContinuation): void {
     clearTimeout(open.timer);
-    if (this.continuation !== open) return;
     this.continuation = undefined;
-    this.host.keepBreaks(false);
   }
 
   private abandon(open: OpenContinuation, reason: ContinuationAbandonReason): void {
     this.end(open);
     const h = open.handler;
     this.host.note(`URC ${h.name} abandoned after ${open.bytes} bytes (${reason} cap)`);
-    try {
-      h.onContinuationAbandoned?.(open.text, reason);
-    } catch (err) {
-      this.host.note(`URC handler ${h.name} threw: ${this.host.errorText(err)}`);
-    }
+    this.urcs.call(h, () => h.onContinuationAbandoned?.(open.text, reason), undefined);
   }
 }

@@ -6,33 +6,21 @@
  * lost with it (capture esp_at_10.txt).
  */
 import type { AtChannelOptions } from './types';
+import { execAtStart, execFresh } from './urc-table';
 
 /** Readable parts of the ESP8266 ROM log; either one anywhere in a line is enough. */
-const ROM_LOG_PATTERNS: readonly RegExp[] = [/ets Jan\s+8 2013/, /rst cause:\s*\d/];
-
-/**
- * A garbage line needs at least this many unprintable chars (and more unprintable chars than
- * printable ones): a stray noise byte or two on a running module is not a restart.
- */
-const MIN_UNPRINTABLE = 8;
+const ROM_LOG = /ets Jan\s+8 2013|rst cause:\s*\d/;
 
 /** C0 controls except tab, DEL, C1 controls and U+FFFD (what an invalid UTF-8 byte decodes to). */
-function isUnprintable(code: number): boolean {
-  return (code < 0x20 && code !== 0x09) || (code >= 0x7f && code < 0xa0) || code === 0xfffd;
-}
+const UNPRINTABLE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffd]/g;
 
-/** True for a line that is mostly unprintable: bytes sent at another baud rate. */
+/**
+ * True for a line that is mostly unprintable: bytes sent at another baud rate. It needs at
+ * least 8 unprintable chars: a stray noise byte or two on a running module is not a restart.
+ */
 function isGarbageLine(line: string): boolean {
-  let unprintable = 0;
-  for (let i = 0; i < line.length; i++) {
-    if (isUnprintable(line.charCodeAt(i))) unprintable++;
-  }
-  return unprintable >= MIN_UNPRINTABLE && unprintable * 2 > line.length;
-}
-
-/** True for a readable line of the ESP8266 ROM log. */
-function isRomLogLine(line: string): boolean {
-  return ROM_LOG_PATTERNS.some((re) => re.test(line));
+  const unprintable = line.match(UNPRINTABLE)?.length ?? 0;
+  return unprintable >= 8 && unprintable * 2 > line.length;
 }
 
 /** Garbage lines within this time of the last one belong to the same boot (one 'reboot'). */
@@ -47,44 +35,28 @@ export type RestartSign = 'restart' | 'same-boot' | undefined;
 /** Recognises the restart signs of one channel (docs/at-channel.md, restart signs). */
 export class RestartSigns {
   /** The echo-off command succeeded since the last restart: an echo now means the module restarted. */
-  private echoOff = false;
+  echoMeansRestart = false;
   /** When the last garbage line was seen (0: none yet). */
   private lastGarbageAt = 0;
-  private readonly banners: Set<string>;
-  private readonly bannerPatterns: RegExp[];
 
-  constructor(private readonly opts: RestartSignOptions) {
-    const banners = opts.bootBanners ?? [];
-    this.banners = new Set(banners.filter((b): b is string => typeof b === 'string').map((b) => b.trim()).filter((b) => b.length > 0));
-    this.bannerPatterns = banners.filter((b): b is RegExp => b instanceof RegExp);
-  }
+  constructor(private readonly opts: RestartSignOptions) {}
 
   /** A command succeeded: after the echo-off command, an echo is a restart sign. */
   commandSucceeded(line: string): void {
     const cmd = this.opts.echoOffCommand;
-    if (cmd !== undefined && line.toUpperCase() === cmd.toUpperCase()) this.echoOff = true;
+    if (cmd !== undefined && line.toUpperCase() === cmd.toUpperCase()) this.echoMeansRestart = true;
   }
 
   /** The module restarted: its echo is back on. */
   restarted(): void {
-    this.echoOff = false;
-  }
-
-  /** An echo of a command is a restart sign (echo was switched off since the last restart). */
-  get echoMeansRestart(): boolean {
-    return this.echoOff;
+    this.echoMeansRestart = false;
   }
 
   /** Length of the boot tag (a string, or a RegExp matched at 0) trimmed line `t` starts with, or 0. */
   bootTag(t: string): number {
     for (const tag of this.opts.bootTags ?? []) {
-      if (typeof tag === 'string') {
-        if (tag.length > 0 && t.startsWith(tag)) return tag.length;
-        continue;
-      }
-      tag.lastIndex = 0;
-      const m = tag.exec(t);
-      if (m !== null && m.index === 0 && m[0].length > 0) return m[0].length;
+      const length = typeof tag === 'string' ? (t.startsWith(tag) ? tag.length : 0) : (execAtStart(tag, t)?.[0].length ?? 0);
+      if (length > 0) return length;
     }
     return 0;
   }
@@ -92,17 +64,16 @@ export class RestartSigns {
   /** Boot banner, or (with rebootOnGarbage) a line of the boot ROM log: one restart per burst. */
   check(t: string, now: number): RestartSign {
     if (this.isBanner(t)) return 'restart';
-    if (!this.opts.rebootOnGarbage || !(isGarbageLine(t) || isRomLogLine(t))) return undefined;
+    if (!this.opts.rebootOnGarbage || !(isGarbageLine(t) || ROM_LOG.test(t))) return undefined;
     const sameBoot = this.lastGarbageAt !== 0 && now - this.lastGarbageAt < GARBAGE_BURST_MS;
     this.lastGarbageAt = now;
     return sameBoot ? 'same-boot' : 'restart';
   }
 
+  /** A string banner is the whole (trimmed) line; a RegExp banner matches anywhere in it. */
   private isBanner(t: string): boolean {
-    if (this.banners.has(t)) return true;
-    for (const re of this.bannerPatterns) {
-      re.lastIndex = 0;
-      if (re.test(t)) return true;
+    for (const banner of this.opts.bootBanners ?? []) {
+      if (typeof banner === 'string' ? banner.trim() === t : execFresh(banner, t) !== null) return true;
     }
     return false;
   }

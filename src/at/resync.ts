@@ -4,37 +4,26 @@
  * two signs of a modem that stopped answering: N command timeouts in a row, or a resync
  * without `OK` ('unresponsive').
  */
+import type { ChannelHooks } from './channel';
 
 const DEFAULT_RESYNC_QUIET_MS = 200;
 const RESYNC_ATTEMPTS = 3;
 const DEFAULT_TIMEOUTS_TO_UNRESPONSIVE = 3;
 
-/** What the resync needs from the channel. */
-export interface ResyncHost {
-  isClosed(): boolean;
-  /** Quiet period that ends the drain (default 200 ms). */
-  readonly quietMs: number | undefined;
-  readonly timeoutsToUnresponsive: number | undefined;
-  /** Sends `AT` as an internal command; true when it got `OK`. */
-  probe(): Promise<boolean>;
-  note(text: string): void;
-  emit(event: string, arg: unknown): void;
-}
-
 export class Resync {
-  /** When the last bytes arrived during the drain (ms since epoch). */
-  private lastRxAt = 0;
-  private timer: NodeJS.Timeout | undefined;
-  /** Ends the current quiet wait at once (on close). */
-  private wake: (() => void) | undefined;
   /** Command timeouts since the module last answered a command (final or busy). */
   private timeoutsInARow = 0;
+  /** The quiet wait in progress: received bytes restart it, close ends it. */
+  private waiting: { restart(): void; end(): void } | undefined;
 
-  constructor(private readonly host: ResyncHost) {}
+  constructor(
+    private readonly host: ChannelHooks,
+    /** Sends `AT` as an internal command; true when it got `OK`. */
+    private readonly probe: () => Promise<boolean>,
+  ) {}
 
-  /** Bytes arrived: the drain starts counting again. */
   received(): void {
-    this.lastRxAt = Date.now();
+    this.waiting?.restart();
   }
 
   /**
@@ -48,7 +37,7 @@ export class Resync {
   /** ModemManager's rule: N command timeouts in a row mean the modem no longer answers. */
   timedOut(shown: string): void {
     this.timeoutsInARow++;
-    const limit = this.host.timeoutsToUnresponsive ?? DEFAULT_TIMEOUTS_TO_UNRESPONSIVE;
+    const limit = this.host.options.timeoutsToUnresponsive ?? DEFAULT_TIMEOUTS_TO_UNRESPONSIVE;
     if (this.timeoutsInARow < limit) return;
     this.timeoutsInARow = 0;
     this.host.emit('unresponsive', `${limit} command timeouts in a row (the last: ${shown})`);
@@ -56,7 +45,7 @@ export class Resync {
 
   /** Ends a wait in progress (the channel closed). */
   cancel(): void {
-    this.wake?.();
+    this.waiting?.end();
   }
 
   /** Never rejects: a failure is noted, and the queue goes on. */
@@ -64,7 +53,7 @@ export class Resync {
     try {
       await this.attempts();
     } catch (err) {
-      this.host.note(`resync failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.host.note(`resync failed: ${this.host.errorText(err)}`);
     }
   }
 
@@ -73,7 +62,7 @@ export class Resync {
     for (let attempt = 1; attempt <= RESYNC_ATTEMPTS && !host.isClosed(); attempt++) {
       await this.waitQuiet();
       if (host.isClosed()) return;
-      if (await host.probe()) {
+      if (await this.probe()) {
         // A second OK (the late reply's and ours) lands here as unsolicited, not in the next command.
         await this.waitQuiet();
         return;
@@ -84,27 +73,23 @@ export class Resync {
     host.emit('unresponsive', `no OK to AT in ${RESYNC_ATTEMPTS} resync attempts`);
   }
 
-  /** Resolves after the quiet period without received bytes (bounded, so a chatty modem cannot stall the queue). */
+  /** Resolves after the quiet period without received bytes (capped, so a chatty modem cannot stall the queue). */
   private waitQuiet(): Promise<void> {
-    const quiet = this.host.quietMs ?? DEFAULT_RESYNC_QUIET_MS;
-    const deadline = Date.now() + Math.max(2000, quiet * 10);
-    // The drain counts from now: only bytes from here on can postpone it.
-    this.lastRxAt = Date.now();
+    const quiet = this.host.options.resyncQuietMs ?? DEFAULT_RESYNC_QUIET_MS;
     return new Promise((resolve) => {
-      const done = () => {
-        if (this.timer !== undefined) clearTimeout(this.timer);
-        this.timer = undefined;
-        this.wake = undefined;
+      const end = (): void => {
+        clearTimeout(timer);
+        clearTimeout(cap);
+        this.waiting = undefined;
         resolve();
       };
-      const check = () => {
-        const now = Date.now();
-        const idleFor = now - this.lastRxAt;
-        if (this.host.isClosed() || idleFor >= quiet || now >= deadline) done();
-        else this.timer = setTimeout(check, Math.min(quiet - idleFor, deadline - now) + 1);
+      let timer = setTimeout(end, quiet);
+      const cap = setTimeout(end, Math.max(2000, quiet * 10));
+      const restart = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(end, quiet);
       };
-      this.wake = done;
-      this.timer = setTimeout(check, quiet);
+      this.waiting = { restart, end };
     });
   }
 }

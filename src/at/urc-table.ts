@@ -19,10 +19,15 @@ export interface RawRead {
   headerLength: number;
 }
 
-/** `re` run on `text` from its start (a global or sticky regex keeps no position between lines). */
-function execAtStart(re: RegExp, text: string): RegExpExecArray | null {
+/** `re` run on the whole of `text` (a global or sticky regex keeps no position between lines). */
+export function execFresh(re: RegExp, text: string): RegExpExecArray | null {
   re.lastIndex = 0;
-  const m = re.exec(text);
+  return re.exec(text);
+}
+
+/** `re` run on `text`, matching only at its start. */
+export function execAtStart(re: RegExp, text: string): RegExpExecArray | null {
+  const m = execFresh(re, text);
   return m !== null && m.index === 0 ? m : null;
 }
 
@@ -38,11 +43,6 @@ export class UrcTable {
     };
   }
 
-  /** Prefixes of the handlers with a raw-read (partial) form. */
-  rawPrefixes(): string[] {
-    return this.handlers.filter((h) => h.partial !== undefined && h.onPartial !== undefined).map((h) => h.prefix);
-  }
-
   /**
    * Offers the open line (from its start up to its line break, or what has arrived of it) to
    * the raw-read handlers; the first that claims it wins.
@@ -52,13 +52,7 @@ export class UrcTable {
       if (h.partial === undefined || h.onPartial === undefined || !text.startsWith(h.prefix)) continue;
       const m = execAtStart(h.partial, text);
       if (m === null) continue;
-      let claim: RawClaim | undefined;
-      try {
-        claim = h.onPartial(m);
-      } catch (err) {
-        this.onHandlerError(h, err);
-        continue;
-      }
+      const claim = this.call(h, () => h.onPartial?.(m), undefined);
       if (claim === undefined || !Number.isInteger(claim.length) || claim.length < 0 || claim.length > MAX_RAW_BYTES) continue;
       return { claim, headerLength: m[0].length };
     }
@@ -76,17 +70,9 @@ export class UrcTable {
   /** Runs `h` on `text` when its prefix and `line` regex match; false when they do not. */
   deliverTo(h: UrcHandler, text: string): boolean {
     if (h.onLine === undefined || !text.startsWith(h.prefix)) return false;
-    let m: RegExpMatchArray | null = null;
-    if (h.line !== undefined) {
-      h.line.lastIndex = 0;
-      m = h.line.exec(text);
-      if (m === null) return false;
-    }
-    try {
-      h.onLine(text, m);
-    } catch (err) {
-      this.onHandlerError(h, err);
-    }
+    const m = h.line === undefined ? null : execFresh(h.line, text);
+    if (h.line !== undefined && m === null) return false;
+    this.call(h, () => h.onLine?.(text, m), undefined);
     return true;
   }
 
@@ -97,11 +83,16 @@ export class UrcTable {
 
   /** The handler's `continues` answer; a handler that throws has closed its URC. */
   stillOpen(h: UrcHandler, text: string): boolean {
+    return this.call(h, () => h.continues?.(text) === true, false);
+  }
+
+  /** Calls one of `h`'s callbacks; a throw is reported and gives `fallback` (nothing escapes a data callback). */
+  call<T>(h: UrcHandler, fn: () => T, fallback: T): T {
     try {
-      return h.continues?.(text) === true;
+      return fn();
     } catch (err) {
       this.onHandlerError(h, err);
-      return false;
+      return fallback;
     }
   }
 

@@ -3,7 +3,7 @@
  * generic failures into ModemErrors that name the command, the code and its meaning.
  */
 import { AtCommandError, AtTimeoutError, ModemBusyError, ModemRebootedError } from '../at/errors';
-import { literalPrefixOfSource } from '../at/regex-literal-prefix';
+import { literalPrefixOfSource } from './regex-literal-prefix';
 import type { AtCommandOptions, AtResponse } from '../at/types';
 import type { AtChannelPort } from './channel-port';
 import { ModemError } from './errors';

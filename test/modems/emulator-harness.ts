@@ -59,7 +59,8 @@ export async function startHarness(
     resolveBroker: () => ({ host: '127.0.0.1', port }),
     ...emulatorOpts,
   });
-  const transport = new StreamTransport(emulator.createHostStream(), `sim:${model}`, emulatorOpts.baudRate ?? 0);
+  // Unpaced: the emulator paces both directions at its baud rate itself, as a UART does.
+  const transport = new StreamTransport(emulator.createHostStream(), `sim:${model}`);
   const trace: string[] = [];
   const driver = createModemDriver(transport, profile ?? model, { trace: (d, t) => trace.push(`${d} ${t}`), ...driverOpts });
   return {

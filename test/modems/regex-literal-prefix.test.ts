@@ -1,7 +1,7 @@
 /** The literal prefix the driver gives an awaited URC must never be longer than what every match starts with. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { literalPrefixOfSource } from '../../dist/at/regex-literal-prefix';
+import { literalPrefixOfSource } from '../../dist/modems/regex-literal-prefix';
 
 const CASES: { re: RegExp; prefix: string; matches?: string }[] = [
   { re: /^\+QMTSUB: 0,7,(\d+)/, prefix: '+QMTSUB: 0,7,', matches: '+QMTSUB: 0,7,0,1' },
