@@ -37,7 +37,8 @@ function untrustedServer(command: string, idx: number, code: number, port: numbe
   return new ModemError(
     command,
     `+QMTOPEN: ${idx},${code}`,
-    `TLS handshake failed: server certificate not trusted by ${caLabel} (or port ${port} does not speak TLS, or the network failed); check the CA setting of the connection`,
+    // The status bubble shows the first few words: the likely cause leads.
+    `server certificate not trusted by ${caLabel} (the TLS handshake failed; or port ${port} does not speak TLS, or the network failed); check the CA setting of the connection`,
     { kind: 'permanent' },
   );
 }

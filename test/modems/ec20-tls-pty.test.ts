@@ -100,7 +100,7 @@ describe('EC20 verified TLS over a pty', () => {
 
   it('a wrong CA: "server certificate not trusted", no seclevel 0, no login', { timeout: EVENT_DEADLINE_MS * 2 }, async (t) => {
     await run('ttyWrong', t, async ({ driver, emulator }) => {
-      await assert.rejects(driver.open('127.0.0.1', iotda.tlsPort!, { ca: otherCa, caLabel: 'the other CA' }), /\+QMTOPEN: 0,-1 \(TLS handshake failed: server certificate not trusted by the other CA/);
+      await assert.rejects(driver.open('127.0.0.1', iotda.tlsPort!, { ca: otherCa, caLabel: 'the other CA' }), /\+QMTOPEN: 0,-1 \(server certificate not trusted by the other CA/);
       assert.deepEqual(sent(emulator, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,1']);
       assert.equal(logins, 0);
     });

@@ -107,7 +107,7 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
       await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, tls()), (err: unknown) => {
         assert.ok(err instanceof ModemError, String(err));
         assert.equal(err.code, '+QMTOPEN: 0,-1');
-        assert.match(err.message, /TLS handshake failed: server certificate /);
+        assert.match(err.message, /\(server certificate not trusted by .*\(the TLS handshake failed; or port \d+ does not speak TLS/);
         assert.match(err.message, label);
         assert.equal(err.kind, 'permanent');
         return true;
@@ -161,7 +161,7 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
   it('a "cacert" naming no file on the module fails the handshake (+QMTOPEN: 0,-1), as a missing CA file does', { timeout: EVENT_DEADLINE_MS }, async () => {
     const profile = loadProfile({ extends: 'ec20', name: 'ec20-cacert-elsewhere', commands: { sslCaCert: 'AT+QSSLCFG="cacert",{{ctx}},"UFS:none.pem"' } });
     const r = await readyModem({}, profile);
-    await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, myCa()), /\+QMTOPEN: 0,-1 \(TLS handshake failed: server certificate not trusted by the test CA/);
+    await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, myCa()), /\+QMTOPEN: 0,-1 \(server certificate not trusted by the test CA/);
     assertNeverUnverified(r);
     assert.equal(logins, 0);
   });
