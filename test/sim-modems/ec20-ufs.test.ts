@@ -42,6 +42,16 @@ describe('EC20 emulator: UFS file commands', () => {
     assert.deepEqual(emulator.violations, []);
   });
 
+  it('after <timeout> s without data the module leaves data mode with what came, and takes commands again', async () => {
+    const { host: h, flash } = await host();
+    h.write('AT+QFUPL="short.pem",10,1\r');
+    await h.read('\r\nCONNECT\r\n');
+    h.write('AB');
+    await h.read('\r\n+QFUPL: 2,4142\r\n\r\nOK\r\n');
+    assert.equal(flash.get('short.pem')?.toString(), 'AB');
+    await h.cmd('AT', '\r\nOK\r\n');
+  });
+
   it('an existing file is not overwritten (+CME ERROR: 407); QFDEL removes it, a second QFDEL finds nothing (405)', async () => {
     const { host: h } = await host(new Map([['ca.pem', Buffer.from('old')]]));
     await h.cmd('AT+QFUPL="UFS:ca.pem",3', '\r\n+CME ERROR: 407\r\n');

@@ -3,14 +3,16 @@
  * "Verified TLS"; Quectel EC2x FILE AT Commands Manual): AT+QFUPL (CONNECT, exactly <size> raw
  * bytes, `+QFUPL: <size>,<checksum>`), AT+QFLST, AT+QFDEL. The files live in flash: the map
  * outlives a restart of the module, and a test may hand the same map to a new emulator.
- * Not emulated: RAM:/SD: storage, AT+QFUPL's ACK mode and its data timeout.
+ * After <timeout> seconds without a byte the module leaves data mode and keeps what came
+ * (BG96 FILE manual, AT+QFUPL). Not emulated: RAM:/SD: storage, AT+QFUPL's ACK mode.
  */
 import type { DataResult } from './command-reader';
 import { intArg, strArg } from './quectel-args';
 import { cme, ok, type Answer, type CommandSpec } from './quectel-emulator';
 
-/** AT+QFUPL's default <file_size> when none is given. */
+/** AT+QFUPL's defaults: <file_size> bytes and <timeout> seconds. */
 const DEFAULT_UPLOAD_SIZE = 10240;
+const DEFAULT_UPLOAD_WAIT_S = 5;
 /** Longest file name the manual allows, in bytes. */
 const MAX_NAME = 80;
 /** UFS space of the emulated module (about what EC20 firmware reports with AT+QFLDS). */
@@ -56,7 +58,7 @@ export class QuectelUfs {
     c.set('+QFDEL', { set: { shape: { types: ['s'] }, run: (a) => this.remove(strArg(a, 0)!) } });
     c.set('+QFUPL', {
       test: () => ok(`+QFUPL: "<filename>",(1-${this.free()}),(1-65535),(0,1)`),
-      set: { shape: { types: ['s', 'i', 'i', 'i'], required: 1 }, run: (a) => this.upload(strArg(a, 0)!, intArg(a, 1), intArg(a, 3)) },
+      set: { shape: { types: ['s', 'i', 'i', 'i'], required: 1 }, run: (a) => this.upload(strArg(a, 0)!, intArg(a, 1), intArg(a, 2), intArg(a, 3)) },
     });
   }
 
@@ -85,21 +87,22 @@ export class QuectelUfs {
     return this.files.delete(name) ? ok() : cme(E.notFound);
   }
 
-  private upload(nameArg: string, size = DEFAULT_UPLOAD_SIZE, ackMode = 0): Answer {
+  private upload(nameArg: string, size = DEFAULT_UPLOAD_SIZE, waitS = DEFAULT_UPLOAD_WAIT_S, ackMode = 0): Answer {
     const name = ufsName(nameArg);
     if (typeof name !== 'string') return cme(name.refused);
     if (ackMode !== 0) {
       this.strictViolation('AT+QFUPL: ACK mode is not emulated');
       return cme(E.invalidParameter);
     }
-    if (size < 1) return cme(E.invalidParameter);
+    if (size < 1 || waitS < 1 || waitS > 65535) return cme(E.invalidParameter);
     // The manual: an existing file is not overwritten; delete it first.
     if (this.files.has(name)) return cme(E.exists);
     if (size > this.free()) return cme(E.driveFull);
     return {
       kind: 'prompt',
       prompt: 'CONNECT',
-      request: { mode: 'length', length: size },
+      // What came before the timeout is kept, as the manual says of an upload ended early.
+      request: { mode: 'length', length: size, idleMs: waitS * 1000 },
       onData: (r: DataResult) => {
         if (r.kind !== 'data') return cme(E.invalidParameter);
         this.files.set(name, r.bytes);
