@@ -10,7 +10,9 @@ export type LinkErrorCode =
   | 'closed'
   | 'auth-failed'
   /** A report failed transiently on every one of its allowed attempts (a poison message). */
-  | 'attempts-exhausted';
+  | 'attempts-exhausted'
+  /** Sign type 1 without a trustworthy clock (no network time, host clock plainly wrong): see sign-clock.ts. */
+  | 'bad-clock';
 
 const KIND_OF_CODE: Record<LinkErrorCode, ErrorKind> = {
   'not-connected': 'transient',
@@ -19,6 +21,8 @@ const KIND_OF_CODE: Record<LinkErrorCode, ErrorKind> = {
   closed: 'permanent',
   'auth-failed': 'auth',
   'attempts-exhausted': 'permanent',
+  // Retried: the network may send its time later, or someone sets the host clock.
+  'bad-clock': 'transient',
 };
 
 export class LinkError extends Error {

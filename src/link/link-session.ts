@@ -19,6 +19,7 @@ import type { ModemStep, ModemSupervisor } from './modem-supervisor';
 import type { QueuedPublish } from './offline-queue';
 import { LinkQueue, type LinkQueueOptions, type LogLevel } from './link-queue';
 import { settleWithin } from './settle-within';
+import { SignClock, type ClockSource } from './sign-clock';
 
 export interface LinkStatus {
   state: LinkState;
@@ -36,6 +37,8 @@ export interface LinkStatus {
   connack?: number;
   /** In `backoff`: the device id another connection keeps taking over (see takeover-watch.ts). */
   takenOver?: string;
+  /** Sign type 1: the clock the login was signed with (sign-clock.ts). */
+  clock?: ClockSource;
   /** Publishes waiting for the link. */
   queued: number;
 }
@@ -49,6 +52,8 @@ export interface LinkSupervisorOptions extends LinkQueueOptions {
   deviceId: string;
   secret: string;
   signType?: SignType;
+  /** The host's UTC clock in ms, for sign type 1 (default Date.now); tests set it wrong on purpose. */
+  hostClock?: () => number;
   keepalive?: number;
   clientIndex?: number;
   /** First reconnect delay (default 1000 ms); doubles per failure up to the ceiling. */
@@ -78,6 +83,15 @@ export interface LinkSupervisorOptions extends LinkQueueOptions {
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** A sign type 1 login signed with the host clock was refused: the clock is the likely cause, say so. */
+function hostClockRefusal(err: unknown, timestamp: string): LinkError {
+  return new LinkError(
+    'auth-failed',
+    `${messageOf(err)}; signed with the host clock as ${timestamp} (sign type 1, no network time): if the secret is right, set the host clock or use sign type 0`,
+    { cause: err },
+  );
+}
+
 /** A ModemError's meaning (with its code) leads; other errors keep their message. */
 function summaryOf(err: unknown): string | undefined {
   if (!(err instanceof ModemError) || !err.meaning) return undefined;
@@ -100,6 +114,7 @@ export abstract class LinkSession extends LinkQueue {
   protected readonly takeovers: TakeoverWatch;
   protected readonly probe: IdleProbe;
   private readonly router: DownlinkRouter;
+  private readonly signClock: SignClock;
   private readonly filters = new Map<string, 0 | 1>();
   protected readonly onModemLost = (reason: string) => {
     if (ACTIVE_STATES.has(this.current.state)) this.fail(this.epoch, new LinkError('not-connected', reason));
@@ -124,6 +139,7 @@ export abstract class LinkSession extends LinkQueue {
       (m) => this.emit('message', m),
       (a) => void this.publish(a.topic, a.payload, a.qos, { owner: '$dedup' }).catch(() => undefined),
     );
+    this.signClock = new SignClock(opts.hostClock, (level, text) => this.opts.log?.(level, text));
     opts.modem.on('lost', this.onModemLost);
   }
 
@@ -229,6 +245,10 @@ export abstract class LinkSession extends LinkQueue {
       if (live()) this.go(stepEvent[step] ?? 'attach', { step });
     });
     if (!live()) return;
+    // Sign type 1: the time comes from the network when the modem has it (sign-clock.ts).
+    const signType = this.opts.signType ?? 0;
+    const signTime = signType === 1 ? await this.signClock.timeFor(driver) : undefined;
+    if (!live()) return;
     const session = driver.session(this.clientIndex);
     this.bindSession(session, epoch);
     this.go('mqtt-open', { step: 'mqtt' });
@@ -238,10 +258,14 @@ export abstract class LinkSession extends LinkQueue {
     this.throwPendingLinkDown();
     this.go('mqtt-connect', { step: 'mqtt' });
     // Fresh credentials every time: the password is keyed by the current UTC hour.
-    const creds = iotdaCredentials(this.opts.deviceId, this.opts.secret, { signType: this.opts.signType ?? 0 });
+    const creds = iotdaCredentials(this.opts.deviceId, this.opts.secret, { signType, ...(signTime ? { now: signTime.now } : {}) });
     this.opts.modem.addSecret(this.opts.secret);
     this.opts.modem.addSecret(creds.password);
-    await session.connect({ clientId: creds.clientId, username: creds.username, password: creds.password, keepalive: this.opts.keepalive ?? 120, cleanSession: true });
+    await session
+      .connect({ clientId: creds.clientId, username: creds.username, password: creds.password, keepalive: this.opts.keepalive ?? 120, cleanSession: true })
+      .catch((err: unknown) => {
+        throw signTime?.source === 'host' && errorKind(err) === 'auth' ? hostClockRefusal(err, creds.timestamp) : err;
+      });
     if (!live()) return;
     this.throwPendingLinkDown();
     this.go('subscribe', { step: 'subscribe' });
@@ -254,7 +278,8 @@ export abstract class LinkSession extends LinkQueue {
     }
     this.backoff.reset();
     this.suspectSince = 0;
-    this.go('online', { reason: `as ${this.opts.deviceId} via ${this.opts.host}:${this.opts.port}` });
+    const clock = signTime ? `, signed with the ${signTime.source} clock (${creds.timestamp})` : '';
+    this.go('online', { reason: `as ${this.opts.deviceId} via ${this.opts.host}:${this.opts.port}${clock}`, ...(signTime ? { clock: signTime.source } : {}) });
     this.takeovers.online();
     driver.signal().then((q) => this.showSignal(epoch, q.percent), () => undefined);
     this.probe.start(epoch);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { TlsSetting } from './tls-options';
+import type { NetworkTimeOptions, NetworkTimeReading } from './network-time';
 
 export type ModemModel = 'ec20' | 'bc26' | 'esp8266' | (string & {});
 
@@ -112,4 +113,9 @@ export interface ModemDriver extends EventEmitter {
    * an HMAC password). Optional for drivers written before it; a driver that traces should have it.
    */
   addSecret?(secret: string): void;
+  /**
+   * The time the network gives the module (NITZ, SNTP), read after the attach; a reading without
+   * `utcMs` when the module has none. Optional: a driver or profile without a network clock.
+   */
+  networkTime?(opts: NetworkTimeOptions): Promise<NetworkTimeReading>;
 }

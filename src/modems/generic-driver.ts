@@ -19,6 +19,7 @@ import type { FamilySession, InitContext, ModemFamily } from './family';
 import type { ModemProfile } from './profile';
 import { readIdentity } from './identity';
 import type { TlsSetting } from './tls-options';
+import { NetworkClockReader, type NetworkTimeOptions, type NetworkTimeReading } from './network-time';
 import { type DriverTrace, ProfileCommands } from './profile-commands';
 import type { SessionOpenOptions } from './quectel-session';
 
@@ -73,6 +74,8 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
   private readonly log?: (text: string) => void;
   /** What the family's own init steps need (the URC port step: the host interface). */
   private readonly initContext: InitContext;
+  /** The network time query of the profile (once-per-driver SNTP setup state inside). */
+  private readonly networkClock: NetworkClockReader;
 
   constructor(
     readonly transport: Transport,
@@ -96,6 +99,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
       });
     for (const s of opts.secrets ?? []) if (s) this.channel.addSecret(s);
     this.cmds = new ProfileCommands(this.channel, profile, opts.trace);
+    this.networkClock = new NetworkClockReader(this.cmds);
     this.initContext = {
       cmds: this.cmds,
       ...(opts.hostInterface ? { hostInterface: opts.hostInterface } : {}),
@@ -241,6 +245,10 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
 
   async attachNetwork(opts: AttachOptions): Promise<void> {
     return this.family.attachNetwork(this.cmds, opts);
+  }
+
+  networkTime(opts: NetworkTimeOptions): Promise<NetworkTimeReading> {
+    return this.networkClock.read(opts);
   }
 
   async signal(): Promise<SignalQuality> {

@@ -186,6 +186,9 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         deviceId: node.deviceId,
         secret,
         signType: signType as 0 | 1,
+        // settings.js may give the host's clock as a function (a gateway whose clock is kept
+        // elsewhere; tests set it wrong on purpose); sign type 1 prefers the network's time anyway.
+        ...(typeof RED.settings.mqttAtConnectHostClock === 'function' ? { hostClock: RED.settings.mqttAtConnectHostClock as () => number } : {}),
         keepalive,
         clientIndex,
         reconnectFloorMs: floor,
@@ -212,7 +215,11 @@ export function registerMqttAtConnect(RED: RedAPI): void {
       });
       node.link = link;
       modemNode!.addLink(link);
-      link.on('status', () => {
+      let wasOnline = false;
+      link.on('status', (s: LinkStatus) => {
+        // Sign type 1: which clock the login was signed with, in the runtime's language (sign-clock.ts).
+        if (s.state === 'online' && !wasOnline && s.clock) node.log(`${node.deviceId}: ${_(`iotda-at.clock.${s.clock}`)}`);
+        wasOnline = s.state === 'online';
         for (const u of users.values()) show(u, view(u));
       });
       const previous = handedOver.get(node.id);

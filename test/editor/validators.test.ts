@@ -72,7 +72,7 @@ describe('editor definitions', () => {
     assert.deepEqual(Object.keys(defs).sort(), ['at-publish', 'at-subscribe', 'modem-config', 'mqtt-at-connect']);
     const expected: Record<string, Record<string, unknown>> = {
       'modem-config': { name: '', port: '', baudRate: 115200, model: 'ec20', apn: '', apnUser: '', wifiSsid: '', trace: false, interface: 'auto' },
-      'mqtt-at-connect': { name: '', modem: '', host: '', port: 1883, tls: false, tlsVerify: 'iotda', caFile: '', deviceId: '', signType: 0, keepalive: 120, clientIndex: 0, persistQueue: true },
+      'mqtt-at-connect': { name: '', modem: '', host: '', port: 1883, tls: false, tlsVerify: 'iotda', caFile: '', deviceId: '', signType: 1, keepalive: 120, clientIndex: 0, persistQueue: true },
       'at-publish': { name: '', connection: '', kind: 'property', serviceId: '', topic: '', qos: 0, template: '', queueSize: 1000 },
       'at-subscribe': { name: '', connection: '', kind: 'messages', topic: '', output: 'auto' },
     };

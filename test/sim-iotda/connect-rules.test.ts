@@ -10,8 +10,10 @@ const ctx = {
   secretOf: (id: string) => ({ myprod_dev01: '12345678', cold_dev: 'c' } as Record<string, string>)[id],
   isFrozen: (id: string) => id === 'cold_dev',
   now: NOW,
-  signType1ToleranceMs: HOUR,
+  signType1GraceMs: 5000,
 };
+/** 02:00:03 UTC: three seconds into the hour after NOW's. */
+const JUST_AFTER_TURN = Date.UTC(2025, 3, 14, 2, 0, 3);
 function facts(deviceId: string, secret: string, signType: 0 | 1, at: number, extra: Partial<Parameters<typeof decideConnect>[0]> = {}) {
   const c = iotdaCredentials(deviceId, secret, { signType, now: new Date(at) });
   return { clientId: c.clientId, username: c.username, password: Buffer.from(c.password), keepalive: 120, hasWill: false, ...extra };
@@ -22,8 +24,12 @@ describe('decideConnect', () => {
     ['documented example', facts('myprod_dev01', '12345678', 0, NOW), 0],
     ['sign type 0, a year old', facts('myprod_dev01', '12345678', 0, NOW - 365 * 24 * HOUR), 0],
     ['sign type 1, current hour', facts('myprod_dev01', '12345678', 1, NOW), 0],
-    ['sign type 1, one hour behind', facts('myprod_dev01', '12345678', 1, NOW - HOUR), 0],
-    ['sign type 1, one hour ahead', facts('myprod_dev01', '12345678', 1, NOW + HOUR), 0],
+    ['sign type 1, start of the current hour', facts('myprod_dev01', '12345678', 1, Date.UTC(2025, 3, 14, 1, 0, 0)), 0],
+    ['sign type 1, end of the current hour', facts('myprod_dev01', '12345678', 1, Date.UTC(2025, 3, 14, 1, 59, 59)), 0],
+    // Strict: the current UTC hour only (docs/iotda.md §1.9), so a clock off by an hour is caught.
+    ['sign type 1, one hour behind', facts('myprod_dev01', '12345678', 1, NOW - HOUR), 4],
+    ['sign type 1, one hour ahead', facts('myprod_dev01', '12345678', 1, NOW + HOUR), 4],
+    ['sign type 1, a day behind (same hour of day)', facts('myprod_dev01', '12345678', 1, NOW - 24 * HOUR), 4],
     ['sign type 1, three hours behind', facts('myprod_dev01', '12345678', 1, NOW - 3 * HOUR), 4],
     ['sign type 1, three hours ahead', facts('myprod_dev01', '12345678', 1, NOW + 3 * HOUR), 4],
     ['keepalive 30 (lower bound)', facts('myprod_dev01', '12345678', 0, NOW, { keepalive: 30 }), 0],
@@ -44,6 +50,17 @@ describe('decideConnect', () => {
   for (const [name, f, code] of cases) {
     it(`${name} → ${code}`, () => assert.equal(decideConnect(f, ctx).returnCode, code));
   }
+
+  it('sign type 1 signed at hh:59:59 passes within the grace after the turn of the hour, not later', () => {
+    const late = facts('myprod_dev01', '12345678', 1, Date.UTC(2025, 3, 14, 1, 59, 59, 900));
+    assert.equal(decideConnect(late, { ...ctx, now: JUST_AFTER_TURN }).returnCode, 0);
+    assert.equal(decideConnect(late, { ...ctx, now: Date.UTC(2025, 3, 14, 2, 0, 5) }).returnCode, 4);
+    assert.equal(decideConnect(late, { ...ctx, now: Date.UTC(2025, 3, 14, 2, 0, 4, 999) }).returnCode, 0);
+  });
+
+  it('sign type 0 accepts any 10 digits whatever the clock', () => {
+    assert.equal(decideConnect(facts('myprod_dev01', '12345678', 0, NOW - 30 * 24 * HOUR), { ...ctx, now: JUST_AFTER_TURN }).returnCode, 0);
+  });
 
   it('the documented password is accepted as sent (row 1 of §1.1)', () => {
     const d = decideConnect(

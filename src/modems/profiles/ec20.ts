@@ -58,6 +58,8 @@ export const Ec20Profile: ModemProfile = {
     mqttSubscribe: 'AT+QMTSUB={{idx}},{{mid}},"{{topic}}",{{qos}}',
     mqttUnsubscribe: 'AT+QMTUNS={{idx}},{{mid}},"{{topic}}"',
     mqttPublish: 'AT+QMTPUB={{idx}},{{mid}},{{qos}},0,"{{topic}}",{{length}}',
+    // Mode 1: the current GMT time the module keeps from the last NITZ (docs/models/ec20.md, "Network time").
+    networkTime: 'AT+QLTS=1',
   },
   urcs: {
     open: '^\\+QMTOPEN: {{idx}},(-?\\d+)',
@@ -90,6 +92,9 @@ export const Ec20Profile: ModemProfile = {
     // `+QFLST: "<name>",<size>`; the name may or may not carry its `UFS:` prefix (docs/models/ec20.md, "Verified TLS").
     fileList: '^\\+QFLST: *"(?:UFS:)?([^"]*)" *, *(\\d+)',
     fileUpload: '^\\+QFUPL: *(\\d+) *, *([0-9A-Fa-f]+)',
+    // `+QLTS: "yyyy/MM/dd,hh:mm:ss±zz,dst"`; in mode 1 the time is GMT, so the zone is not applied.
+    // `+QLTS: ""` before the network sent its time does not match: no network time.
+    networkTime: '^\\+QLTS: *"(?<year>\\d{4})/(?<month>\\d{1,2})/(?<day>\\d{1,2}),(?<hour>\\d{1,2}):(?<minute>\\d{1,2}):(?<second>\\d{1,2})',
   },
   results: {
     qmtopen: QMTOPEN_RESULTS,

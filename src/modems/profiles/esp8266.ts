@@ -83,6 +83,9 @@ export const Esp8266Profile: ModemProfile = {
     mqttSubscribe: 'AT+MQTTSUB={{idx}},"{{topic}}",{{qos}}',
     mqttUnsubscribe: 'AT+MQTTUNSUB={{idx}},"{{topic}}"',
     mqttPublish: 'AT+MQTTPUBRAW={{idx}},"{{topic}}",{{length}},{{qos}},0',
+    // SNTP on, time zone 0 (UTC), the firmware's default servers (docs/models/esp8266.md, "Network time").
+    networkTimeSetup: 'AT+CIPSNTPCFG=1,0',
+    networkTime: 'AT+CIPSNTPTIME?',
   },
   urcs: {
     connected: '^\\+MQTTCONNECTED:(\\d+)',
@@ -97,6 +100,8 @@ export const Esp8266Profile: ModemProfile = {
   responses: {
     // `+MQTTCONN:<LinkID>,<state>,...`: the state (ESP_MQTT_STATES).
     mqttState: '^\\+MQTTCONN:\\d+,(\\d+)',
+    // `+CIPSNTPTIME:Thu Jan  1 00:00:00 1970` (C asctime) until SNTP synced; time zone 0 above, so UTC.
+    networkTime: '^\\+CIPSNTPTIME: *[A-Za-z]{3} +(?<monthName>[A-Za-z]{3}) +(?<day>\\d{1,2}) +(?<hour>\\d{1,2}):(?<minute>\\d{1,2}):(?<second>\\d{1,2}) +(?<year>\\d{4})',
   },
   results: {
     cwjap: CWJAP_CODES,
@@ -125,6 +130,8 @@ export const Esp8266Profile: ModemProfile = {
     mqttConnect: 20_000,
     mqttPublish: 10_000,
     attach: 60_000,
+    // How long to wait for SNTP to sync after AT+CIPSNTPCFG; a module without it signs with the host clock.
+    networkTimeSync: 10_000,
   },
   // ERR CODE lines before ERROR say why a command failed; the driver puts them into its errors.
   init: [{ command: 'sysLog', optional: true, note: 'AT+SYSLOG=1 refused: errors will not carry ERR CODE details' }],

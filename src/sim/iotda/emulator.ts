@@ -50,7 +50,10 @@ export interface IotdaEmulatorOptions {
   devices?: DeviceSpec[];
   devicesFile?: string;
   commandTimeoutMs?: number;
-  signType1ToleranceMs?: number;
+  /** Sign type 1: seconds after the turn of an hour the previous hour still passes (connect-rules.ts; default 5000 ms). */
+  signType1GraceMs?: number;
+  /** The emulator's own UTC clock in ms for the sign type 1 check (default Date.now). */
+  clock?: () => number;
   /** Uplink messages per second and connection before drops (§1.3; default 50, 0 = no limit). */
   uplinkMessagesPerSecond?: number;
   /** Uplink bytes per second and connection before drops (default 1 MB, 0 = no limit). */
@@ -114,7 +117,7 @@ export class IotdaEmulator extends EventEmitter {
   readonly registry: DeviceRegistry;
   readonly host: string;
   readonly commandTimeoutMs: number;
-  private readonly signType1ToleranceMs: number;
+  private readonly signType1GraceMs: number;
   private readonly logLine: (line: string) => void;
   private broker!: Aedes;
   private readonly servers: net.Server[] = [];
@@ -145,7 +148,7 @@ export class IotdaEmulator extends EventEmitter {
     super();
     this.host = opts.host ?? '127.0.0.1';
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 20_000;
-    this.signType1ToleranceMs = opts.signType1ToleranceMs ?? 3_600_000;
+    this.signType1GraceMs = opts.signType1GraceMs ?? 5000;
     this.uplinkMessagesPerSecond = opts.uplinkMessagesPerSecond ?? 50;
     this.uplinkBytesPerSecond = opts.uplinkBytesPerSecond ?? MAX_PUBLISH_BYTES;
     this.logLine = opts.log ?? (() => undefined);
@@ -302,8 +305,8 @@ export class IotdaEmulator extends EventEmitter {
       {
         secretOf: (id) => this.registry.secretOf(id),
         isFrozen: (id) => this.registry.isFrozen(id),
-        now: Date.now(),
-        signType1ToleranceMs: this.signType1ToleranceMs,
+        now: (this.opts.clock ?? Date.now)(),
+        signType1GraceMs: this.signType1GraceMs,
       },
     );
     if (decision.returnCode === 0) {

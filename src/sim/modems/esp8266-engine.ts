@@ -11,6 +11,8 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { checkShape, parseEspArgs, type EspParam, type ParamShape } from './esp8266-args';
 import { DEFAULT_ESP_FIRMWARE, espFirmwareTraits, type EspFirmware, type EspFirmwareTraits } from './esp8266-firmware';
 import { romLogAt115200 } from './esp8266-boot-log';
+import { EspSntp } from './esp8266-sntp';
+import type { ModemEmulatorOptions } from './types';
 import { ESP8266_MQTT_BUFFER, fitsPublishBuffer, subRecvFragments, subRecvUrc } from './esp8266-mqtt-frames';
 
 export interface EspWifiNetwork {
@@ -51,6 +53,8 @@ export interface EspEngineOptions {
    * (capture esp_at_1.txt).
    */
   storedWifi?: string;
+  /** The time SNTP syncs to (ModemEmulatorOptions.networkClock; esp8266-sntp.ts). */
+  networkClock?: ModemEmulatorOptions['networkClock'];
 }
 
 export interface EspEngineHost {
@@ -197,6 +201,7 @@ export class Esp8266Engine {
   private extraDelayMs = 0;
   private nextJoinFailure = 0;
   private nextConnackRefusal = 0;
+  private readonly sntp: EspSntp;
 
   constructor(
     private readonly host: EspEngineHost,
@@ -205,6 +210,7 @@ export class Esp8266Engine {
     this.opts = opts;
     this.firmware = opts.firmware ?? DEFAULT_ESP_FIRMWARE;
     this.traits = espFirmwareTraits(this.firmware);
+    this.sntp = new EspSntp(opts.networkClock);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -249,6 +255,7 @@ export class Esp8266Engine {
       this.send(`WIFI CONNECTED${CRLF}`);
       this.afterLatency(gen, () => {
         this.wifi = { ssid, rssi: net?.rssi ?? -55 };
+        this.sntp.joined(true);
         this.send(`WIFI GOT IP${CRLF}`);
       });
     });
@@ -280,6 +287,7 @@ export class Esp8266Engine {
     this.mqttCfg = null;
     this.mqttTarget = null;
     this.subs.clear();
+    this.sntp.reset();
   }
 
   // ---------------------------------------------------------------- faults
@@ -509,6 +517,16 @@ export class Esp8266Engine {
         const mask = this.wifi ? '255.255.255.0' : '0.0.0.0';
         return [`+CIPSTA:ip:"${ip}"`, `+CIPSTA:gateway:"${gw}"`, `+CIPSTA:netmask:"${mask}"`];
       }
+      case 'CIPSNTPCFG=': {
+        const [enable, zone, ...servers] = this.shaped(args(), ['int', 'int?', 'str?', 'str?', 'str?']) as [number, number | undefined, ...(Buffer | undefined)[]];
+        const names = servers.filter((s): s is Buffer => s !== undefined).map((s) => s.toString('utf8'));
+        if (!this.sntp.configure(enable, zone, names, this.wifi !== null)) throw new CommandFailure(ERR.invalidParam);
+        return [];
+      }
+      case 'CIPSNTPCFG?':
+        return [this.sntp.configLine()];
+      case 'CIPSNTPTIME?':
+        return [this.sntp.timeLine()];
       case 'CIPSTAMAC?':
         return [`+CIPSTAMAC:"${STA_MAC}"`];
       case 'MQTTUSERCFG=':
@@ -614,6 +632,7 @@ export class Esp8266Engine {
     if (this.opts.joinBusy) this.send(`busy p...${CRLF}`);
     await this.pause(gen);
     this.wifi = { ssid, rssi };
+    this.sntp.joined(true);
     return ['WIFI GOT IP'];
   }
 

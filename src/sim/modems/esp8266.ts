@@ -78,6 +78,7 @@ export class Esp8266Emulator extends ModemEmulatorBase<Esp8266Faults> {
         joinBusy: options.espJoinBusy,
         atPins: options.espAtPins,
         storedWifi: options.espStoredWifi,
+        networkClock: options.networkClock,
       },
     );
   }

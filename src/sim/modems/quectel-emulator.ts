@@ -10,6 +10,7 @@
 import { CommandReader, type DataRequest, type DataResult } from './command-reader';
 import { ModemEmulatorBase } from './emulator-base';
 import { checkArgShape, parseQuectelCommand, type ArgShape, type CommandForm, type QuectelArg } from './quectel-args';
+import { QuectelNetworkClock } from './quectel-clock';
 import { QuectelMqtt } from './quectel-mqtt';
 import type { QuectelTraits } from './quectel-traits';
 import type { ModemEmulatorOptions, ModemFaults } from './types';
@@ -84,6 +85,7 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
   });
   protected readonly commands = new Map<string, CommandSpec>();
   protected readonly mqtt: QuectelMqtt;
+  protected readonly networkClock: QuectelNetworkClock;
 
   /** Bumped on reboot: async work from before it must not speak afterwards. */
   protected generation = 0;
@@ -112,6 +114,7 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
     this.regStat = this.initialRegistration(options.registration ?? 1);
     this.rssi = options.csq ?? 24;
     this.mqtt = new QuectelMqtt(this, traits, options);
+    this.networkClock = new QuectelNetworkClock(options);
     this.registerBasics();
     this.mqtt.register(this.commands);
   }
@@ -185,6 +188,7 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
     this.regUrcMode = { '+CREG': 0, '+CGREG': 0, '+CEREG': 0 };
     this.mqtt.reset();
     this.resetModelState();
+    this.networkClock.powerOn();
   }
 
   protected abstract resetModelState(): void;
@@ -395,6 +399,21 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
       read: () => ok(`+CGATT: ${this.networkReady ? 1 : 0}`),
       set: { shape: { types: ['i'] }, run: (a) => ((a[0] as { value: number }).value === 1 && !this.networkReady ? cme(30) : ok()) },
     });
+    // Network time (quectel-clock.ts); only the EC20 has AT+QLTS among the emulated models.
+    c.set('+CCLK', { read: () => ok(this.traits.model === 'ec20' ? this.networkClock.cclkEc20() : this.networkClock.cclkBc26()) });
+    if (this.traits.model === 'ec20') {
+      c.set('+QLTS', {
+        exec: () => ok(this.networkClock.qlts(0)),
+        test: () => ok('+QLTS: (0-2)'),
+        set: {
+          shape: { types: ['i'] },
+          run: (a) => {
+            const mode = (a[0] as { value: number }).value;
+            return mode >= 0 && mode <= 2 ? ok(this.networkClock.qlts(mode)) : error();
+          },
+        },
+      });
+    }
     c.set('+CFUN', {
       read: () => ok(`+CFUN: ${this.cfun}`),
       set: { shape: { types: ['i', 'i'], required: 1 }, run: (a) => this.setCfun(a) },

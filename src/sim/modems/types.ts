@@ -60,6 +60,12 @@ export interface ModemEmulatorOptions {
   sim?: 'normal' | 'data-only';
   /** Received signal strength 0-31, 99 unknown (default 24). */
   csq?: number;
+  /**
+   * The time the network gives the module, as UTC ms (NITZ on the EC20/BC26, SNTP on the
+   * ESP8266): a clock function (default: the real clock), or `none` for a network that sends no
+   * time (the module reports its unsynced RTC or epoch; quectel-clock.ts, esp8266-sntp.ts).
+   */
+  networkClock?: (() => number) | 'none';
   /** EC20 only: accept the inline publish form D (`...,"<topic>","<msg>"`) (default false). */
   inlinePublish?: boolean;
   /**
