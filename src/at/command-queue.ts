@@ -74,6 +74,10 @@ export class CommandQueue {
     // A command waiting for a busy retry still takes its final: the module may have been
     // working on it all along (capture esp_at_5.txt), and then no re-send must follow.
     if (cur === undefined || (cur.phase !== 'waiting' && cur.phase !== 'backoff')) return undefined;
+    if (cur.isPromptLine(t)) {
+      this.onPrompt();
+      return 'taken';
+    }
     const kind = cur.finalKind(t);
     if (kind !== undefined || t.startsWith('busy p') || t.startsWith('busy s')) {
       // The resync's own `AT` does not count: a module can answer AT and still time out on every command.
@@ -114,7 +118,8 @@ export class CommandQueue {
     const cur = this.current!;
     const prompt = cur.opts.prompt!;
     cur.promptSeen = true;
-    this.host.trace('<<', '>');
+    // A whole-line prompt was traced as the line it is.
+    if (prompt.line === undefined) this.host.trace('<<', '>');
     const writeData = () => {
       this.host.trace('>>', `[${prompt.data.length} bytes] ${prompt.data.toString('utf8')}`);
       this.write(prompt.data, cur);

@@ -100,7 +100,13 @@ export class AtCommand {
   /** Written and waiting for its `>` (after its `OK`, for okBeforePrompt commands). */
   wantsPrompt(): boolean {
     const prompt = this.opts.prompt;
-    return prompt !== undefined && this.phase === 'waiting' && !this.promptSeen && (!prompt.okBeforePrompt || this.okSeen);
+    return prompt !== undefined && prompt.line === undefined && this.phase === 'waiting' && !this.promptSeen && (!prompt.okBeforePrompt || this.okSeen);
+  }
+
+  /** Trimmed line `t` is the whole-line prompt (`CONNECT`) this command waits for. */
+  isPromptLine(t: string): boolean {
+    const prompt = this.opts.prompt;
+    return prompt?.line !== undefined && prompt.line === t && this.phase === 'waiting' && !this.promptSeen;
   }
 
   /** Whether trimmed line `t` is a final of this command, and which. */

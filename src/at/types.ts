@@ -39,6 +39,11 @@ export interface AtCommandOptions {
     delayAfterPromptMs?: number;
     /** ESP-AT MQTTPUBRAW / LONG* commands answer `OK` before `>`; that `OK` is then not final. */
     okBeforePrompt?: boolean;
+    /**
+     * The prompt is this whole line instead of `>` (Quectel AT+QFUPL answers `CONNECT` before
+     * it takes the file's bytes). Seen only as a complete line while the command waits for it.
+     */
+    line?: string;
   };
   /**
    * Two-phase commands (Quectel QMT*): after the success final, wait for a URC that

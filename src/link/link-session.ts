@@ -6,6 +6,7 @@
  */
 import type { MqttSession, PublishLimits } from '../modems/driver';
 import { ModemError } from '../modems/errors';
+import type { TlsSetting } from '../modems/tls-options';
 import { iotdaCredentials, type SignType } from '../iotda/credentials';
 import { systemSubscriptions } from '../iotda/topics';
 import { ReconnectBackoff } from './backoff';
@@ -46,7 +47,8 @@ export interface LinkSupervisorOptions extends LinkQueueOptions {
   modem: ModemSupervisor;
   host: string;
   port: number;
-  tls?: boolean;
+  /** `true`: TLS verified against IoTDA's roots; see TlsSetting for a custom CA or no verification. */
+  tls?: TlsSetting;
   deviceId: string;
   secret: string;
   signType?: SignType;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { TlsSetting } from './tls-options';
 import type { NetworkTimeOptions, NetworkTimeReading } from './network-time';
 
 export type ModemModel = 'ec20' | 'bc26' | 'esp8266' | (string & {});
@@ -53,7 +54,7 @@ export interface MqttConnectOptions {
  */
 export interface MqttSession extends EventEmitter {
   readonly clientIndex: number;
-  open(host: string, port: number, tls: boolean): Promise<void>;
+  open(host: string, port: number, tls: TlsSetting): Promise<void>;
   connect(opts: MqttConnectOptions): Promise<void>;
   subscribe(topic: string, qos: 0 | 1): Promise<number /* granted qos */>;
   unsubscribe(topic: string): Promise<void>;
@@ -94,7 +95,7 @@ export interface ModemDriver extends EventEmitter {
   /** A session object for a client index (created on first use, same object afterwards). */
   session(clientIndex: number): MqttSession;
   /** Convenience forms on client index 0, as in the interface. */
-  open(host: string, port: number, tls: boolean): Promise<void>;
+  open(host: string, port: number, tls: TlsSetting): Promise<void>;
   connect(clientId: string, username: string, password: string, keepalive: number, cleanSession: boolean): Promise<void>;
   subscribe(topic: string, qos: 0 | 1): Promise<number>;
   unsubscribe(topic: string): Promise<void>;

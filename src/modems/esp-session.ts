@@ -9,6 +9,7 @@ import type { MqttConnectOptions, MqttSession } from './driver';
 import { ModemError, PayloadRejectedError } from './errors';
 import { checkPublish, checkTopic } from './payload-check';
 import { escapeRegex, isSkippable, type ProfileCommands } from './profile-commands';
+import type { TlsSetting } from './tls-options';
 
 const ESP_DEFAULT_KEEPALIVE = 120;
 /** CONFIG_MQTT_BUFFER_SIZE of the stock ESP8266 ESP-AT build (docs/models/esp8266.md). */
@@ -94,7 +95,7 @@ export class EspSession extends EventEmitter implements MqttSession {
     return this.connected;
   }
 
-  async open(host: string, port: number, tls: boolean): Promise<void> {
+  async open(host: string, port: number, tls: TlsSetting): Promise<void> {
     if (tls) {
       throw new ModemError('open', '', `${this.profile.name} (ESP-AT) has no TLS for MQTT in the supported firmware; use port 1883 without TLS`);
     }

@@ -8,10 +8,11 @@ import type { HostInterface } from './host-interface';
 import type { AttachSpec, InitStep, ModemProfile, PublishSpec } from './profile';
 import type { ProfileCommands } from './profile-commands';
 import type { SessionOpenOptions } from './quectel-session';
+import type { TlsSetting } from './tls-options';
 
 /** A session as the driver handles it: the public MqttSession plus what a restart needs. */
 export interface FamilySession extends MqttSession {
-  open(host: string, port: number, tls: boolean, opts?: SessionOpenOptions): Promise<void>;
+  open(host: string, port: number, tls: TlsSetting, opts?: SessionOpenOptions): Promise<void>;
   /** The module restarted: the session is gone without a word from the module. */
   reset(): void;
 }

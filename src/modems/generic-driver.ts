@@ -18,6 +18,7 @@ import { dialectOf, familyOf } from './families';
 import type { FamilySession, InitContext, ModemFamily } from './family';
 import type { ModemProfile } from './profile';
 import { readIdentity } from './identity';
+import type { TlsSetting } from './tls-options';
 import { NetworkClockReader, type NetworkTimeOptions, type NetworkTimeReading } from './network-time';
 import { type DriverTrace, ProfileCommands } from './profile-commands';
 import type { SessionOpenOptions } from './quectel-session';
@@ -274,7 +275,7 @@ export class GenericModemDriver extends EventEmitter implements ModemDriver {
     return this.session(this.profile.limits.clientIndexes[0]);
   }
 
-  open(host: string, port: number, tls: boolean, opts?: SessionOpenOptions): Promise<void> {
+  open(host: string, port: number, tls: TlsSetting, opts?: SessionOpenOptions): Promise<void> {
     return this.firstSession().open(host, port, tls, opts);
   }
 

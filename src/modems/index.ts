@@ -9,3 +9,4 @@ export { createModemDriver, GenericModemDriver, type ModemDriverOptions } from '
 export type { SessionOpenOptions } from './quectel-session';
 export type { DriverTrace } from './profile-commands';
 export { decideHostInterface, isHostInterfaceSetting, type HostInterface, type HostInterfaceSetting, type HostInterfaceDecision } from './host-interface';
+export { IOTDA_ROOT_CA_FILE, caProblem, iotdaRootCa, resolveTls, type TlsOptions, type TlsSetting } from './tls-options';

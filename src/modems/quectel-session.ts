@@ -9,6 +9,8 @@ import type { MqttConnectOptions, MqttSession } from './driver';
 import { ModemError } from './errors';
 import { checkPublish, checkTopic, meaningOf } from './payload-check';
 import { isSkippable, type ProfileCommands } from './profile-commands';
+import { trustCa } from './quectel-cacert';
+import { resolveTls, type TlsSetting } from './tls-options';
 
 export interface SessionOpenOptions {
   /** MQTT keepalive in seconds, written with QMTCFG before the open (default 120). */
@@ -24,6 +26,21 @@ const CTRL_Z = Buffer.from([0x1a]);
 
 function checkInt(what: string, v: number, min: number, max: number): void {
   if (!Number.isInteger(v) || v < min || v > max) throw new ModemError(what, '', `must be an integer ${min}..${max}, got ${v}`);
+}
+
+/**
+ * The module reports a refused server certificate as a failed open (-1, or 5), like a network
+ * fault; with verification on, the untrusted certificate is the likely cause, and retrying
+ * soon cannot change it (docs/models/ec20.md, "Verified TLS").
+ */
+function untrustedServer(command: string, idx: number, code: number, port: number, caLabel: string): ModemError {
+  return new ModemError(
+    command,
+    `+QMTOPEN: ${idx},${code}`,
+    // The status bubble shows the first few words: the likely cause leads.
+    `server certificate not trusted by ${caLabel} (the TLS handshake failed; or port ${port} does not speak TLS, or the network failed); check the CA setting of the connection`,
+    { kind: 'permanent' },
+  );
 }
 
 export class QuectelSession extends EventEmitter implements MqttSession {
@@ -68,7 +85,8 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     });
   }
 
-  async open(host: string, port: number, tls: boolean, opts: SessionOpenOptions = {}): Promise<void> {
+  async open(host: string, port: number, tlsSetting: TlsSetting, opts: SessionOpenOptions = {}): Promise<void> {
+    const tls = resolveTls(tlsSetting);
     const idx = this.clientIndex;
     checkInt('port', port, 1, 65535);
     if (typeof host !== 'string' || host.length === 0) throw new ModemError('open', '', 'host is empty');
@@ -78,7 +96,7 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     const keepalive = opts.keepalive ?? this.configured.keepalive;
     checkInt('keepalive', keepalive, 1, 3600);
     const clean = opts.cleanSession === false ? 0 : 1;
-    if (tls && !this.profile.commands.cfgSsl) {
+    if (tls.on && !this.profile.commands.cfgSsl) {
       throw new ModemError('open', '', `${this.profile.name} has no MQTT over TLS; use port 1883 without TLS`);
     }
     // A client left open by an earlier run answers QMTOPEN with 2 (identifier occupied): close it first (docs/at-pitfalls.md P7).
@@ -92,10 +110,13 @@ export class QuectelSession extends EventEmitter implements MqttSession {
     this.recvLength = recvLength;
     this.configured = { keepalive, clean };
     const ctx = opts.sslContext ?? idx;
-    if (tls) {
-      for (const name of ['sslVersion', 'sslCiphers', 'sslSecLevel']) {
+    if (tls.on) {
+      for (const name of ['sslVersion', 'sslCiphers']) {
         if (this.profile.commands[name]) await this.cmds.runStep({ command: name, optional: true, note: `${name} refused` }, { ctx });
       }
+      // Verification fails closed (quectel-cacert.ts); level 0 is the module's default, so its refusal changes nothing.
+      if (tls.verify) await trustCa(this.cmds, ctx, tls.ca, tls.caLabel);
+      else await this.cmds.runStep({ command: 'sslSecLevel', optional: true, note: 'sslSecLevel 0 refused' }, { ctx, level: 0 });
       await this.cmds.run('cfgSsl', { idx, enable: 1, ctx });
     } else if (this.profile.commands.cfgSsl) {
       // The SSL flag survives until reboot; clear it in case an earlier flow used TLS on this index.
@@ -108,9 +129,10 @@ export class QuectelSession extends EventEmitter implements MqttSession {
       result = await this.openOnce(host, port);
     }
     if (result.code !== 0) {
+      if (tls.on && tls.verify && (result.code === -1 || result.code === 5)) throw untrustedServer(result.command, idx, result.code, port, tls.caLabel);
       // The firmware reports a failed TLS handshake as a plain network failure (-1); name the
       // usual cause so a user does not hunt for a network fault.
-      const tlsHint = tls && result.code === -1 ? `; with TLS on, check that port ${port} speaks TLS (IoTDA: 8883)` : '';
+      const tlsHint = tls.on && result.code === -1 ? `; with TLS on, check that port ${port} speaks TLS (IoTDA: 8883)` : '';
       throw new ModemError(result.command, `+QMTOPEN: ${idx},${result.code}`, `${meaningOf(this.profile, 'qmtopen', result.code)}${tlsHint}`);
     }
     this.opened = true;

@@ -16,6 +16,7 @@ import { linkStatusView, refusedText } from './status-view';
 import { settleWithin } from '../link/settle-within';
 import { connectionLabel, nameByLabel } from './node-label';
 import { serialTimeoutAdvice } from '../transport/serial-port-list';
+import { isUnverified, markUnverified, tlsSettingOf } from './tls-choice';
 
 export interface ConnectDef {
   id: string;
@@ -24,6 +25,9 @@ export interface ConnectDef {
   host: string;
   port?: number | string;
   tls?: boolean;
+  /** TLS verification: `iotda` (default), `custom` (credential caPem or caFile), `none` (tls-choice.ts). */
+  tlsVerify?: string;
+  caFile?: string;
   deviceId: string;
   signType?: number | string;
   keepalive?: number | string;
@@ -113,6 +117,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
     const clientIndex = intOr(config.clientIndex, 0);
     const signType = intOr(config.signType, 0);
     const secret = node.credentials?.secret ?? '';
+    const tlsChoice = tlsSettingOf(config, node.credentials?.caPem, _);
 
     if (!modemNode) node.invalid = _('iotda-at.errors.noModem');
     else if (modemNode.invalid) node.invalid = modemNode.invalid;
@@ -122,6 +127,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
     else if (!Number.isInteger(clientIndex) || clientIndex < 0 || clientIndex > 5) node.invalid = _('iotda-at.errors.invalidClientIndex', { value: String(config.clientIndex) });
     else if (signType !== 0 && signType !== 1) node.invalid = _('iotda-at.errors.invalidSignType', { value: String(config.signType) });
     else if (!secret) node.invalid = _('iotda-at.errors.missingSecret');
+    else if (tlsChoice.invalid !== undefined) node.invalid = tlsChoice.invalid;
     else {
       try {
         validateDeviceId(node.deviceId);
@@ -133,7 +139,8 @@ export function registerMqttAtConnect(RED: RedAPI): void {
     const view = (u: LinkUser): NodeStatus => {
       if (node.invalid) return { fill: 'red', shape: 'ring', text: node.invalid };
       const s: LinkStatus = node.link ? node.link.status : { state: 'idle', queued: 0 };
-      return linkStatusView(s, _, u.queued?.() ?? 0);
+      const st = linkStatusView(s, _, u.queued?.() ?? 0);
+      return tlsChoice.invalid === undefined && isUnverified(tlsChoice.tls) && s.state === 'online' ? markUnverified(st, s.signal) : st;
     };
     /** The status each user shows now: node.status() only when it changes (it costs a message to every editor). */
     const shown = new Map<string, string>();
@@ -175,7 +182,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
         modem: modemNode!.modem!,
         host,
         port,
-        tls: !!config.tls,
+        tls: tlsChoice.invalid === undefined ? tlsChoice.tls : false,
         deviceId: node.deviceId,
         secret,
         signType: signType as 0 | 1,
@@ -274,7 +281,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
   }
 
   RED.nodes.registerType('mqtt-at-connect', MqttAtConnect, {
-    credentials: { secret: { type: 'password' } },
+    credentials: { secret: { type: 'password' }, caPem: { type: 'text' } },
     settings: { mqttAtConnectReconnectTime: { value: 5000, exportable: true }, mqttAtConnectPublishRate: { value: 40, exportable: true } },
   });
 }

@@ -72,7 +72,7 @@ describe('editor definitions', () => {
     assert.deepEqual(Object.keys(defs).sort(), ['at-publish', 'at-subscribe', 'modem-config', 'mqtt-at-connect']);
     const expected: Record<string, Record<string, unknown>> = {
       'modem-config': { name: '', port: '', baudRate: 115200, model: 'ec20', apn: '', apnUser: '', wifiSsid: '', trace: false, interface: 'auto' },
-      'mqtt-at-connect': { name: '', modem: '', host: '', port: 1883, tls: false, deviceId: '', signType: 1, keepalive: 120, clientIndex: 0, persistQueue: true },
+      'mqtt-at-connect': { name: '', modem: '', host: '', port: 1883, tls: false, tlsVerify: 'iotda', caFile: '', deviceId: '', signType: 1, keepalive: 120, clientIndex: 0, persistQueue: true },
       'at-publish': { name: '', connection: '', kind: 'property', serviceId: '', topic: '', qos: 0, template: '', queueSize: 1000 },
       'at-subscribe': { name: '', connection: '', kind: 'messages', topic: '', output: 'auto' },
     };
@@ -83,7 +83,7 @@ describe('editor definitions', () => {
     // Objects made inside the VM have its prototypes: compare their JSON form.
     const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
     assert.deepEqual(plain(defs['modem-config'].credentials), { wifiPassword: { type: 'password' }, apnPassword: { type: 'password' } });
-    assert.deepEqual(plain(defs['mqtt-at-connect'].credentials), { secret: { type: 'password' } });
+    assert.deepEqual(plain(defs['mqtt-at-connect'].credentials), { secret: { type: 'password' }, caPem: { type: 'text' } });
     assert.equal(defs['mqtt-at-connect'].defaults.modem.type, 'modem-config');
     assert.equal(defs['at-publish'].defaults.connection.type, 'mqtt-at-connect');
     assert.equal(defs['at-subscribe'].defaults.connection.type, 'mqtt-at-connect');
@@ -178,6 +178,13 @@ describe('mqtt-at-connect validators', () => {
     ['tls on ec20', { modem: 'mEc20', tls: true }, 'tls', true],
     ['tls on esp8266', { modem: 'mEsp', tls: true }, 'tls', 'mqtt-at-connect.errors.tls'],
     ['no tls on esp8266', { modem: 'mEsp', tls: false }, 'tls', true],
+    ["verify with IoTDA's CA", { tls: true, tlsVerify: 'iotda' }, 'tlsVerify', true],
+    ['verify with my CA, none given', { tls: true, tlsVerify: 'custom', changed: true }, 'tlsVerify', 'mqtt-at-connect.errors.caMissing'],
+    ['verify with my CA, PEM left empty', { tls: true, tlsVerify: 'custom', credentials: { caPem: '', has_caPem: false } }, 'tlsVerify', 'mqtt-at-connect.errors.caMissing'],
+    ['verify with my CA, PEM pasted', { tls: true, tlsVerify: 'custom', changed: true, credentials: { caPem: '-----BEGIN CERTIFICATE-----' } }, 'tlsVerify', true],
+    ['verify with my CA, file given', { tls: true, tlsVerify: 'custom', changed: true, caFile: '/etc/iotda-ca.pem' }, 'tlsVerify', true],
+    ['my CA without TLS is not checked', { tls: false, tlsVerify: 'custom', changed: true }, 'tlsVerify', true],
+    ['encrypt without verifying', { tls: true, tlsVerify: 'none' }, 'tlsVerify', true],
   ];
   for (const [name, over, prop, want] of cases) {
     it(`${name}: ${prop} -> ${want}`, () => {

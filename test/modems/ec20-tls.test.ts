@@ -1,9 +1,10 @@
 /**
- * MQTT over TLS on the EC20: the real driver over the emulated EC20, whose MQTT client makes a
- * real TLS connection to the IoTDA emulator's MQTTS port (a CA generated with openssl).
- * The emulated modem follows the Quectel SSL manual: AT+QSSLCFG "seclevel" 0 (what the driver
- * sends, like Huawei's SDKs) authenticates nothing; 1 verifies the server's chain against the
- * CA the modem holds.
+ * MQTT over TLS on the EC20 (issue 14 item 1): the real driver over the emulated EC20, whose MQTT
+ * client makes a real TLS connection to the IoTDA emulator's MQTTS port (a CA made with openssl).
+ * The emulated module follows the Quectel FILE and SSL manuals (docs/models/ec20.md, "Verified
+ * TLS"): the CA is a file on its UFS, uploaded with AT+QFUPL; "cacert" points an SSL context at
+ * it; "seclevel" 1 verifies the server's chain against it, 0 checks nothing. Before issue 14 the
+ * driver always sent seclevel 0, and a profile that raised it ran the step as optional.
  */
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,9 +15,9 @@ import { createModemDriver, type GenericModemDriver } from '../../dist/modems/ge
 import { ModemError } from '../../dist/modems/errors';
 import { loadProfile } from '../../dist/modems/load-profile';
 import type { ModemProfile } from '../../dist/modems/profile';
+import { caFileName } from '../../dist/modems/quectel-cacert';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { StreamTransport } from './stream-transport';
-import { ScriptedHost } from '../sim-modems/scripted-host';
 import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
 
 const DEVICE = 'tls_prod_dev01';
@@ -32,13 +33,18 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
   let iotda: IotdaEmulator;
   let otherCa: string;
   let rigs: Rig[] = [];
+  /** Every device login the broker saw during a test. */
+  let logins = 0;
+  const countLogin = () => logins++;
 
   before(async () => {
     iotda = await startIotdaEmulator({ host: '127.0.0.1', mqttPort: 0, httpPort: 0, tlsPort: 0, devices: [{ deviceId: DEVICE, secret: SECRET }], log: () => undefined });
     // A CA that did not sign the emulator's server certificate.
     otherCa = (await generateTestCertificates('127.0.0.1')).caCertPem;
+    iotda.on('online', countLogin);
   });
   after(async () => {
+    iotda.off('online', countLogin);
     await iotda.close();
   });
   afterEach(async () => {
@@ -47,6 +53,7 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
       await r.emulator.close();
     }
     rigs = [];
+    logins = 0;
   });
 
   async function readyModem(opts: Partial<ModemEmulatorOptions> = {}, profile: ModemProfile | 'ec20' = 'ec20'): Promise<Rig> {
@@ -60,24 +67,28 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
 
   const login = () => iotdaCredentials(DEVICE, SECRET);
   const sent = (r: Rig, prefix: string) => r.emulator.transcript.filter((t) => t.dir === 'in' && t.bytes.toString().startsWith(prefix)).map((t) => t.bytes.toString().trim());
+  const myCa = () => ({ ca: iotda.caCertPem!, caLabel: 'the test CA' });
+  /** Never, in any form: the unverified level. */
+  const assertNeverUnverified = (r: Rig) => assert.deepEqual(sent(r, 'AT+QSSLCFG="seclevel"').filter((l) => /,0$/.test(l)), []);
 
-  it('the driver connects over TLS, reports a property and receives a downlink', { timeout: EVENT_DEADLINE_MS * 2 }, async () => {
+  it('verified with my CA: uploads it, points the context at it, seclevel 1, reports and receives', { timeout: EVENT_DEADLINE_MS * 2 }, async () => {
     const r = await readyModem();
-    await r.driver.open('127.0.0.1', iotda.tlsPort!, true);
+    await r.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
     const c = login();
     const online = onceWithin(iotda, 'online');
     await r.driver.connect(c.clientId, c.username, c.password, 120, true);
     await online;
     assert.equal(iotda.getDevice(DEVICE)?.online, true);
 
-    // The SSL context the driver configured, as the manual spells it.
+    const file = `UFS:${caFileName(0, Buffer.from(iotda.caCertPem!))}`;
+    assert.deepEqual(sent(r, 'AT+QFUPL='), [`AT+QFUPL="${file}",${Buffer.byteLength(iotda.caCertPem!)},10`]);
+    assert.deepEqual(sent(r, 'AT+QSSLCFG="cacert"'), [`AT+QSSLCFG="cacert",0,"${file}"`]);
+    assert.deepEqual(sent(r, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,1']);
     assert.deepEqual(sent(r, 'AT+QMTCFG="ssl"'), ['AT+QMTCFG="ssl",0,1,0']);
-    assert.ok(sent(r, 'AT+QSSLCFG="seclevel"').includes('AT+QSSLCFG="seclevel",0,0'));
 
     await r.driver.subscribe(`${SYS}/messages/down`, 1);
     await r.driver.publish(`${SYS}/properties/report`, Buffer.from('{"services":[{"service_id":"env","properties":{"t":7}}]}'), 1);
     assert.deepEqual(iotda.getDevice(DEVICE)?.properties.env?.properties, { t: 7 });
-
     const down = onceWithin(r.driver.session(0), 'message');
     iotda.sendMessage(DEVICE, { led: 'on' });
     const [topic, payload] = await down;
@@ -86,78 +97,130 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
     assert.deepEqual(r.emulator.violations, []);
   });
 
-  it('TLS to the plain MQTT port fails the open with a reason that names TLS and the port', { timeout: EVENT_DEADLINE_MS }, async () => {
+  for (const [name, tls, label] of [
+    ['a wrong CA', () => ({ ca: otherCa, caLabel: 'the other CA' }), /not trusted by the other CA/],
+    // `true` is the default: IoTDA's public roots, which did not sign the emulator's certificate.
+    ["IoTDA's roots (the default) against a server they did not sign", () => true as const, /not trusted by IoTDA's root CAs/],
+  ] as const) {
+    it(`verified with ${name}: the open fails with "not trusted", never unverified, no login`, { timeout: EVENT_DEADLINE_MS }, async () => {
+      const r = await readyModem();
+      await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, tls()), (err: unknown) => {
+        assert.ok(err instanceof ModemError, String(err));
+        assert.equal(err.code, '+QMTOPEN: 0,-1');
+        assert.match(err.message, /\(server certificate not trusted by .*\(the TLS handshake failed; or port \d+ does not speak TLS/);
+        assert.match(err.message, label);
+        assert.equal(err.kind, 'permanent');
+        return true;
+      });
+      assertNeverUnverified(r);
+      assert.deepEqual(sent(r, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,1']);
+      assert.equal(logins, 0);
+      assert.equal(iotda.getDevice(DEVICE)?.online, false);
+    });
+  }
+
+  it('unverified only when asked for: seclevel 0, no CA upload, and it connects', { timeout: EVENT_DEADLINE_MS }, async () => {
     const r = await readyModem();
-    await assert.rejects(r.driver.open('127.0.0.1', iotda.mqttPort, true), (err: unknown) => {
+    await r.driver.open('127.0.0.1', iotda.tlsPort!, { verify: false });
+    const c = login();
+    await r.driver.connect(c.clientId, c.username, c.password, 120, true);
+    assert.deepEqual(sent(r, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,0']);
+    assert.deepEqual(sent(r, 'AT+QFUPL'), []);
+    assert.deepEqual(sent(r, 'AT+QSSLCFG="cacert"'), []);
+  });
+
+  it('the upload is skipped while the module holds the CA (also after a restart and on a new emulator with the same flash), and redone when the CA differs', { timeout: EVENT_DEADLINE_MS * 3 }, async () => {
+    const flash = new Map<string, Buffer>();
+    const first = await readyModem({ ufs: flash });
+    await first.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    await first.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    assert.equal(sent(first, 'AT+QFUPL=').length, 1, 'a second open uploads nothing');
+    assert.equal(sent(first, 'AT+QFLST').length, 2, 'each open looks at the file list');
+
+    // The file is in flash: a module restart does not lose it.
+    const rebooted = onceWithin(first.driver, 'reboot');
+    first.emulator.faults.reboot();
+    await rebooted;
+    await first.driver.init();
+    await first.driver.attachNetwork({ apn: 'cmnet' });
+    await first.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    assert.equal(sent(first, 'AT+QFUPL=').length, 1);
+
+    const second = await readyModem({ ufs: flash });
+    await second.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    assert.deepEqual(sent(second, 'AT+QFUPL='), []);
+
+    // Another CA: uploaded under its own name, the old file of this context removed.
+    const oldName = caFileName(0, Buffer.from(iotda.caCertPem!));
+    await assert.rejects(second.driver.open('127.0.0.1', iotda.tlsPort!, { ca: otherCa }), /not trusted by the configured CA/);
+    assert.equal(sent(second, 'AT+QFUPL=').length, 1);
+    assert.deepEqual(sent(second, 'AT+QFDEL='), [`AT+QFDEL="UFS:${oldName}"`]);
+    assert.deepEqual([...flash.keys()], [caFileName(0, Buffer.from(otherCa))]);
+  });
+
+  it('a "cacert" naming no file on the module fails the handshake (+QMTOPEN: 0,-1), as a missing CA file does', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const profile = loadProfile({ extends: 'ec20', name: 'ec20-cacert-elsewhere', commands: { sslCaCert: 'AT+QSSLCFG="cacert",{{ctx}},"UFS:none.pem"' } });
+    const r = await readyModem({}, profile);
+    await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, myCa()), /\+QMTOPEN: 0,-1 \(server certificate not trusted by the test CA/);
+    assertNeverUnverified(r);
+    assert.equal(logins, 0);
+  });
+
+  it('a stored file of the same name but another size is deleted and uploaded again', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const name = caFileName(0, Buffer.from(iotda.caCertPem!));
+    const flash = new Map([[name, Buffer.from('-----BEGIN CERTIFICATE-----\ntruncated')]]);
+    const r = await readyModem({ ufs: flash });
+    await r.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    assert.deepEqual(sent(r, 'AT+QFDEL='), [`AT+QFDEL="UFS:${name}"`]);
+    assert.equal(sent(r, 'AT+QFUPL=').length, 1);
+    assert.equal(flash.get(name)?.toString(), iotda.caCertPem);
+  });
+
+  // Each refusal in the chain ends the open with the step named; nothing falls back to seclevel 0.
+  for (const [step, commands, message] of [
+    ['the upload', { fileUpload: 'AT+QFUPL="{{name}}",{{size}},{{wait}},1' }, /\+CME ERROR: 425 \(uploading the test CA to the module failed/],
+    ['"cacert"', { sslCaCert: 'AT+QSSLCFG="cacert",9{{ctx}},"{{name}}"' }, /pointing SSL context 0 at the test CA failed/],
+    ['"seclevel" 1', { sslSecLevel: 'AT+QSSLCFG="seclevel",{{ctx}},{{level}}3' }, /turning on server verification \(seclevel 1\) on SSL context 0 failed/],
+  ] as const) {
+    it(`a module that refuses ${step} fails closed with the step named`, { timeout: EVENT_DEADLINE_MS }, async () => {
+      const profile = loadProfile({ extends: 'ec20', name: `ec20-refuses-${Object.keys(commands)[0].toLowerCase()}`, commands });
+      const r = await readyModem({ strict: false }, profile);
+      await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, myCa()), (err: unknown) => {
+        assert.ok(err instanceof ModemError, String(err));
+        assert.match(err.message, message);
+        assert.match(err.message, /does not connect without it/);
+        return true;
+      });
+      assertNeverUnverified(r);
+      assert.deepEqual(sent(r, 'AT+QMTOPEN'), []);
+      assert.equal(logins, 0);
+    });
+  }
+
+  it('a custom profile with a fixed seclevel is refused before anything is sent to the SSL context', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const profile = loadProfile({ extends: 'ec20', name: 'ec20-fixed-level', commands: { sslSecLevel: 'AT+QSSLCFG="seclevel",{{ctx}},0' } });
+    const r = await readyModem({}, profile);
+    await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, true), /fixes the SSL security level; verified TLS needs \{\{level\}\}/);
+    assertNeverUnverified(r);
+    assert.deepEqual(sent(r, 'AT+QMTOPEN'), []);
+  });
+
+  it('TLS to the plain MQTT port, unverified: the reason names TLS and the port', { timeout: EVENT_DEADLINE_MS }, async () => {
+    const r = await readyModem();
+    await assert.rejects(r.driver.open('127.0.0.1', iotda.mqttPort, { verify: false }), (err: unknown) => {
       assert.ok(err instanceof ModemError, String(err));
       assert.equal(err.code, '+QMTOPEN: 0,-1');
       assert.match(err.message, new RegExp(`failed to open the network; with TLS on, check that port ${iotda.mqttPort} speaks TLS`));
       return true;
     });
-    assert.equal(iotda.getDevice(DEVICE)?.online, false);
   });
 
   it('without TLS the driver turns the SSL flag off again on the same client index', { timeout: EVENT_DEADLINE_MS }, async () => {
     const r = await readyModem();
-    await r.driver.open('127.0.0.1', iotda.tlsPort!, true);
+    await r.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
     await r.driver.open('127.0.0.1', iotda.mqttPort, false);
     const c = login();
     await r.driver.connect(c.clientId, c.username, c.password, 120, true);
     assert.deepEqual(sent(r, 'AT+QMTCFG="ssl"'), ['AT+QMTCFG="ssl",0,1,0', 'AT+QMTCFG="ssl",0,0,0']);
-  });
-
-  // The emulator follows the manual, not the driver: seclevel 1 verifies the chain.
-  const verifying = loadProfile({ extends: 'ec20', name: 'ec20-verify-server', commands: { sslSecLevel: 'AT+QSSLCFG="seclevel",{{ctx}},1' } });
-
-  it('seclevel 1 with the CA that signed the server certificate connects', { timeout: EVENT_DEADLINE_MS }, async () => {
-    const r = await readyModem({ tlsCa: iotda.caCertPem }, verifying);
-    await r.driver.open('127.0.0.1', iotda.tlsPort!, true);
-    const c = login();
-    await r.driver.connect(c.clientId, c.username, c.password, 120, true);
-    assert.ok(sent(r, 'AT+QSSLCFG="seclevel"').includes('AT+QSSLCFG="seclevel",0,1'));
-  });
-
-  for (const [name, tlsCa] of [
-    ['an untrusted CA', () => otherCa],
-    ['no CA file on the modem', () => undefined],
-  ] as const) {
-    it(`seclevel 1 with ${name} fails the handshake: +QMTOPEN: 0,-1`, { timeout: EVENT_DEADLINE_MS }, async () => {
-      const r = await readyModem({ tlsCa: tlsCa() }, verifying);
-      await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, true), (err: unknown) => {
-        assert.ok(err instanceof ModemError, String(err));
-        assert.equal(err.code, '+QMTOPEN: 0,-1');
-        assert.match(err.message, /with TLS on/);
-        return true;
-      });
-    });
-  }
-
-  it('AT+QSSLCFG reads back the manual defaults and takes the hex cipher suite as written (0XFFFF)', { timeout: EVENT_DEADLINE_MS }, async () => {
-    const emulator = createModemEmulator({ model: 'ec20', baudRate: 0, strict: true, bootDelayMs: 0 });
-    const stream = emulator.createHostStream();
-    try {
-      const host = new ScriptedHost(stream);
-      await host.skipPast('PB DONE\r\n');
-      await host.cmd('ATE0', 'ATE0\r\r\nOK\r\n');
-      await host.cmd('AT+QSSLCFG="sslversion",2', '\r\n+QSSLCFG: "sslversion",2,4\r\n\r\nOK\r\n');
-      await host.cmd('AT+QSSLCFG="ciphersuite",2', '\r\n+QSSLCFG: "ciphersuite",2,0XFFFF\r\n\r\nOK\r\n');
-      await host.cmd('AT+QSSLCFG="seclevel",2', '\r\n+QSSLCFG: "seclevel",2,0\r\n\r\nOK\r\n');
-      await host.cmd('AT+QSSLCFG="ciphersuite",2,0X0035', '\r\nOK\r\n');
-      await host.cmd('AT+QSSLCFG="ciphersuite",2', '\r\n+QSSLCFG: "ciphersuite",2,0X0035\r\n\r\nOK\r\n');
-      assert.deepEqual(emulator.violations, []);
-    } finally {
-      stream.destroy();
-      await emulator.close();
-    }
-  });
-
-  it('AT+QSSLCFG="seclevel" outside 0-2 is refused with ERROR, as the manual allows 0-2 only', { timeout: EVENT_DEADLINE_MS }, async () => {
-    const profile = loadProfile({ extends: 'ec20', name: 'ec20-bad-seclevel', commands: { sslSecLevel: 'AT+QSSLCFG="seclevel",{{ctx}},3' } });
-    const r = await readyModem({ strict: false }, profile);
-    // The driver treats the refusal as optional (a note), the handshake then runs at the default 0.
-    await r.driver.open('127.0.0.1', iotda.tlsPort!, true);
-    const answer = r.emulator.transcript.findIndex((t) => t.dir === 'in' && t.bytes.toString().startsWith('AT+QSSLCFG="seclevel",0,3'));
-    assert.ok(answer >= 0);
-    assert.ok(r.emulator.transcript.slice(answer + 1).some((t) => t.dir === 'out' && /ERROR/.test(t.bytes.toString())));
   });
 });

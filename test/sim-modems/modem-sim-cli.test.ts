@@ -105,7 +105,7 @@ describe('iotda-modem-sim process', () => {
 
 // Issue 13 item 6: real --help, and --baud paces host->modem bytes too, as a UART does.
 describe('iotda-modem-sim --help and --baud (issue 13 item 6)', () => {
-  const OPTIONS = ['--tcp', '--pty', '--baud', '--strict', '--boot-delay', '--broker', '--tls-ca', '--esp-firmware', '--host-interface', '--sim',
+  const OPTIONS = ['--tcp', '--pty', '--baud', '--strict', '--boot-delay', '--broker', '--esp-firmware', '--host-interface', '--sim',
     '--quectel-firmware', '--power-on-at-open', '--help'];
 
   for (const argv of [['--help'], ['-h'], ['ec20', '--help']]) {

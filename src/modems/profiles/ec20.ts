@@ -45,7 +45,12 @@ export const Ec20Profile: ModemProfile = {
     cfgSsl: 'AT+QMTCFG="ssl",{{idx}},{{enable}},{{ctx}}',
     sslVersion: 'AT+QSSLCFG="sslversion",{{ctx}},4',
     sslCiphers: 'AT+QSSLCFG="ciphersuite",{{ctx}},0XFFFF',
-    sslSecLevel: 'AT+QSSLCFG="seclevel",{{ctx}},0',
+    // 0 encrypts without checking the server; 1 verifies it against "cacert" (docs/security.md).
+    sslSecLevel: 'AT+QSSLCFG="seclevel",{{ctx}},{{level}}',
+    sslCaCert: 'AT+QSSLCFG="cacert",{{ctx}},"{{name}}"',
+    fileList: 'AT+QFLST="*"',
+    fileDelete: 'AT+QFDEL="{{name}}"',
+    fileUpload: 'AT+QFUPL="{{name}}",{{size}},{{wait}}',
     mqttOpen: 'AT+QMTOPEN={{idx}},"{{host}}",{{port}}',
     mqttClose: 'AT+QMTCLOSE={{idx}}',
     mqttConnect: 'AT+QMTCONN={{idx}},"{{clientId}}","{{username}}","{{password}}"',
@@ -84,6 +89,9 @@ export const Ec20Profile: ModemProfile = {
     // `+QIACT: <cid>,<state>,...` for each context; the driver's MQTT client uses context 1.
     pdpQuery: '^\\+QIACT: *1, *(\\d+)',
     urcPortQuery: '^\\+QURCCFG: *"urcport" *, *"([^"]*)"',
+    // `+QFLST: "<name>",<size>`; the name may or may not carry its `UFS:` prefix (docs/models/ec20.md, "Verified TLS").
+    fileList: '^\\+QFLST: *"(?:UFS:)?([^"]*)" *, *(\\d+)',
+    fileUpload: '^\\+QFUPL: *(\\d+) *, *([0-9A-Fa-f]+)',
     // `+QLTS: "yyyy/MM/dd,hh:mm:ss±zz,dst"`; in mode 1 the time is GMT, so the zone is not applied.
     // `+QLTS: ""` before the network sent its time does not match: no network time.
     networkTime: '^\\+QLTS: *"(?<year>\\d{4})/(?<month>\\d{1,2})/(?<day>\\d{1,2}),(?<hour>\\d{1,2}):(?<minute>\\d{1,2}):(?<second>\\d{1,2})',
@@ -118,6 +126,8 @@ export const Ec20Profile: ModemProfile = {
     cpin: 5000,
     csq: 1000,
     pdpActivate: 150_000,
+    // A CA file of a few KB at 9600 baud takes ~3 s; the module itself waits UPLOAD_WAIT_S for data.
+    fileUpload: 30_000,
     mqttOpen: 120_000,
     mqttClose: 30_000,
     mqttConnect: 30_000,

@@ -11,7 +11,6 @@ export interface ModemSimCliOptions {
   bootDelayMs?: number;
   /** Send every MQTT connection here instead of the host named in the AT command. */
   broker?: { host: string; port: number };
-  tlsCaFile?: string;
   /** ESP8266 only: the ESP-AT generation to pretend to be. */
   espFirmware?: EspFirmware;
   /** The module interface the host is on (EC20: decides where URCs go). */
@@ -46,7 +45,6 @@ Options:
   --boot-delay <ms>        time from power-on to the ready banner (default 2000)
   --broker <host:port>     connect every MQTT session there instead of the host in the AT command
                            (e.g. 127.0.0.1:1883 for iotda-sim)
-  --tls-ca <file>          PEM CA the emulated modem trusts for MQTT over TLS (iotda-sim prints its path when it serves TLS)
   --esp-firmware <${ESP_FIRMWARES.join('|')}>
                            esp8266 only: the ESP-AT release to behave as (default 2.2.0.0; 1.7.4.0 has no MQTT)
   --host-interface <usb|uart>
@@ -107,9 +105,6 @@ export function parseModemSimArgs(argv: string[]): ModemSimCliOptions {
         out.broker = { host: m[1], port: Number(m[2]) };
         break;
       }
-      case '--tls-ca':
-        out.tlsCaFile = value();
-        break;
       case '--esp-firmware': {
         const v = value();
         if (model !== 'esp8266') throw new Error('--esp-firmware is for the esp8266 model only');

@@ -5,7 +5,6 @@
  * serial software (Node-RED's modem-config with a /dev path, minicom) can open it like a port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { MODEM_SIM_HELP, MODEM_SIM_USAGE, parseModemSimArgs, wantsHelp, type ModemSimCliOptions } from './cli-args';
 import { createModemEmulator } from './index';
 
@@ -28,7 +27,6 @@ async function main(): Promise<void> {
     strict: opts.strict,
     bootDelayMs: opts.bootDelayMs ?? 2000,
     resolveBroker: broker ? () => broker : undefined,
-    tlsCa: opts.tlsCaFile ? readFileSync(opts.tlsCaFile) : undefined,
     espFirmware: opts.espFirmware,
     ...(opts.hostInterface ? { hostInterface: opts.hostInterface } : {}),
     ...(opts.sim ? { sim: opts.sim } : {}),

@@ -9,7 +9,8 @@
 export type LineTerminator = 'cr' | 'crlf';
 
 export type DataRequest =
-  | { mode: 'length'; length: number }
+  /** `idleMs`: leave data mode, keeping what came, after this long without a byte (AT+QFUPL <timeout>). */
+  | { mode: 'length'; length: number; idleMs?: number }
   /** Until 0x1A (submit) or 0x1B (cancel); `max` bytes at most (more is reported as overflow). */
   | { mode: 'ctrl-z'; max: number };
 
@@ -42,6 +43,7 @@ export class CommandReader {
   private dataRequest: DataRequest | null = null;
   private dataChunks: number[] = [];
   private overflow = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly terminator: LineTerminator,
@@ -71,6 +73,7 @@ export class CommandReader {
     this.dataChunks = [];
     this.overflow = false;
     this.paused = false;
+    this.armIdle();
     setImmediate(() => this.parse());
   }
 
@@ -80,6 +83,7 @@ export class CommandReader {
     this.line = [];
     this.paused = false;
     this.dataRequest = null;
+    this.clearIdle();
     this.dataChunks = [];
     this.echo = true;
   }
@@ -128,6 +132,7 @@ export class CommandReader {
       for (let k = 0; k < take; k++) this.dataChunks.push(buf[i + k]);
       i += take;
       if (this.dataChunks.length === req.length) this.finishData({ kind: 'data', bytes: Buffer.from(this.dataChunks) });
+      else if (take > 0) this.armIdle();
       return i;
     }
     while (i < buf.length) {
@@ -147,7 +152,24 @@ export class CommandReader {
     return i;
   }
 
+  /** (Re)starts the idle limit of a length read that has one. */
+  private armIdle(): void {
+    this.clearIdle();
+    const req = this.dataRequest;
+    if (req?.mode !== 'length' || req.idleMs === undefined) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.dataRequest === req) this.finishData({ kind: 'data', bytes: Buffer.from(this.dataChunks) });
+    }, req.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
   private finishData(result: DataResult): void {
+    this.clearIdle();
     this.dataRequest = null;
     this.dataChunks = [];
     // The dialect answers the data like a command: parsing waits for its resume().

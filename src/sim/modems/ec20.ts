@@ -1,12 +1,13 @@
 /**
  * Quectel EC20 (LTE Cat 4) emulator: the shared Quectel dialect plus the EC20's PDP commands
- * (QICSGP/QIACT/QIDEACT), the URC port setting, TLS through QSSLCFG / QMTCFG "ssl", and its
- * power sequences (docs/models/ec20.md, "Boot").
+ * (QICSGP/QIACT/QIDEACT), the URC port setting, TLS through QSSLCFG / QMTCFG "ssl" with the CA
+ * file on its file system (quectel-ufs.ts), and its power sequences (docs/models/ec20.md, "Boot").
  */
 import { intArg, strArg } from './quectel-args';
 import { cme, error, ok, QuectelEmulator, type Answer } from './quectel-emulator';
 import { quectelTraits } from './quectel-traits';
 import { QUECTEL_LINES, byteString, renderQuectelLine } from './quectel-urcs';
+import { QuectelUfs } from './quectel-ufs';
 import type { ModemEmulatorOptions } from './types';
 
 interface PdpContext {
@@ -33,9 +34,11 @@ export class Ec20Emulator extends QuectelEmulator {
   private urcPort: string;
 
   constructor(options: ModemEmulatorOptions) {
-    super(quectelTraits('ec20', options.quectelFirmware), { ...options, model: 'ec20' });
+    // The UFS map is the module's flash: QSSLCFG "cacert" (quectel-mqtt.ts) reads the same files.
+    super(quectelTraits('ec20', options.quectelFirmware), { ...options, model: 'ec20', ufs: options.ufs ?? new Map() });
     this.urcPort = options.urcPort ?? 'usbat';
     this.registerEc20();
+    new QuectelUfs(this.options.ufs!, (text) => this.strictViolation(text)).register(this.commands);
   }
 
   /** URCs go to the port the setting names; the host sees them only on that interface. */

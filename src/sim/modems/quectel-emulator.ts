@@ -20,7 +20,8 @@ export type Final = 'OK' | 'ERROR' | { cme: number };
 /** What a command produces: response lines plus a final, or a `>` prompt awaiting data. */
 export type Answer =
   | { kind: 'final'; lines?: Buffer[]; final: Final; then?: () => void }
-  | { kind: 'prompt'; request: DataRequest; onData: (result: DataResult) => Answer };
+  /** `prompt`: the line the module prints before it takes the data (default the `>` prompt; AT+QFUPL prints `CONNECT`). */
+  | { kind: 'prompt'; request: DataRequest; onData: (result: DataResult) => Answer; prompt?: string };
 
 export interface CommandSpec {
   exec?: () => Answer;
@@ -274,7 +275,7 @@ export abstract class QuectelEmulator extends ModemEmulatorBase<QuectelFaults> {
 
   private deliver(answer: Answer): void {
     if (answer.kind === 'prompt') {
-      this.send('\r\n> ');
+      this.send(answer.prompt ? `\r\n${answer.prompt}\r\n` : '\r\n> ');
       this.pendingData = answer.onData;
       this.reader.expectData(answer.request);
       return;

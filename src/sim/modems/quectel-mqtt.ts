@@ -289,14 +289,16 @@ export class QuectelMqtt {
   /**
    * What the SSL context asks of the handshake (Quectel SSL AT manual, AT+QSSLCFG "seclevel"):
    * 0, the default, authenticates nothing; 1 verifies the server's chain, 2 also offers a client
-   * certificate when asked (none is emulated). The chain is checked against the CA file the
-   * modem holds (the "cacert" path stands for options.tlsCa); with none held nothing is trusted,
-   * as a module whose cacert file is missing fails the handshake.
+   * certificate when asked (none is emulated). The chain is checked against the UFS file that
+   * "cacert" names (quectel-ufs.ts); with no such file nothing is trusted, so the handshake
+   * fails and QMTOPEN reports -1, as a module whose cacert file is missing does.
    */
-  private tlsPolicy(ctx: number): { verify: boolean; ca?: string | Buffer } {
+  private tlsPolicy(ctx: number): { verify: boolean; ca?: Buffer } {
     const seclevel = Number(this.sslCfg.get(`seclevel/${ctx}`) ?? '0');
     if (seclevel === 0) return { verify: false };
-    return { verify: true, ca: this.options.tlsCa };
+    const path = this.sslCfg.get(`cacert/${ctx}`)?.replace(/^"|"$/g, '');
+    const name = path?.startsWith('UFS:') ? path.slice(4) : path;
+    return { verify: true, ca: name ? this.options.ufs?.get(name) : undefined };
   }
 
   // ------------------------------------------------------------------ open / close

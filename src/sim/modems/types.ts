@@ -25,11 +25,12 @@ export interface ModemEmulatorOptions {
   /** Where the MQTT.js client really connects (default: the host and port named in the AT command). */
   resolveBroker?: (host: string, port: number) => { host: string; port: number };
   /**
-   * The CA certificate file the emulated EC20 holds for its SSL contexts ("cacert"). Used only
-   * where AT+QSSLCFG="seclevel" is 1 or 2; at seclevel 0 (the default) nothing is verified.
-   * Never a hostname check.
+   * EC20: the module's user file system (UFS) in flash, name (without `UFS:`) to contents. It
+   * survives restarts of the module; hand the same map to another emulator to keep the files
+   * across emulator instances. An SSL context at AT+QSSLCFG="seclevel" 1 or 2 verifies the server
+   * against the UFS file its "cacert" names (never a hostname check). Default: empty.
    */
-  tlsCa?: string | Buffer;
+  ufs?: Map<string, Buffer>;
   /**
    * The module interface the host's port is on (default: `usb` for the EC20, the USB AT port of
    * an EC20 stick; `uart` for the others). The emulated port reports matching USB ids
