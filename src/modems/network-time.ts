@@ -13,7 +13,7 @@
  * SNTP configuration); while a setup's sync is pending the time reads as the epoch, so the read
  * is repeated until it is plausible or `timeouts.networkTimeSync` has passed.
  */
-import { literalPrefixOfSource } from '../at/regex-literal-prefix';
+import { literalPrefixOfSource } from './regex-literal-prefix';
 import type { ModemError } from './errors';
 import { isSkippable, type ProfileCommands } from './profile-commands';
 

@@ -7,7 +7,7 @@
  * connection.
  */
 import { createHash } from 'node:crypto';
-import { literalPrefixOfSource } from '../at/regex-literal-prefix';
+import { literalPrefixOfSource } from './regex-literal-prefix';
 import { ModemError } from './errors';
 import { isSkippable, type ProfileCommands } from './profile-commands';
 
