@@ -264,6 +264,10 @@ export abstract class LinkSession extends LinkQueue {
     await session
       .connect({ clientId: creds.clientId, username: creds.username, password: creds.password, keepalive: this.opts.keepalive ?? 120, cleanSession: true })
       .catch((err: unknown) => {
+        if (signTime?.source === 'network' && errorKind(err) === 'auth' && this.signClock.hostInstead(driver, signTime)) {
+          // Not `refused` yet: the host clock gets one attempt of its own (sign-clock.ts).
+          throw new LinkError('not-connected', `${messageOf(err)}; signed with the network time as ${creds.timestamp}, the host clock is tried next`, { cause: err });
+        }
         throw signTime?.source === 'host' && errorKind(err) === 'auth' ? hostClockRefusal(err, creds.timestamp) : err;
       });
     if (!live()) return;

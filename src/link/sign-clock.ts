@@ -38,6 +38,8 @@ export class SignClock {
   private readOn: ModemDriver | undefined;
   /** Network time minus host time, when the network gave a plausible time on `readOn`. */
   private offsetMs: number | undefined;
+  /** IoTDA refused a login signed with the network time on `readOn`: the host clock signs instead. */
+  private networkRefused = false;
 
   constructor(
     private readonly hostClock: () => number = Date.now,
@@ -46,7 +48,12 @@ export class SignClock {
 
   /** The time to sign with on `driver`; throws a LinkError when no trustworthy clock is left. */
   async timeFor(driver: ModemDriver): Promise<SignTime> {
-    if (driver !== this.readOn || this.offsetMs === undefined) await this.readNetwork(driver);
+    if (driver !== this.readOn) {
+      this.networkRefused = false;
+      await this.readNetwork(driver);
+    } else if (this.offsetMs === undefined && !this.networkRefused) {
+      await this.readNetwork(driver);
+    }
     if (this.offsetMs !== undefined) return { now: new Date(this.hostClock() + this.offsetMs), source: 'network' };
     const host = this.hostClock();
     if (!isPlausibleTime(host)) {
@@ -57,6 +64,23 @@ export class SignClock {
       );
     }
     return { now: new Date(host), source: 'host' };
+  }
+
+  /**
+   * IoTDA refused a login signed with the network time. When the host clock is plausible and reads
+   * another hour, the network's reading may be what was wrong (a module whose clock format is
+   * unconfirmed, docs/models/bc26.md "Network time"): the next attempts on this bring-up sign with
+   * the host clock. True when that is worth trying; false when the host clock cannot help.
+   */
+  hostInstead(driver: ModemDriver, signed: SignTime): boolean {
+    const host = this.hostClock();
+    const hourOf = (ms: number) => Math.floor(ms / 3_600_000);
+    if (signed.source !== 'network' || driver !== this.readOn || !isPlausibleTime(host)) return false;
+    if (hourOf(host) === hourOf(signed.now.getTime())) return false;
+    this.networkRefused = true;
+    this.offsetMs = undefined;
+    this.log?.('warn', `IoTDA refused the login signed with the network time (${signed.now.toISOString()}); signing with the host clock (${new Date(host).toISOString()}) next`);
+    return true;
   }
 
   private async readNetwork(driver: ModemDriver): Promise<void> {

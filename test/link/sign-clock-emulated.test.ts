@@ -105,6 +105,12 @@ describe('sign type 1 clock choice over emulated modems', () => {
     assert.match(r.status.reason ?? '', /host clock .*set the host clock or use sign type 0/);
   });
 
+  it('bc26: a network time eight hours off (a zone misread) is refused by IoTDA; a sane host clock signs the next attempt: online', { timeout: EVENT_DEADLINE_MS * 3 }, async () => {
+    const r = await run('bc26', Date.now, { networkClock: () => Date.now() + 8 * 3_600_000 }, online);
+    assert.equal(r.status.clock, 'host');
+    assert.ok(r.logs.some((l) => /refused the login signed with the network time .*signing with the host clock/.test(l)), r.logs.join('\n'));
+  });
+
   it('esp8266: no SNTP, host clock in 1970: the attempt fails saying to set the host clock or use sign type 0', { timeout: EVENT_DEADLINE_MS * 3 }, async () => {
     const r = await run('esp8266', () => 5_000, { networkClock: 'none' }, (s) => s.state === 'backoff');
     assert.match(r.status.reason ?? '', /^set the host clock \(NTP\) or use sign type 0: .*no network time and the host clock reads 1970-01-01T00:00:05\.000Z/);

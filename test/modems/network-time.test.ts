@@ -21,6 +21,8 @@ describe('network time answers per profile', () => {
     ['bc26', '+CCLK: 2026/12/7,6:24:3GMT+8', UTC],
     ['bc26', '+CCLK: 2026/12/07,06:24:03GMT-5', UTC],
     ['bc26', '+CCLK: "26/12/07,06:24:03+00"', UTC],
+    // 3GPP TS 27.007 +CCLK: local time, zone in quarter hours (+32 = UTC+8).
+    ['bc26', '+CCLK: "26/12/07,14:24:03+32"', UTC],
     ['bc26', '+CCLK: 2026/13/07,06:24:03GMT+8', undefined],
     // ESP-AT AT+CIPSNTPTIME? with time zone 0: ctime, day padded with a space.
     ['esp8266', '+CIPSNTPTIME:Mon Dec  7 06:24:03 2026', UTC],

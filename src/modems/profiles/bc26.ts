@@ -33,8 +33,9 @@ export const Bc26Profile: ModemProfile = {
     ...withoutKeys(Ec20Profile.responses ?? {}, ['pdpQuery']),
     attachQuery: '^\\+CGATT: *(\\d)',
     // `+CCLK: 2019/1/18,4:9:3GMT+8`: UTC with the zone in hours after it (not applied); the
-    // quoted 3GPP form `"yy/MM/dd,hh:mm:ss±zz"` is read too (docs/models/bc26.md, "Network time").
-    networkTime: '^\\+CCLK: *"?(?<year>\\d{4}|\\d{2})/(?<month>\\d{1,2})/(?<day>\\d{1,2}),(?<hour>\\d{1,2}):(?<minute>\\d{1,2}):(?<second>\\d{1,2})',
+    // quoted 3GPP form `"yy/MM/dd,hh:mm:ss±zz"` is local time with the zone in quarter hours
+    // right after the seconds (applied) (docs/models/bc26.md, "Network time").
+    networkTime: '^\\+CCLK: *"?(?<year>\\d{4}|\\d{2})/(?<month>\\d{1,2})/(?<day>\\d{1,2}),(?<hour>\\d{1,2}):(?<minute>\\d{1,2}):(?<second>\\d{1,2})(?<zone>[+-]\\d{1,2})?',
   },
   urcs: {
     ...Ec20Profile.urcs,
