@@ -16,7 +16,7 @@ import { linkStatusView, refusedText } from './status-view';
 import { settleWithin } from '../link/settle-within';
 import { connectionLabel, nameByLabel } from './node-label';
 import { serialTimeoutAdvice } from '../transport/serial-port-list';
-import { isUnverified, markUnverified, tlsSettingOf } from './tls-choice';
+import { isUnverified, tlsSettingOf } from './tls-choice';
 
 export interface ConnectDef {
   id: string;
@@ -139,8 +139,7 @@ export function registerMqttAtConnect(RED: RedAPI): void {
     const view = (u: LinkUser): NodeStatus => {
       if (node.invalid) return { fill: 'red', shape: 'ring', text: node.invalid };
       const s: LinkStatus = node.link ? node.link.status : { state: 'idle', queued: 0 };
-      const st = linkStatusView(s, _, u.queued?.() ?? 0);
-      return tlsChoice.invalid === undefined && isUnverified(tlsChoice.tls) && s.state === 'online' ? markUnverified(st, s.signal) : st;
+      return linkStatusView(s, _, u.queued?.() ?? 0, { tlsUnverified: tlsChoice.invalid === undefined && isUnverified(tlsChoice.tls) });
     };
     /** The status each user shows now: node.status() only when it changes (it costs a message to every editor). */
     const shown = new Map<string, string>();

@@ -75,7 +75,25 @@ export function refusedText(s: LinkStatus, _: Translate): string {
   return _('iotda-at.errors.authFailed', { code: s.connack ?? '?', reason: s.reason ?? '' });
 }
 
-export function linkStatusView(s: LinkStatus, _: Translate, queued = 0): NodeStatus {
+/**
+ * The online text: connected, with the signal when known, "(TLS unverified)" when the connection
+ * encrypts without checking the server, and for sign type 1 the clock the login was signed with
+ * (sign-clock.ts). The clock is a second nested `$t(…)` after the first: the editor resolves
+ * every one in the text, and the catalog holds its leading comma.
+ */
+function onlineText(s: LinkStatus, tlsUnverified: boolean): string {
+  const key = `iotda-at.status.connected${tlsUnverified ? 'Unverified' : ''}${s.signal !== undefined ? 'Signal' : ''}`;
+  if (s.clock === undefined) return s.signal !== undefined ? editorTextWith(key, { signal: s.signal }) : editorText(key);
+  const connected = editorTextWith(key, s.signal !== undefined ? { signal: s.signal } : {});
+  return `${connected}$t(${editorText(`iotda-at.status.clockSuffix.${s.clock}`)})`;
+}
+
+export interface StatusViewOptions {
+  /** The connection encrypts without checking the server (tls-choice.ts). */
+  tlsUnverified?: boolean;
+}
+
+export function linkStatusView(s: LinkStatus, _: Translate, queued = 0, opts: StatusViewOptions = {}): NodeStatus {
   if (s.state === 'refused') return { fill: 'red', shape: 'ring', text: refusedText(s, _) };
   if (s.state === 'held') {
     // Taken down by a msg.action "disconnect": grey like stopped, saying who did it.
@@ -93,9 +111,7 @@ export function linkStatusView(s: LinkStatus, _: Translate, queued = 0): NodeSta
   }
   switch (s.state) {
     case 'online':
-      return s.signal !== undefined
-        ? { fill: 'green', shape: 'dot', text: editorTextWith('iotda-at.status.connectedSignal', { signal: s.signal }) }
-        : { fill: 'green', shape: 'dot', text: editorText('iotda-at.status.connected') };
+      return { fill: 'green', shape: 'dot', text: onlineText(s, opts.tlsUnverified === true) };
     case 'opening-port':
     case 'init':
     case 'attaching':

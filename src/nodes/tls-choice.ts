@@ -7,8 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { caProblem, type TlsSetting } from '../modems/tls-options';
-import type { NodeStatus } from './node-red-api';
-import { editorText, editorTextWith } from './status-view';
 
 export const TLS_VERIFY_CHOICES = ['iotda', 'custom', 'none'] as const;
 export type TlsVerifyChoice = (typeof TLS_VERIFY_CHOICES)[number];
@@ -49,11 +47,4 @@ export function tlsSettingOf(config: TlsConfig, caPem: string | undefined, _: Tr
 /** True when the setting encrypts without checking the server. */
 export function isUnverified(tls: TlsSetting): boolean {
   return typeof tls === 'object' && tls.verify === false;
-}
-
-/** The connected status of an unverified connection says so ("connected (TLS unverified)"). */
-export function markUnverified(st: NodeStatus, signal: number | undefined): NodeStatus {
-  if (st.fill !== 'green') return st;
-  const text = signal !== undefined ? editorTextWith('iotda-at.status.connectedUnverifiedSignal', { signal }) : editorText('iotda-at.status.connectedUnverified');
-  return { ...st, text };
 }

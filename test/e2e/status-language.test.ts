@@ -31,6 +31,8 @@ const STATES: Array<[LinkStatus, number]> = [
   [{ state: 'init', queued: 0 }, 0],
   [{ state: 'online', signal: 42, queued: 0 }, 0],
   [{ state: 'online', queued: 0 }, 0],
+  [{ state: 'online', signal: 42, clock: 'network', queued: 0 }, 0],
+  [{ state: 'online', clock: 'host', queued: 0 }, 0],
   [{ state: 'backoff', reason: 'x', queued: 5 }, 5],
   [{ state: 'held', queued: 0 }, 0],
   [{ state: 'held', queued: 7 }, 7],
@@ -42,10 +44,14 @@ const STATES: Array<[LinkStatus, number]> = [
 function expectedText(cat: Record<string, unknown>, text: string): string {
   const find = (key: string) => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], cat) as string;
   if (text.startsWith(`${CATALOG_NS}:`)) return find(text.slice(CATALOG_NS.length + 1));
-  const m = /^\S+ \$t\([^:]+:([\w.-]+), (\{.*\})\)$/.exec(text);
-  assert.ok(m, `not a status text of ours: ${text}`);
-  const numbers = JSON.parse(m[2]) as Record<string, number>;
-  return `${NESTED_LEAD} ${find(m[1]).replace(/__(\w+)__/g, (_all, name: string) => String(numbers[name]))}`;
+  // One or more nested parts after the lead word (the clock follows the connected text).
+  const part = /\$t\([^:]+:([\w.-]+)(?:, (\{[^}]*\}))?\)/g;
+  assert.match(text, new RegExp(`^\\S+ (?:${part.source})+$`), `not a status text of ours: ${text}`);
+  const parts = [...text.matchAll(part)].map((m) => {
+    const numbers = (m[2] ? JSON.parse(m[2]) : {}) as Record<string, number>;
+    return find(m[1]).replace(/__(\w+)__/g, (_all, name: string) => String(numbers[name]));
+  });
+  return `${NESTED_LEAD} ${parts.join('')}`;
 }
 
 // Page-side global, only ever touched inside callbacks that run in the browser.

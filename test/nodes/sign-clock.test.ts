@@ -29,7 +29,9 @@ describe('sign type 1 with the host clock a day wrong', () => {
       helper.settings({ mqttAtConnectHostClock: () => Date.now() - DAY_MS });
       const online = nextEmulatorEvent(rig.emu, 'online');
       await helper.load([iotdaAt], [...baseFlow(model, rig.emu.mqttPort, { signType: 1 }), publisher], baseCreds(model));
-      await statusWhere(helper.getNode('p1'), isOnline, 40000);
+      const status = await statusWhere(helper.getNode('p1'), isOnline, 40000);
+      // The status shows the clock too (catalog iotda-at.status.clockSuffix.network: ", clock: network").
+      assert.match(String(status.text), /\$t\([^)]*iotda-at\.status\.clockSuffix\.network\)$/);
       const clientId = String((await online as EmulatorEvent & { clientId?: string }).clientId);
       assert.match(clientId, new RegExp(`^${DEVICE}_0_1_\\d{10}$`));
       assert.ok(currentHours().has(clientId.slice(-10)), `signed with the real hour, not the host's: ${clientId}`);
@@ -44,7 +46,8 @@ describe('sign type 1 with the host clock a day wrong', () => {
     delete flow[2].signType;
     const online = nextEmulatorEvent(rig.emu, 'online');
     await helper.load([iotdaAt], [...flow, publisher], baseCreds('ec20'));
-    await statusWhere(helper.getNode('p1'), isOnline, 40000);
+    const status = await statusWhere(helper.getNode('p1'), isOnline, 40000);
+    assert.doesNotMatch(String(status.text), /clockSuffix/, 'no clock in the status for sign type 0');
     assert.match(String((await online as EmulatorEvent & { clientId?: string }).clientId), new RegExp(`^${DEVICE}_0_0_\\d{10}$`));
     assert.ok(!infoLines('c1').some((l) => /clock:/.test(l)), 'no clock line for sign type 0');
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkStatus } from '../../dist/link/link-supervisor';
-import { CATALOG_NS, NESTED_LEAD, editorText, editorTextWith, linkStatusView } from '../../dist/nodes/status-view';
+import { CATALOG_NS, NESTED_LEAD, editorText, editorTextWith, linkStatusView, type StatusViewOptions } from '../../dist/nodes/status-view';
 import { baseCreds, baseFlow, helper, iotdaAt, isOnline, statusWhere, useNodeRig, type FlowNode } from './flow-rig';
 import { within } from '../modems/event-deadline';
 import { requireFromRuntime } from '../nr5/node-red-under-test';
@@ -20,13 +20,15 @@ const catalogs: Record<string, FlowNode> = {
   'zh-CN': JSON.parse(readFileSync(join(root, 'nodes', 'locales', 'zh-CN', 'iotda-at.json'), 'utf8')),
 };
 
-/** The catalog key and the numbers a status text refers to, or undefined for runtime text. */
-function parseStatusText(text: string): { key: string; numbers: Record<string, number> } | undefined {
+/** The catalog keys and the numbers a status text refers to, or undefined for runtime text. */
+function parseStatusText(text: string): Array<{ key: string; numbers: Record<string, number> }> | undefined {
   const prefix = `${CATALOG_NS}:`;
-  if (text.startsWith(prefix)) return { key: text.slice(prefix.length), numbers: {} };
-  const nested = new RegExp(`^${NESTED_LEAD} \\$t\\(${CATALOG_NS.replace(/[/-]/g, '\\$&')}:([\\w.-]+), (\\{.*\\})\\)$`).exec(text);
-  if (nested) return { key: nested[1], numbers: JSON.parse(nested[2]) };
-  return undefined;
+  if (text.startsWith(prefix)) return [{ key: text.slice(prefix.length), numbers: {} }];
+  const ns = CATALOG_NS.replace(/[/-]/g, '\\$&');
+  // One or more nested parts after the lead word: `$t(ns:key, {numbers})` or `$t(ns:key)`.
+  const part = `\\$t\\(${ns}:([\\w.-]+)(?:, (\\{[^}]*\\}))?\\)`;
+  if (!new RegExp(`^${NESTED_LEAD} (?:${part})+$`).test(text)) return undefined;
+  return [...text.matchAll(new RegExp(part, 'g'))].map((m) => ({ key: m[1], numbers: m[2] ? JSON.parse(m[2]) : {} }));
 }
 
 function lookup(lang: string, key: string): unknown {
@@ -71,7 +73,7 @@ async function editorI18n(lng: string): Promise<any> {
 const runtimeT = (k: string, p?: Record<string, unknown>) => `${k}${p ? JSON.stringify(p) : ''}`;
 
 /** Every link state a user can see, with what the status should be. */
-const CASES: Array<{ name: string; s: LinkStatus; queued?: number; want: { fill: string; shape: string; en: string; zh: string } }> = [
+const CASES: Array<{ name: string; s: LinkStatus; queued?: number; opts?: StatusViewOptions; want: { fill: string; shape: string; en: string; zh: string } }> = [
   { name: 'opening the port', s: { state: 'opening-port', step: 'port', queued: 0 }, want: { fill: 'yellow', shape: 'ring', en: 'connecting: port', zh: '连接中：串口' } },
   { name: 'modem init', s: { state: 'init', step: 'modem', queued: 0 }, want: { fill: 'yellow', shape: 'ring', en: 'connecting: modem', zh: '连接中：模组' } },
   { name: 'SIM', s: { state: 'attaching', step: 'sim', queued: 0 }, want: { fill: 'yellow', shape: 'ring', en: 'connecting: SIM', zh: '连接中：SIM 卡' } },
@@ -82,6 +84,11 @@ const CASES: Array<{ name: string; s: LinkStatus; queued?: number; want: { fill:
   { name: 'an unknown step', s: { state: 'init', step: 'warp', queued: 0 }, want: { fill: 'yellow', shape: 'ring', en: 'connecting', zh: '连接中' } },
   { name: 'online with signal', s: { state: 'online', signal: 80, queued: 0 }, want: { fill: 'green', shape: 'dot', en: 'MQTT connected, signal 80%', zh: 'MQTT 已连接，信号 80%' } },
   { name: 'online without signal', s: { state: 'online', queued: 0 }, want: { fill: 'green', shape: 'dot', en: 'connected', zh: '已连接' } },
+  // Sign type 1: the clock the login was signed with follows (a second nested text).
+  { name: 'online with signal, signed with network time', s: { state: 'online', signal: 80, clock: 'network', queued: 0 }, want: { fill: 'green', shape: 'dot', en: 'MQTT connected, signal 80%, clock: network', zh: 'MQTT 已连接，信号 80%，时钟：网络' } },
+  { name: 'online without signal, signed with the host clock', s: { state: 'online', clock: 'host', queued: 0 }, want: { fill: 'green', shape: 'dot', en: 'MQTT connected, clock: host', zh: 'MQTT 已连接，时钟：本机' } },
+  { name: 'online unverified TLS, network time', s: { state: 'online', signal: 55, clock: 'network', queued: 0 }, opts: { tlsUnverified: true }, want: { fill: 'green', shape: 'dot', en: 'MQTT connected (TLS unverified), signal 55%, clock: network', zh: 'MQTT 已连接（TLS 未验证），信号 55%，时钟：网络' } },
+  { name: 'online unverified TLS, no signal', s: { state: 'online', queued: 0 }, opts: { tlsUnverified: true }, want: { fill: 'green', shape: 'dot', en: 'connected (TLS unverified)', zh: '已连接（TLS 未验证）' } },
   { name: 'queued while connecting', s: { state: 'connecting', step: 'mqtt', queued: 3 }, queued: 3, want: { fill: 'yellow', shape: 'dot', en: 'MQTT queued 3', zh: 'MQTT 排队 3' } },
   { name: 'held by the flow', s: { state: 'held', queued: 0 }, want: { fill: 'grey', shape: 'ring', en: 'disconnected (by flow)', zh: '已断开（由流程控制）' } },
   { name: 'held with a queue', s: { state: 'held', queued: 2 }, queued: 2, want: { fill: 'grey', shape: 'ring', en: 'MQTT disconnected (by flow), queued 2', zh: 'MQTT 已断开（由流程控制），排队 2 条' } },
@@ -107,15 +114,17 @@ describe('status texts the editor translates', () => {
 
   for (const c of CASES) {
     it(`${c.name}: ${c.want.fill} ${c.want.shape}, "${c.want.en}" / "${c.want.zh}"`, () => {
-      const st = linkStatusView(c.s, runtimeT, c.queued ?? 0);
+      const st = linkStatusView(c.s, runtimeT, c.queued ?? 0, c.opts);
       assert.equal(st.fill, c.want.fill);
       assert.equal(st.shape, c.want.shape);
-      const ref = parseStatusText(st.text!);
-      assert.ok(ref, `not a catalog id or $t() text: ${st.text}`);
-      for (const lang of ['en-US', 'zh-CN']) {
-        const template = lookup(lang, ref.key);
-        assert.equal(typeof template, 'string', `${ref.key} missing in ${lang}`);
-        assert.deepEqual(placeholders(template as string), Object.keys(ref.numbers).sort(), `${ref.key} placeholders in ${lang}`);
+      const refs = parseStatusText(st.text!);
+      assert.ok(refs, `not a catalog id or $t() text: ${st.text}`);
+      for (const ref of refs) {
+        for (const lang of ['en-US', 'zh-CN']) {
+          const template = lookup(lang, ref.key);
+          assert.equal(typeof template, 'string', `${ref.key} missing in ${lang}`);
+          assert.deepEqual(placeholders(template as string), Object.keys(ref.numbers).sort(), `${ref.key} placeholders in ${lang}`);
+        }
       }
       assert.equal(editorView(i18n['en-US'], st.text!), c.want.en);
       assert.equal(editorView(i18n['zh-CN'], st.text!), c.want.zh);
@@ -191,9 +200,11 @@ describe('status texts in a running flow', () => {
     const msg = await fromStatusNode;
     assert.equal(msg.status.text, online.text, 'the Status node gets the text the editor gets');
     assert.equal(msg.status.source.id, 'p1');
-    const ref = parseStatusText(online.text);
-    assert.equal(ref?.key, 'iotda-at.status.connectedSignal', online.text);
-    const signal = ref!.numbers.signal;
+    const refs = parseStatusText(online.text);
+    assert.equal(refs?.length, 1, online.text);
+    const ref = refs![0];
+    assert.equal(ref.key, 'iotda-at.status.connectedSignal', online.text);
+    const signal = ref.numbers.signal;
     assert.ok(Number.isInteger(signal) && signal >= 0 && signal <= 100, `signal ${signal}`);
     assert.equal(editorView(await editorI18n('zh-CN'), online.text), `MQTT 已连接，信号 ${signal}%`);
     assert.equal(editorView(await editorI18n('en-US'), online.text), `MQTT connected, signal ${signal}%`);
