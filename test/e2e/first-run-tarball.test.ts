@@ -162,7 +162,8 @@ describe('first run from the packed tarball: install, npx iotda-sim, import the 
       await page.locator('#red-ui-header-button-deploy').click();
       await page.waitForFunction(() => document.getElementById('red-ui-header-button-deploy').classList.contains('disabled'), null, { timeout: 30000 });
 
-      const labels = await greenStatusLabels(page, /^MQTT connected, signal \d+%$/);
+      // Sign type 1 (the example's setting), signed with the emulated network's time.
+      const labels = await greenStatusLabels(page, /^MQTT connected, signal \d+%, clock: network$/);
       assert.equal(labels.length, 3);
       const report = await reported.report;
       const services = report.services as { service_id: string; properties: Record<string, unknown> }[];

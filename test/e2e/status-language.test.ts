@@ -16,9 +16,9 @@ const en = catalog('en-US');
 const zh = catalog('zh-CN');
 
 /** The online status as the editor shows it, from the catalog template (see src/nodes/status-view.ts). */
-function onlineLabel(template: string): RegExp {
-  const escaped = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('__signal__', '(\\d+)');
-  return new RegExp(`^MQTT ${escaped}$`);
+function onlineLabel(template: string, clockSuffix: string): RegExp {
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^MQTT ${escape(template).replace('__signal__', '(\\d+)')}${escape(clockSuffix)}$`);
 }
 
 /** Every link state with a catalog text (error reasons are runtime text and not here). */
@@ -73,7 +73,8 @@ describe('node status in the editor user’s language', { skip: skipBrowser }, (
     it(`shows the online status with its signal in ${language} to a ${locale} browser, and every other status text`, async () => {
       const { context, page } = await openEditor(session.browser, session.demo.url, locale);
       try {
-        const pattern = onlineLabel(cat['iotda-at'].status.connectedSignal);
+        // The demo signs with sign type 1 and the emulated network's time.
+        const pattern = onlineLabel(cat['iotda-at'].status.connectedSignal, cat['iotda-at'].status.clockSuffix.network);
         const labels = await greenStatusLabels(page, pattern);
         signals[locale] = labels.map((l) => pattern.exec(l)![1]);
         for (const s of signals[locale]) assert.ok(Number(s) > 0 && Number(s) <= 100, `signal ${s}% in ${labels.join(' | ')}`);
