@@ -110,6 +110,12 @@ export class CommandQueue {
     return false;
   }
 
+  /** The command in flight declares `t` as its answer by name (a prefix other than the take-all ''). */
+  namesResponse(t: string): boolean {
+    const cur = this.current;
+    return cur !== undefined && (cur.phase === 'waiting' || cur.phase === 'backoff') && cur.namesResponse(t);
+  }
+
   wantsPrompt(): boolean {
     return this.current?.wantsPrompt() === true;
   }

@@ -131,6 +131,11 @@ export class AtCommand {
     return this.opts.responsePrefixes?.some((p) => t.startsWith(p)) === true;
   }
 
+  /** True when `t` starts with one of the command's non-empty response prefixes (not the take-all ''). */
+  namesResponse(t: string): boolean {
+    return this.opts.responsePrefixes?.some((p) => p !== '' && t.startsWith(p)) === true;
+  }
+
   /** The awaited result URC's match on `t`, if `t` is it. */
   matchUrc(t: string): RegExpMatchArray | undefined {
     const awaited = this.opts.awaitUrc;

@@ -110,20 +110,20 @@ export class LineRouter implements LineSink {
       this.open(opener, raw);
       return;
     }
+    // Before the command in flight, unless it names this line as its answer by prefix: a command
+    // that takes every line (ATI) must not swallow the banner of a module that restarted under it.
+    const sign = this.queue.namesResponse(t) ? undefined : this.signs.check(t, Date.now());
+    if (sign === 'restart') {
+      this.restarted(t);
+      return;
+    }
+    if (sign === 'same-boot') {
+      this.host.note('boot ROM log continues');
+      return;
+    }
     const answer = this.queue.offer(t);
     if (answer === 'taken') return;
-    if (answer === undefined) {
-      const sign = this.signs.check(t, Date.now());
-      if (sign === 'restart') {
-        this.restarted(t);
-        return;
-      }
-      if (sign === 'same-boot') {
-        this.host.note('boot ROM log continues');
-        return;
-      }
-      if (this.queue.takeResultUrc(t)) return;
-    }
+    if (answer === undefined && this.queue.takeResultUrc(t)) return;
     // A response line is offered to the URC handlers as well (`+CEREG:` can be both).
     if (!this.urcs.dispatch(raw) && answer === undefined) this.host.emit('unsolicited', raw);
   }

@@ -135,4 +135,36 @@ describe('AtChannel restart signs', () => {
       await f.close();
     }
   });
+  // ATI and AT+CGSN take every line as their answer (responsePrefixes ['']): a module that
+  // restarts while one runs must still count as restarted, not answer with its banner.
+  for (const mode of CHUNK_MODES) {
+    it(`a boot banner while a command takes every line is a restart, not an answer line [${mode}]`, async () => {
+      const f = await openChannel({ bootBanners: ['RDY', 'APP RDY'] });
+      try {
+        const p = settle(f.channel.command({ template: 'ATI', responsePrefixes: [''] }));
+        await f.modem.nextCommand();
+        await f.modem.send('\r\nQuectel\r\n\r\nRDY\r\n', mode);
+        const { error, value } = await p;
+        assert.ok(error instanceof ModemRebootedError, `expected a restart, got ${JSON.stringify(value)}`);
+        assert.deepEqual(f.reboots, ['RDY']);
+        assert.equal(await runCommand(f, 'AT', '\r\nOK\r\n'), 'OK');
+      } finally {
+        await f.close();
+      }
+    });
+  }
+
+  it('an ESP8266 ROM log while a command takes every line is a restart, not its answer', async () => {
+    const f = await openChannel({ dialect: espDialect, bootBanners: ['ready'], rebootOnGarbage: true });
+    try {
+      const p = settle(f.channel.command({ template: 'AT+GMR', responsePrefixes: [''] }));
+      await f.modem.nextCommand();
+      await f.modem.send(Buffer.concat([Buffer.from('\r\n'), ROM_GARBAGE, Buffer.from(ROM_TEXT, 'latin1')]), 'random:4');
+      const { error, value } = await p;
+      assert.ok(error instanceof ModemRebootedError, `expected a restart, got ${JSON.stringify(value)}`);
+      assert.equal(f.reboots.length, 1, JSON.stringify(f.reboots));
+    } finally {
+      await f.close();
+    }
+  });
 });
