@@ -110,6 +110,17 @@ function splitOcTopic(topic: string): { deviceId: string; rest: string } | undef
   return m ? { deviceId: m[1], rest: m[2] } : undefined;
 }
 
+/**
+ * `topic` in `deviceId`'s namespace: another device's `$oc/devices/{id}/…` topic gets this
+ * device's id, anything else is returned as it is. For reports queued before the connection's
+ * device id changed (a redeploy or restart): a device may publish under its own namespace only
+ * (docs/iotda.md §1.4, "Own namespace"), so the old topic would lose the report.
+ */
+export function inDeviceNamespace(topic: string, deviceId: string): string {
+  const m = /^\$oc\/devices\/([^/?]+)\//.exec(topic);
+  return m && m[1] !== deviceId ? `$oc/devices/${deviceId}/${topic.slice(m[0].length)}` : topic;
+}
+
 /** The request id is everything after the LAST `request_id=` (docs/iotda.md §1.4). */
 function requestIdOf(rest: string): string | undefined {
   const at = rest.lastIndexOf(REQUEST_ID);

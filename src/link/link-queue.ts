@@ -4,6 +4,7 @@
  * connection state machine (link-supervisor.ts) extends it.
  */
 import { EventEmitter } from 'node:events';
+import { inDeviceNamespace } from '../iotda/topics';
 import type { MqttSession } from '../modems/driver';
 import { LinkError } from './errors';
 import { OfflineQueue, type QueuedPublish } from './offline-queue';
@@ -19,6 +20,11 @@ export interface LinkQueueOptions {
   maxAttempts?: number;
   /** Where queued reports survive a restart; without it they live in memory only. */
   store?: QueueStore;
+  /**
+   * The connection's device: reports a predecessor or the store hold for another device id (the
+   * id was changed and redeployed) move into this device's `$oc/devices/{id}/` topics.
+   */
+  deviceId?: string;
   log?: (level: LogLevel, text: string) => void;
 }
 
@@ -135,6 +141,7 @@ export abstract class LinkQueue extends EventEmitter {
    */
   adopt(items: QueuedPublish[]): void {
     if (items.length === 0) return;
+    this.moveToThisDevice(items, 'handed over');
     const restored = new Map(this.queue.snapshot().filter((q) => q.storeKey !== undefined).map((q) => [q.storeKey, q]));
     const fresh: QueuedPublish[] = [];
     for (const it of items) {
@@ -164,6 +171,22 @@ export abstract class LinkQueue extends EventEmitter {
     if (items.length > 0) this.amend();
   }
 
+  /** Reports queued under another device id (the id changed): into this device's topics, said once. */
+  private moveToThisDevice(items: Array<{ topic: string }>, how: string): void {
+    const deviceId = this.queueOpts.deviceId;
+    if (deviceId === undefined) return;
+    const from = new Set<string>();
+    for (const it of items) {
+      const moved = inDeviceNamespace(it.topic, deviceId);
+      if (moved === it.topic) continue;
+      from.add(it.topic.split('/')[2]);
+      it.topic = moved;
+    }
+    if (from.size > 0) {
+      this.queueOpts.log?.('warn', `queued reports ${how} for device ${[...from].join(', ')} are sent as device ${deviceId} (the connection's device id changed)`);
+    }
+  }
+
   private write(item: QueuedPublish): void {
     const key = this.queueOpts.store?.add(item);
     if (key !== undefined) item.storeKey = key;
@@ -179,6 +202,7 @@ export abstract class LinkQueue extends EventEmitter {
     const store = this.queueOpts.store;
     if (!store) return;
     const records = store.load();
+    this.moveToThisDevice(records, 'restored');
     for (const r of records) {
       const item: QueuedPublish = {
         ...r,

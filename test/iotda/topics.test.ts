@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IotdaTopics, systemSubscriptions, parseDownlinkTopic, parseUplinkTopic, checkTopicLength, IotdaError } from '../../dist/iotda';
+import { inDeviceNamespace } from '../../dist/iotda/topics';
 
 const D = '5f052ac562369102d42b0fb6_demo';
 const R = '3f0c4d1e-7b7a-4f7e-9b1d-2c6a1f1e0a55';
@@ -84,5 +85,12 @@ describe('iotda topics', () => {
     assert.throws(() => checkTopicLength(long), (e: unknown) => e instanceof IotdaError && e.code === 'topic-too-long' && /129 bytes, the limit is 128/.test(e.message));
     assert.throws(() => checkTopicLength('$oc/é', 5), /6 bytes/);
     assert.equal(checkTopicLength(IotdaTopics.propertiesReport('d'), 64), '$oc/devices/d/sys/properties/report');
+  });
+  it('moves another device\'s $oc topics into this device\'s namespace, and leaves the rest alone', () => {
+    assert.equal(inDeviceNamespace('$oc/devices/old_dev/sys/properties/report', 'new_dev'), '$oc/devices/new_dev/sys/properties/report');
+    assert.equal(inDeviceNamespace('$oc/devices/old_dev/sys/commands/response/request_id=r1', 'new_dev'), '$oc/devices/new_dev/sys/commands/response/request_id=r1');
+    assert.equal(inDeviceNamespace('$oc/devices/new_dev/sys/messages/up', 'new_dev'), '$oc/devices/new_dev/sys/messages/up');
+    assert.equal(inDeviceNamespace('factory/line1/temp', 'new_dev'), 'factory/line1/temp');
+    assert.equal(inDeviceNamespace('$oc/devices/', 'new_dev'), '$oc/devices/');
   });
 });

@@ -75,6 +75,39 @@ describe('queued reports across redeploys and restarts', () => {
     });
   }
 
+  it('a redeploy that changes the device id with reports queued: they reach IoTDA as the new device, not dropped into the old one\'s topics', async () => {
+    const NEW_DEVICE = 'rig_product_dev02';
+    rig.emu.addDevice({ deviceId: NEW_DEVICE, secret: SECRET });
+    try {
+      helper.settings({ userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-nr-')) });
+      const f = flow();
+      await helper.load([iotdaAt, catchNode], f, baseCreds('ec20'));
+      await statusWhere(helper.getNode('pub'), isOnline, 30000);
+      const held = new Promise<void>((resolve) => helper.getNode('out').once('input', () => resolve()));
+      helper.getNode('pub').receive({ action: 'disconnect' });
+      await within(held, 'the disconnect action finished');
+      for (const n of [1, 2, 3]) helper.getNode('pub').receive({ payload: { n } });
+      const arrived: Array<{ device?: string; n: number }> = [];
+      const dropped: string[] = [];
+      const off = rig.emu.onEvent((e: EmulatorEvent) => {
+        if (e.type === 'report') arrived.push({ device: e.deviceId, n: (e.services as { properties: { n: number } }[])[0].properties.n });
+        if (e.type === 'dropped') dropped.push(String(e.topic));
+      });
+      // The user fixes the connection's device id and deploys: the connection is a new instance.
+      const changed = f.map((n) => (n.id === 'c1' ? { ...n, deviceId: NEW_DEVICE } : n));
+      await helper.setFlows(changed, 'full', baseCreds('ec20'));
+      const outs = inputsOf(helper.getNode('out'));
+      await until(() => outs.filter((m) => m.payload?.n).length === 3, 'the three queued reports reported sent by the new node');
+      off();
+      assert.deepEqual(dropped, []);
+      assert.deepEqual(arrived, [1, 2, 3].map((n) => ({ device: NEW_DEVICE, n })));
+      const warned = (helper.log().args as unknown[][]).some((a) => /queued reports handed over for device rig_product_dev01 are sent as device rig_product_dev02/.test(JSON.stringify(a)));
+      assert.ok(warned, 'the log says the reports moved to the new device');
+    } finally {
+      rig.emu.removeDevice(NEW_DEVICE);
+    }
+  });
+
   it('a restart (or power cut) with reports queued: the next run sends them from the queue store', async () => {
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-nr-'));
     // The previous run: connection c1 queued three reports and the process died.
