@@ -280,6 +280,16 @@ async function main() {
       await shoot(page, `node-${type}.png`, { clip: await dialogClip(page) });
       await closeDialogs(page);
     }
+    // The connection's TLS rows, shown once TLS is ticked: verify with your own CA (here a file
+    // on the Node-RED host). The edit is cancelled, so the demo's flow is not changed.
+    await page.setViewportSize({ width: VIEWPORT.width, height: 1200 });
+    await openDialog(page, 'mqtt-at-connect');
+    await page.locator('#node-config-input-tls').check();
+    await page.locator('#node-config-input-tlsVerify').selectOption('custom');
+    await page.locator('#node-config-input-caFile').fill('/home/pi/my-ca.pem');
+    await page.locator('#node-config-input-caFile').dispatchEvent('change');
+    await shoot(page, 'node-mqtt-at-connect-tls.png', { clip: await dialogClip(page) });
+    await closeDialogs(page);
     await page.setViewportSize(VIEWPORT);
 
     for (const [name, file] of FLOWS) {
