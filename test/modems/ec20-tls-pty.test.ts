@@ -5,41 +5,28 @@
  * tty like every other byte. The right CA connects; a wrong one fails with "not trusted" and no
  * unverified attempt; unverified works only when asked for.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startIotdaEmulator, type IotdaEmulator } from '../../dist/sim/iotda';
-import { generateTestCertificates } from '../../dist/sim/iotda/test-certificates';
 import { createModemEmulator, type ModemEmulator } from '../../dist/sim/modems';
 import { createModemDriver, type GenericModemDriver } from '../../dist/modems/generic-driver';
 import { SerialTransport } from '../../dist/transport/serial-transport';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { startSocat } from '../transport/socat';
 import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
+import { useTlsIotda } from './tls-iotda-rig';
 
 const DEVICE = 'tls_pty_dev01';
 const SECRET = 'tls-pty-secret';
 
 describe('EC20 verified TLS over a pty', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iotda-tls-pty-'));
-  let iotda: IotdaEmulator;
-  let otherCa: string;
-  let logins = 0;
-  const countLogin = () => logins++;
-  before(async () => {
-    iotda = await startIotdaEmulator({ host: '127.0.0.1', mqttPort: 0, httpPort: 0, tlsPort: 0, devices: [{ deviceId: DEVICE, secret: SECRET }], log: () => undefined });
-    otherCa = (await generateTestCertificates('127.0.0.1')).caCertPem;
-    iotda.on('online', countLogin);
-  });
-  after(async () => {
-    iotda.off('online', countLogin);
-    await iotda.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const server = useTlsIotda(DEVICE, SECRET);
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** A driver on a pty whose other end is the emulator; undefined when socat is missing. */
   async function onPty(name: string): Promise<{ driver: GenericModemDriver; emulator: ModemEmulator; close(): Promise<void> } | undefined> {
@@ -77,7 +64,7 @@ describe('EC20 verified TLS over a pty', () => {
     const r = await onPty(name);
     if (!r) return t.skip('socat is not installed');
     try {
-      logins = 0;
+      server.logins = 0;
       await check(r);
     } finally {
       await r.close();
@@ -86,12 +73,12 @@ describe('EC20 verified TLS over a pty', () => {
 
   it('the right CA: uploaded over the tty, seclevel 1, the device comes online', { timeout: EVENT_DEADLINE_MS * 2 }, async (t) => {
     await run('ttyRight', t, async ({ driver, emulator }) => {
-      await driver.open('127.0.0.1', iotda.tlsPort!, { ca: iotda.caCertPem!, caLabel: 'the test CA' });
+      await driver.open('127.0.0.1', server.iotda.tlsPort!, { ca: server.iotda.caCertPem!, caLabel: 'the test CA' });
       const c = iotdaCredentials(DEVICE, SECRET);
-      const online = onceWithin(iotda, 'online');
+      const online = onceWithin(server.iotda, 'online');
       await driver.connect(c.clientId, c.username, c.password, 120, true);
       await online;
-      assert.equal(iotda.getDevice(DEVICE)?.online, true);
+      assert.equal(server.iotda.getDevice(DEVICE)?.online, true);
       assert.equal(sent(emulator, 'AT+QFUPL=').length, 1);
       assert.deepEqual(sent(emulator, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,1']);
       await driver.disconnect();
@@ -100,17 +87,17 @@ describe('EC20 verified TLS over a pty', () => {
 
   it('a wrong CA: "server certificate not trusted", no seclevel 0, no login', { timeout: EVENT_DEADLINE_MS * 2 }, async (t) => {
     await run('ttyWrong', t, async ({ driver, emulator }) => {
-      await assert.rejects(driver.open('127.0.0.1', iotda.tlsPort!, { ca: otherCa, caLabel: 'the other CA' }), /\+QMTOPEN: 0,-1 \(server certificate not trusted by the other CA/);
+      await assert.rejects(driver.open('127.0.0.1', server.iotda.tlsPort!, { ca: server.otherCa, caLabel: 'the other CA' }), /\+QMTOPEN: 0,-1 \(server certificate not trusted by the other CA/);
       assert.deepEqual(sent(emulator, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,1']);
-      assert.equal(logins, 0);
+      assert.equal(server.logins, 0);
     });
   });
 
   it('unverified only when asked for: seclevel 0, no upload, online', { timeout: EVENT_DEADLINE_MS * 2 }, async (t) => {
     await run('ttyNone', t, async ({ driver, emulator }) => {
-      await driver.open('127.0.0.1', iotda.tlsPort!, { verify: false });
+      await driver.open('127.0.0.1', server.iotda.tlsPort!, { verify: false });
       const c = iotdaCredentials(DEVICE, SECRET);
-      const online = onceWithin(iotda, 'online');
+      const online = onceWithin(server.iotda, 'online');
       await driver.connect(c.clientId, c.username, c.password, 120, true);
       await online;
       assert.deepEqual(sent(emulator, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,0']);

@@ -6,10 +6,8 @@
  * it; "seclevel" 1 verifies the server's chain against it, 0 checks nothing. Before issue 14 the
  * driver always sent seclevel 0, and a profile that raised it ran the step as optional.
  */
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIotdaEmulator, type IotdaEmulator } from '../../dist/sim/iotda';
-import { generateTestCertificates } from '../../dist/sim/iotda/test-certificates';
 import { createModemEmulator, type ModemEmulator, type ModemEmulatorOptions } from '../../dist/sim/modems';
 import { createModemDriver, type GenericModemDriver } from '../../dist/modems/generic-driver';
 import { ModemError } from '../../dist/modems/errors';
@@ -19,6 +17,7 @@ import { caFileName } from '../../dist/modems/quectel-cacert';
 import { iotdaCredentials } from '../../dist/iotda/credentials';
 import { StreamTransport } from './stream-transport';
 import { EVENT_DEADLINE_MS, onceWithin } from './event-deadline';
+import { useTlsIotda } from './tls-iotda-rig';
 
 const DEVICE = 'tls_prod_dev01';
 const SECRET = 'tls-device-secret';
@@ -30,30 +29,15 @@ interface Rig {
 }
 
 describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
-  let iotda: IotdaEmulator;
-  let otherCa: string;
+  const server = useTlsIotda(DEVICE, SECRET);
   let rigs: Rig[] = [];
-  /** Every device login the broker saw during a test. */
-  let logins = 0;
-  const countLogin = () => logins++;
-
-  before(async () => {
-    iotda = await startIotdaEmulator({ host: '127.0.0.1', mqttPort: 0, httpPort: 0, tlsPort: 0, devices: [{ deviceId: DEVICE, secret: SECRET }], log: () => undefined });
-    // A CA that did not sign the emulator's server certificate.
-    otherCa = (await generateTestCertificates('127.0.0.1')).caCertPem;
-    iotda.on('online', countLogin);
-  });
-  after(async () => {
-    iotda.off('online', countLogin);
-    await iotda.close();
-  });
   afterEach(async () => {
     for (const r of rigs) {
       await r.driver.close().catch(() => undefined);
       await r.emulator.close();
     }
     rigs = [];
-    logins = 0;
+    server.logins = 0;
   });
 
   async function readyModem(opts: Partial<ModemEmulatorOptions> = {}, profile: ModemProfile | 'ec20' = 'ec20'): Promise<Rig> {
@@ -67,30 +51,30 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
 
   const login = () => iotdaCredentials(DEVICE, SECRET);
   const sent = (r: Rig, prefix: string) => r.emulator.transcript.filter((t) => t.dir === 'in' && t.bytes.toString().startsWith(prefix)).map((t) => t.bytes.toString().trim());
-  const myCa = () => ({ ca: iotda.caCertPem!, caLabel: 'the test CA' });
+  const myCa = () => ({ ca: server.iotda.caCertPem!, caLabel: 'the test CA' });
   /** Never, in any form: the unverified level. */
   const assertNeverUnverified = (r: Rig) => assert.deepEqual(sent(r, 'AT+QSSLCFG="seclevel"').filter((l) => /,0$/.test(l)), []);
 
   it('verified with my CA: uploads it, points the context at it, seclevel 1, reports and receives', { timeout: EVENT_DEADLINE_MS * 2 }, async () => {
     const r = await readyModem();
-    await r.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    await r.driver.open('127.0.0.1', server.iotda.tlsPort!, myCa());
     const c = login();
-    const online = onceWithin(iotda, 'online');
+    const online = onceWithin(server.iotda, 'online');
     await r.driver.connect(c.clientId, c.username, c.password, 120, true);
     await online;
-    assert.equal(iotda.getDevice(DEVICE)?.online, true);
+    assert.equal(server.iotda.getDevice(DEVICE)?.online, true);
 
-    const file = `UFS:${caFileName(0, Buffer.from(iotda.caCertPem!))}`;
-    assert.deepEqual(sent(r, 'AT+QFUPL='), [`AT+QFUPL="${file}",${Buffer.byteLength(iotda.caCertPem!)},10`]);
+    const file = `UFS:${caFileName(0, Buffer.from(server.iotda.caCertPem!))}`;
+    assert.deepEqual(sent(r, 'AT+QFUPL='), [`AT+QFUPL="${file}",${Buffer.byteLength(server.iotda.caCertPem!)},10`]);
     assert.deepEqual(sent(r, 'AT+QSSLCFG="cacert"'), [`AT+QSSLCFG="cacert",0,"${file}"`]);
     assert.deepEqual(sent(r, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,1']);
     assert.deepEqual(sent(r, 'AT+QMTCFG="ssl"'), ['AT+QMTCFG="ssl",0,1,0']);
 
     await r.driver.subscribe(`${SYS}/messages/down`, 1);
     await r.driver.publish(`${SYS}/properties/report`, Buffer.from('{"services":[{"service_id":"env","properties":{"t":7}}]}'), 1);
-    assert.deepEqual(iotda.getDevice(DEVICE)?.properties.env?.properties, { t: 7 });
+    assert.deepEqual(server.iotda.getDevice(DEVICE)?.properties.env?.properties, { t: 7 });
     const down = onceWithin(r.driver.session(0), 'message');
-    iotda.sendMessage(DEVICE, { led: 'on' });
+    server.iotda.sendMessage(DEVICE, { led: 'on' });
     const [topic, payload] = await down;
     assert.equal(topic, `${SYS}/messages/down`);
     assert.deepEqual(JSON.parse(payload.toString()).content, { led: 'on' });
@@ -98,13 +82,13 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
   });
 
   for (const [name, tls, label] of [
-    ['a wrong CA', () => ({ ca: otherCa, caLabel: 'the other CA' }), /not trusted by the other CA/],
+    ['a wrong CA', () => ({ ca: server.otherCa, caLabel: 'the other CA' }), /not trusted by the other CA/],
     // `true` is the default: IoTDA's public roots, which did not sign the emulator's certificate.
     ["IoTDA's roots (the default) against a server they did not sign", () => true as const, /not trusted by IoTDA's root CAs/],
   ] as const) {
     it(`verified with ${name}: the open fails with "not trusted", never unverified, no login`, { timeout: EVENT_DEADLINE_MS }, async () => {
       const r = await readyModem();
-      await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, tls()), (err: unknown) => {
+      await assert.rejects(r.driver.open('127.0.0.1', server.iotda.tlsPort!, tls()), (err: unknown) => {
         assert.ok(err instanceof ModemError, String(err));
         assert.equal(err.code, '+QMTOPEN: 0,-1');
         assert.match(err.message, /\(server certificate not trusted by .*\(the TLS handshake failed; or port \d+ does not speak TLS/);
@@ -114,14 +98,14 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
       });
       assertNeverUnverified(r);
       assert.deepEqual(sent(r, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,1']);
-      assert.equal(logins, 0);
-      assert.equal(iotda.getDevice(DEVICE)?.online, false);
+      assert.equal(server.logins, 0);
+      assert.equal(server.iotda.getDevice(DEVICE)?.online, false);
     });
   }
 
   it('unverified only when asked for: seclevel 0, no CA upload, and it connects', { timeout: EVENT_DEADLINE_MS }, async () => {
     const r = await readyModem();
-    await r.driver.open('127.0.0.1', iotda.tlsPort!, { verify: false });
+    await r.driver.open('127.0.0.1', server.iotda.tlsPort!, { verify: false });
     const c = login();
     await r.driver.connect(c.clientId, c.username, c.password, 120, true);
     assert.deepEqual(sent(r, 'AT+QSSLCFG="seclevel"'), ['AT+QSSLCFG="seclevel",0,0']);
@@ -132,8 +116,8 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
   it('the upload is skipped while the module holds the CA (also after a restart and on a new emulator with the same flash), and redone when the CA differs', { timeout: EVENT_DEADLINE_MS * 3 }, async () => {
     const flash = new Map<string, Buffer>();
     const first = await readyModem({ ufs: flash });
-    await first.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
-    await first.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    await first.driver.open('127.0.0.1', server.iotda.tlsPort!, myCa());
+    await first.driver.open('127.0.0.1', server.iotda.tlsPort!, myCa());
     assert.equal(sent(first, 'AT+QFUPL=').length, 1, 'a second open uploads nothing');
     assert.equal(sent(first, 'AT+QFLST').length, 2, 'each open looks at the file list');
 
@@ -143,37 +127,37 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
     await rebooted;
     await first.driver.init();
     await first.driver.attachNetwork({ apn: 'cmnet' });
-    await first.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    await first.driver.open('127.0.0.1', server.iotda.tlsPort!, myCa());
     assert.equal(sent(first, 'AT+QFUPL=').length, 1);
 
     const second = await readyModem({ ufs: flash });
-    await second.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    await second.driver.open('127.0.0.1', server.iotda.tlsPort!, myCa());
     assert.deepEqual(sent(second, 'AT+QFUPL='), []);
 
     // Another CA: uploaded under its own name, the old file of this context removed.
-    const oldName = caFileName(0, Buffer.from(iotda.caCertPem!));
-    await assert.rejects(second.driver.open('127.0.0.1', iotda.tlsPort!, { ca: otherCa }), /not trusted by the configured CA/);
+    const oldName = caFileName(0, Buffer.from(server.iotda.caCertPem!));
+    await assert.rejects(second.driver.open('127.0.0.1', server.iotda.tlsPort!, { ca: server.otherCa }), /not trusted by the configured CA/);
     assert.equal(sent(second, 'AT+QFUPL=').length, 1);
     assert.deepEqual(sent(second, 'AT+QFDEL='), [`AT+QFDEL="UFS:${oldName}"`]);
-    assert.deepEqual([...flash.keys()], [caFileName(0, Buffer.from(otherCa))]);
+    assert.deepEqual([...flash.keys()], [caFileName(0, Buffer.from(server.otherCa))]);
   });
 
   it('a "cacert" naming no file on the module fails the handshake (+QMTOPEN: 0,-1), as a missing CA file does', { timeout: EVENT_DEADLINE_MS }, async () => {
     const profile = loadProfile({ extends: 'ec20', name: 'ec20-cacert-elsewhere', commands: { sslCaCert: 'AT+QSSLCFG="cacert",{{ctx}},"UFS:none.pem"' } });
     const r = await readyModem({}, profile);
-    await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, myCa()), /\+QMTOPEN: 0,-1 \(server certificate not trusted by the test CA/);
+    await assert.rejects(r.driver.open('127.0.0.1', server.iotda.tlsPort!, myCa()), /\+QMTOPEN: 0,-1 \(server certificate not trusted by the test CA/);
     assertNeverUnverified(r);
-    assert.equal(logins, 0);
+    assert.equal(server.logins, 0);
   });
 
   it('a stored file of the same name but another size is deleted and uploaded again', { timeout: EVENT_DEADLINE_MS }, async () => {
-    const name = caFileName(0, Buffer.from(iotda.caCertPem!));
+    const name = caFileName(0, Buffer.from(server.iotda.caCertPem!));
     const flash = new Map([[name, Buffer.from('-----BEGIN CERTIFICATE-----\ntruncated')]]);
     const r = await readyModem({ ufs: flash });
-    await r.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
+    await r.driver.open('127.0.0.1', server.iotda.tlsPort!, myCa());
     assert.deepEqual(sent(r, 'AT+QFDEL='), [`AT+QFDEL="UFS:${name}"`]);
     assert.equal(sent(r, 'AT+QFUPL=').length, 1);
-    assert.equal(flash.get(name)?.toString(), iotda.caCertPem);
+    assert.equal(flash.get(name)?.toString(), server.iotda.caCertPem);
   });
 
   // Each refusal in the chain ends the open with the step named; nothing falls back to seclevel 0.
@@ -185,7 +169,7 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
     it(`a module that refuses ${step} fails closed with the step named`, { timeout: EVENT_DEADLINE_MS }, async () => {
       const profile = loadProfile({ extends: 'ec20', name: `ec20-refuses-${Object.keys(commands)[0].toLowerCase()}`, commands });
       const r = await readyModem({ strict: false }, profile);
-      await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, myCa()), (err: unknown) => {
+      await assert.rejects(r.driver.open('127.0.0.1', server.iotda.tlsPort!, myCa()), (err: unknown) => {
         assert.ok(err instanceof ModemError, String(err));
         assert.match(err.message, message);
         assert.match(err.message, /does not connect without it/);
@@ -193,32 +177,32 @@ describe('EC20 MQTT over TLS (emulated modem, IoTDA emulator on MQTTS)', () => {
       });
       assertNeverUnverified(r);
       assert.deepEqual(sent(r, 'AT+QMTOPEN'), []);
-      assert.equal(logins, 0);
+      assert.equal(server.logins, 0);
     });
   }
 
   it('a custom profile with a fixed seclevel is refused before anything is sent to the SSL context', { timeout: EVENT_DEADLINE_MS }, async () => {
     const profile = loadProfile({ extends: 'ec20', name: 'ec20-fixed-level', commands: { sslSecLevel: 'AT+QSSLCFG="seclevel",{{ctx}},0' } });
     const r = await readyModem({}, profile);
-    await assert.rejects(r.driver.open('127.0.0.1', iotda.tlsPort!, true), /fixes the SSL security level; verified TLS needs \{\{level\}\}/);
+    await assert.rejects(r.driver.open('127.0.0.1', server.iotda.tlsPort!, true), /fixes the SSL security level; verified TLS needs \{\{level\}\}/);
     assertNeverUnverified(r);
     assert.deepEqual(sent(r, 'AT+QMTOPEN'), []);
   });
 
   it('TLS to the plain MQTT port, unverified: the reason names TLS and the port', { timeout: EVENT_DEADLINE_MS }, async () => {
     const r = await readyModem();
-    await assert.rejects(r.driver.open('127.0.0.1', iotda.mqttPort, { verify: false }), (err: unknown) => {
+    await assert.rejects(r.driver.open('127.0.0.1', server.iotda.mqttPort, { verify: false }), (err: unknown) => {
       assert.ok(err instanceof ModemError, String(err));
       assert.equal(err.code, '+QMTOPEN: 0,-1');
-      assert.match(err.message, new RegExp(`failed to open the network; with TLS on, check that port ${iotda.mqttPort} speaks TLS`));
+      assert.match(err.message, new RegExp(`failed to open the network; with TLS on, check that port ${server.iotda.mqttPort} speaks TLS`));
       return true;
     });
   });
 
   it('without TLS the driver turns the SSL flag off again on the same client index', { timeout: EVENT_DEADLINE_MS }, async () => {
     const r = await readyModem();
-    await r.driver.open('127.0.0.1', iotda.tlsPort!, myCa());
-    await r.driver.open('127.0.0.1', iotda.mqttPort, false);
+    await r.driver.open('127.0.0.1', server.iotda.tlsPort!, myCa());
+    await r.driver.open('127.0.0.1', server.iotda.mqttPort, false);
     const c = login();
     await r.driver.connect(c.clientId, c.username, c.password, 120, true);
     assert.deepEqual(sent(r, 'AT+QMTCFG="ssl"'), ['AT+QMTCFG="ssl",0,1,0', 'AT+QMTCFG="ssl",0,0,0']);
