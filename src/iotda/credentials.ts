@@ -74,20 +74,3 @@ export function iotdaCredentials(
     timestamp,
   };
 }
-
-export interface ParsedClientId {
-  deviceId: string;
-  identityType: string;
-  signType: SignType;
-  timestamp: string;
-}
-
-/**
- * Parses a ClientId from the right, because device ids contain `_` themselves.
- * Returns undefined when the shape is not `{id}_0_{0|1}_{10 digits}` (CONNACK 0x02 on the platform).
- */
-export function parseClientId(clientId: string): ParsedClientId | undefined {
-  const m = /^(.+)_(0)_([01])_(\d{10})$/.exec(clientId);
-  if (!m) return undefined;
-  return { deviceId: m[1], identityType: m[2], signType: Number(m[3]) as SignType, timestamp: m[4] };
-}

@@ -1,5 +1,6 @@
 /**
- * IoTDA system topics (docs/iotda.md §1.4) and the parser for downlink topics.
+ * IoTDA system topics (docs/iotda.md §1.4) and their parsers (the IoTDA emulator reads topics
+ * with its own, src/sim/iotda/wire-format.ts).
  * Every builder validates the device id, so a bad id fails here with a clear reason
  * instead of as a silent ACL drop on the platform.
  */
@@ -81,7 +82,7 @@ export interface ParsedDownlinkTopic {
   requestId?: string;
 }
 
-/** Upstream topic kinds, used by the emulator to route what devices publish. */
+/** Upstream topic kinds: the link reads the responses it publishes with them (src/link/downlink-router.ts). */
 export type UplinkKind =
   | 'message-up'
   | 'properties-report'

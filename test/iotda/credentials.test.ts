@@ -7,7 +7,6 @@ import {
   iotdaPassword,
   iotdaTimestamp,
   validateDeviceId,
-  parseClientId,
   IotdaError,
 } from '../../dist/iotda';
 
@@ -90,16 +89,4 @@ describe('iotda credentials', () => {
     assert.throws(() => iotdaCredentials('d', ''), /secret is empty/);
     assert.throws(() => iotdaCredentials('d', 's', { signType: 2 as 0 }), /sign type/);
   });
-
-  const clientIds: [string, ReturnType<typeof parseClientId>][] = [
-    ['a_b_c_0_0_2025041401', { deviceId: 'a_b_c', identityType: '0', signType: 0, timestamp: '2025041401' }],
-    ['dev_0_1_2025041824', { deviceId: 'dev', identityType: '0', signType: 1, timestamp: '2025041824' }],
-    ['dev_0_2_2025041401', undefined],
-    ['dev_3_0_2025041401', undefined],
-    ['dev_0_0_202504140', undefined],
-    ['_0_0_2025041401', undefined],
-  ];
-  for (const [id, expected] of clientIds) {
-    it(`parses ClientId ${id} from the right`, () => assert.deepEqual(parseClientId(id), expected));
-  }
 });

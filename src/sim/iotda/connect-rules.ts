@@ -3,7 +3,7 @@
  * broker glue stays thin and every CONNACK code is easy to test.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { parseClientId } from '../../iotda/credentials';
+import { parseClientId } from './wire-format';
 
 export interface ConnectFacts {
   clientId: string;

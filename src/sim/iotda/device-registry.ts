@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { validateDeviceId } from '../../iotda/credentials';
+import { validateDeviceId } from './wire-format';
 
 export interface DeviceSpec {
   deviceId: string;
