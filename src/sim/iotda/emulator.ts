@@ -35,6 +35,7 @@ import { generateTestCertificates } from './test-certificates';
 import { DownlinkResender, PLATFORM_RESEND_TIMING, type ResendTiming } from './downlink-resender';
 import { encodePublish } from './publish-packet';
 import { checkPublish, checkSubscribe, type TopicPolicyContext } from './topic-policy';
+import { ClientRecords, type ClientRecord } from './client-record';
 
 export interface IotdaEmulatorOptions {
   host?: string;
@@ -120,24 +121,13 @@ export class IotdaEmulator extends EventEmitter {
   private broker!: Aedes;
   private readonly servers: net.Server[] = [];
   private readonly sockets = new Set<net.Socket>();
-  private readonly connectPackets = new WeakMap<Client, { keepalive: number; hasWill: boolean }>();
-  private readonly deviceOfClient = new WeakMap<Client, string>();
-  /** `$oc/devices/{id}/` per client, computed once: the ACL check runs on every PUBLISH. */
-  private readonly namespaceOfClient = new WeakMap<Client, string>();
+  /** Per connection: CONNECT facts, device, subscriptions, uplink window, CONNACK state (client-record.ts). */
+  private readonly clients = new ClientRecords();
   private readonly clientOfDevice = new Map<string, Client>();
-  private readonly subscriptions = new WeakMap<Client, Map<string, number>>();
   private readonly pending = new Map<string, Pending>();
-  private readonly uplinkWindow = new WeakMap<Client, { start: number; messages: number; bytes: number; warned: boolean }>();
   private readonly uplinkMessagesPerSecond: number;
   private readonly uplinkBytesPerSecond: number;
   private connectFaults: { returnCode: 3 | 5; remaining: number } | undefined;
-  /** Clients whose CONNACK 0 is written: only these may receive a PUBLISH. */
-  private readonly acknowledged = new WeakSet<Client>();
-  /**
-   * Downlinks for a registered client whose CONNACK is not yet written: aedes reports
-   * 'connackSent' only after the write completes, which can be after the device has read it.
-   */
-  private readonly awaitingConnack = new WeakMap<Client, (() => void)[]>();
   private readonly cachedMessages = new Map<string, Buffer[]>();
   private readonly resender: DownlinkResender<Client>;
   private readonly messageCacheMs: number;
@@ -156,7 +146,7 @@ export class IotdaEmulator extends EventEmitter {
       {
         qos1Connection: (deviceId, topic) => {
           const client = this.clientOfDevice.get(deviceId);
-          return client && this.acknowledged.has(client) && this.grantedQos(client, topic) === 1 ? client : undefined;
+          return client && this.clients.of(client).acknowledged && this.grantedQos(client, topic) === 1 ? client : undefined;
         },
         isLive: (client) => isWritable(client),
         nextPacketId: (client) => nextPacketId(client),
@@ -178,7 +168,7 @@ export class IotdaEmulator extends EventEmitter {
       // §1.8: CONNECT must follow the TCP open within seconds (emu: 10 s).
       connectTimeout: 10_000,
       preConnect: (client, packet, cb) => {
-        this.connectPackets.set(client, { keepalive: packet.keepalive ?? 0, hasWill: Boolean(packet.will) });
+        this.clients.of(client).connect = { keepalive: packet.keepalive ?? 0, hasWill: Boolean(packet.will) };
         cb(null, true);
       },
       authenticate: (client, username, password, cb) => this.authenticate(client, username, password, cb),
@@ -190,20 +180,20 @@ export class IotdaEmulator extends EventEmitter {
     this.broker.on('client', (c) => this.onClientRegistered(c));
     this.broker.on('connackSent', (packet, c) => {
       if (packet.returnCode === 0) {
-        this.acknowledged.add(c);
-        for (const send of this.awaitingConnack.get(c) ?? []) send();
-        this.awaitingConnack.delete(c);
+        const record = this.clients.of(c);
+        record.acknowledged = true;
+        for (const send of record.awaitingConnack) send();
+        record.awaitingConnack = [];
         this.flushCachedMessages(c);
-        const deviceId = this.deviceOfClient.get(c);
-        if (deviceId) this.resender.resume(deviceId);
+        if (record.deviceId) this.resender.resume(record.deviceId);
       }
     });
     this.broker.on('subscribe', (_subs, c) => {
-      const deviceId = this.deviceOfClient.get(c);
+      const deviceId = this.clients.of(c).deviceId;
       if (deviceId) this.resender.resume(deviceId);
     });
     this.broker.on('clientDisconnect', (c) => this.onClientGone(c));
-    this.broker.on('unsubscribe', (topics, c) => topics.forEach((t) => this.subscriptions.get(c)?.delete(t)));
+    this.broker.on('unsubscribe', (topics, c) => topics.forEach((t) => this.clients.of(c).subscriptions.delete(t)));
     this.broker.on('publish', (packet, c) => {
       if (c && !packet.topic.startsWith(DROP_PREFIX)) this.onUplink(c, packet);
     });
@@ -231,13 +221,13 @@ export class IotdaEmulator extends EventEmitter {
    */
   private handle(stream: net.Socket): void {
     const client = this.broker.handle(stream) as Client & { _parser?: EventEmitter };
+    const record = this.clients.open(client);
     if (!client._parser) throw new Error('aedes internals changed: client._parser missing');
     client._parser.prependListener('packet', (packet: { cmd: string; messageId?: number; subscriptions?: { qos: number }[] }) => {
       if (packet.cmd === 'subscribe') {
         for (const sub of packet.subscriptions ?? []) sub.qos = Math.min(sub.qos, 1);
       } else if (packet.cmd === 'puback' && packet.messageId !== undefined) {
-        const deviceId = this.deviceOfClient.get(client);
-        if (deviceId) this.resender.puback(deviceId, client, packet.messageId);
+        if (record.deviceId) this.resender.puback(record.deviceId, client, packet.messageId);
       }
     });
   }
@@ -289,7 +279,8 @@ export class IotdaEmulator extends EventEmitter {
     password: Buffer | undefined,
     cb: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
   ): void {
-    const facts = this.connectPackets.get(client) ?? { keepalive: 0, hasWill: false };
+    const record = this.clients.of(client);
+    const facts = record.connect ?? { keepalive: 0, hasWill: false };
     if (this.connectFaults && this.connectFaults.remaining > 0) {
       this.connectFaults.remaining--;
       const returnCode = this.connectFaults.returnCode;
@@ -308,8 +299,8 @@ export class IotdaEmulator extends EventEmitter {
       },
     );
     if (decision.returnCode === 0) {
-      this.deviceOfClient.set(client, decision.deviceId!);
-      this.namespaceOfClient.set(client, IotdaTopics.namespace(decision.deviceId!));
+      record.deviceId = decision.deviceId!;
+      record.namespace = IotdaTopics.namespace(decision.deviceId!);
       cb(null, true);
       return;
     }
@@ -321,7 +312,8 @@ export class IotdaEmulator extends EventEmitter {
 
   private authorizePublish(client: Client | null, packet: PublishPacket, cb: (err?: Error | null) => void): void {
     if (!client) return cb(null);
-    const deviceId = this.deviceOfClient.get(client);
+    const record = this.clients.of(client);
+    const deviceId = record.deviceId;
     const payload = packet.payload as Buffer | string | undefined;
     const size = payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     if (size > MAX_PUBLISH_BYTES) {
@@ -336,10 +328,10 @@ export class IotdaEmulator extends EventEmitter {
     }
     const policy = this.policyOf(client);
     const verdict = policy ? checkPublish(packet.topic, policy) : { allowed: false as const, reason: 'not connected' };
-    const overLimit = this.overUplinkLimit(client, size);
+    const overLimit = this.overUplinkLimit(record, size);
     if (!verdict.allowed || packet.retain || overLimit) {
       const reason = packet.retain ? 'retain is not supported' : !verdict.allowed ? verdict.reason : 'uplink rate limit exceeded';
-      const window = this.uplinkWindow.get(client);
+      const window = record.uplink;
       // A flood would otherwise log every message; rate drops are reported once per window.
       const quiet = verdict.allowed && !packet.retain && window !== undefined && window.warned;
       if (window && reason === 'uplink rate limit exceeded') window.warned = true;
@@ -355,13 +347,13 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   /** Fixed one-second windows per connection; the first drop in a window is reported. */
-  private overUplinkLimit(client: Client, size: number): boolean {
+  private overUplinkLimit(record: ClientRecord, size: number): boolean {
     if (this.uplinkMessagesPerSecond <= 0 && this.uplinkBytesPerSecond <= 0) return false;
     const now = Date.now();
-    let w = this.uplinkWindow.get(client);
+    let w = record.uplink;
     if (!w || now - w.start >= 1000) {
       w = { start: now, messages: 0, bytes: 0, warned: false };
-      this.uplinkWindow.set(client, w);
+      record.uplink = w;
     }
     w.messages++;
     w.bytes += size;
@@ -372,9 +364,7 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   private authorizeSubscribe(client: Client, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
-    const deviceId = this.deviceOfClient.get(client);
-    const subs = this.subscriptions.get(client) ?? new Map<string, number>();
-    this.subscriptions.set(client, subs);
+    const { deviceId, subscriptions: subs } = this.clients.of(client);
     const policy = this.policyOf(client);
     const verdict = policy ? checkSubscribe(sub.topic, policy) : { allowed: false as const, reason: 'not connected' };
     const full = !subs.has(sub.topic) && subs.size >= MAX_SUBSCRIPTIONS;
@@ -390,14 +380,13 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   private policyOf(client: Client): TopicPolicyContext | undefined {
-    const deviceId = this.deviceOfClient.get(client);
-    const namespace = this.namespaceOfClient.get(client);
+    const { deviceId, namespace } = this.clients.of(client);
     if (deviceId === undefined || namespace === undefined) return undefined;
     return { namespace, customTopics: this.registry.customTopicsOf(deviceId) };
   }
 
   private onClientRegistered(client: Client): void {
-    const deviceId = this.deviceOfClient.get(client) ?? parseClientId(client.id)?.deviceId;
+    const deviceId = this.clients.of(client).deviceId ?? parseClientId(client.id)?.deviceId;
     if (!deviceId) return;
     const older = this.clientOfDevice.get(deviceId);
     this.clientOfDevice.set(deviceId, client);
@@ -413,7 +402,7 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   private flushCachedMessages(client: Client): void {
-    const deviceId = this.deviceOfClient.get(client);
+    const deviceId = this.clients.of(client).deviceId;
     if (!deviceId || this.clientOfDevice.get(deviceId) !== client) return;
     const cached = this.cachedMessages.get(deviceId);
     if (cached) {
@@ -424,7 +413,7 @@ export class IotdaEmulator extends EventEmitter {
 
   private onClientGone(client: Client): void {
     this.resender.closed(client);
-    const deviceId = this.deviceOfClient.get(client);
+    const deviceId = this.clients.of(client).deviceId;
     if (!deviceId || this.clientOfDevice.get(deviceId) !== client) return;
     this.clientOfDevice.delete(deviceId);
     this.registry.setOnline(deviceId, false);
@@ -439,11 +428,10 @@ export class IotdaEmulator extends EventEmitter {
   private deliver(deviceId: string, topic: string, payload: Buffer, keepMs?: number): boolean {
     const client = this.clientOfDevice.get(deviceId);
     if (!client) return false;
-    if (!this.acknowledged.has(client)) {
+    const record = this.clients.of(client);
+    if (!record.acknowledged) {
       // A PUBLISH must never overtake the CONNACK.
-      const queue = this.awaitingConnack.get(client) ?? [];
-      queue.push(() => this.deliver(deviceId, topic, payload, keepMs));
-      this.awaitingConnack.set(client, queue);
+      record.awaitingConnack.push(() => this.deliver(deviceId, topic, payload, keepMs));
       return true;
     }
     if (this.grantedQos(client, topic) === 1) {
@@ -456,7 +444,7 @@ export class IotdaEmulator extends EventEmitter {
 
   /** The highest QoS granted to a subscription matching `topic`; 0 = only the implicit one. */
   private grantedQos(client: Client, topic: string): 0 | 1 {
-    for (const [filter, qos] of this.subscriptions.get(client) ?? []) {
+    for (const [filter, qos] of this.clients.of(client).subscriptions) {
       if (qos === 1 && topicMatchesFilter(filter, topic)) return 1;
     }
     return 0;
@@ -469,7 +457,7 @@ export class IotdaEmulator extends EventEmitter {
   }
 
   private onUplink(client: Client, packet: PublishPacket): void {
-    const deviceId = this.deviceOfClient.get(client);
+    const deviceId = this.clients.of(client).deviceId;
     if (!deviceId) return;
     const recvTime = Date.now();
     const topic = parseUplinkTopic(packet.topic);
