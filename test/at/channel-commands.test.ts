@@ -345,17 +345,18 @@ describe('AtChannel failures and recovery', () => {
     }
   });
 
-  it('busy p... is retried with backoff, then succeeds', async () => {
+  it('busy p... is retried with backoff, then succeeds', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel({ dialect: espDialect, busyBackoffMs: 5 });
     try {
       const p = f.channel.command({ template: 'AT+CWJAP?', busyRetries: 2 });
       assert.equal(await f.modem.nextCommand(), 'AT+CWJAP?');
       await f.modem.send('busy p...\r\n');
-      assert.equal(await f.modem.nextCommand(), 'AT+CWJAP?');
+      assert.equal(await until(f.modem.nextCommand(), 'the first re-send'), 'AT+CWJAP?');
       await f.modem.send('busy p...\r\n');
-      assert.equal(await f.modem.nextCommand(), 'AT+CWJAP?');
+      assert.equal(await until(f.modem.nextCommand(), 'the second re-send'), 'AT+CWJAP?');
       await f.modem.send('No AP\r\n\r\nOK\r\n');
-      assert.equal((await p).final, 'OK');
+      assert.equal((await until(p, 'AT+CWJAP?')).final, 'OK');
     } finally {
       await f.close();
     }
