@@ -8,17 +8,19 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { espDialect } from '../../dist/at/dialects';
 import { ModemBusyError } from '../../dist/at/errors';
+import { useMockClock } from '../mock-clock';
 import { CHUNK_MODES } from './modem-side';
 import { openChannel, settle } from './channel-fixture';
 
 const JOIN = 'AT+CWJAP="GAIA_GATEWAY","pw"';
+// The tests of a backoff or a deadline run on mocked time: `advance` and `until` move the clock.
 
 describe('AtChannel busy', () => {
   for (const mode of CHUNK_MODES) {
-    it(`busy p... while AT+CWJAP works is progress: one send, the real OK completes it [${mode}]`, async () => {
+    it(`busy p... while AT+CWJAP works is progress: one send, the real OK completes it [${mode}]`, async (t) => {
+      const { advance, until } = useMockClock(t);
       const f = await openChannel({ dialect: espDialect, busyBackoffMs: 20, resyncQuietMs: 10 });
       try {
         const p = settle(f.channel.command({ template: JOIN, busyRetries: 5, timeoutMs: 10000 }));
@@ -26,9 +28,9 @@ describe('AtChannel busy', () => {
         // The module's side of capture esp_at_5.txt, stray `?` lines included.
         await f.modem.send('WIFI DISCONNECT\r\n?\r\nbusy p...\r\n', mode);
         // Longer than the busy backoff: an attempt to re-send would have been written by now.
-        await sleep(60);
+        await advance(60);
         await f.modem.send('WIFI CONNECTED\r\n?\r\nbusy p...\r\nWIFI GOT IP\r\n\r\nOK\r\n', mode);
-        const { value, error } = await p;
+        const { value, error } = await until(p, 'the join');
         assert.equal(error, undefined);
         assert.equal(value?.final, 'OK');
         assert.equal(f.modem.unread().length, 0, `nothing written after the join: ${JSON.stringify(f.modem.unread().toString())}`);
@@ -53,7 +55,8 @@ describe('AtChannel busy', () => {
     }
   });
 
-  it('a progress busy keeps the command\'s own deadline (no new one per busy)', async () => {
+  it('a progress busy keeps the command\'s own deadline (no new one per busy)', async (t) => {
+    const { advance, until } = useMockClock(t);
     const f = await openChannel({ dialect: espDialect, resyncQuietMs: 10 });
     try {
       // A deadline restarted by the second busy would end a whole timeoutMs after it; the
@@ -63,10 +66,10 @@ describe('AtChannel busy', () => {
       const p = settle(f.channel.command({ template: JOIN, timeoutMs, busyRetries: 3 }));
       await f.modem.nextCommand();
       await f.modem.send('WIFI DISCONNECT\r\nbusy p...\r\n');
-      await sleep(200);
+      await advance(200);
       await f.modem.send('busy p...\r\n');
       const secondBusy = Date.now();
-      const { error } = await p;
+      const { error } = await until(p, 'the join');
       assert.equal((error as Error)?.name, 'AtTimeoutError');
       assert.ok(Date.now() - secondBusy < timeoutMs, 'timed out on the first deadline');
       assert.equal(f.modem.unread().toString().includes('CWJAP'), false, 'never re-sent');
@@ -75,59 +78,63 @@ describe('AtChannel busy', () => {
     }
   });
 
-  it('busy as the first answer is a refusal: re-sent after the backoff', async () => {
+  it('busy as the first answer is a refusal: re-sent after the backoff', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel({ dialect: espDialect, busyBackoffMs: 10 });
     try {
       const p = settle(f.channel.command({ template: JOIN, busyRetries: 1 }));
       assert.equal(await f.modem.nextCommand(), JOIN);
       await f.modem.send('busy p...\r\n');
-      assert.equal(await f.modem.nextCommand(), JOIN);
+      assert.equal(await until(f.modem.nextCommand(), 'the re-sent join'), JOIN);
       await f.modem.send('WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n');
-      assert.equal((await p).value?.final, 'OK');
+      assert.equal((await until(p, 'the join')).value?.final, 'OK');
     } finally {
       await f.close();
     }
   });
 
-  it('a final during the busy backoff completes the command; no re-send', async () => {
+  it('a final during the busy backoff completes the command; no re-send', async (t) => {
+    const { advance, until } = useMockClock(t);
     const f = await openChannel({ dialect: espDialect, busyBackoffMs: 80 });
     try {
       const p = settle(f.channel.command({ template: JOIN, busyRetries: 2 }));
       await f.modem.nextCommand();
       await f.modem.send('busy p...\r\n');
       await f.modem.send('\r\nOK\r\n');
-      assert.equal((await p).value?.final, 'OK');
-      await sleep(120);
+      assert.equal((await until(p, 'the join')).value?.final, 'OK');
+      await advance(120);
       assert.equal(f.modem.unread().length, 0, 'the join was not sent again');
     } finally {
       await f.close();
     }
   });
 
-  it('busy first, then output for the command during the backoff: not re-sent, its OK completes it', async () => {
+  it('busy first, then output for the command during the backoff: not re-sent, its OK completes it', async (t) => {
+    const { advance, until } = useMockClock(t);
     const f = await openChannel({ dialect: espDialect, busyBackoffMs: 40 });
     try {
       const p = settle(f.channel.command({ template: JOIN, busyRetries: 2, timeoutMs: 5000 }));
       await f.modem.nextCommand();
       await f.modem.send('busy p...\r\nWIFI DISCONNECT\r\n');
       // Past the backoff: a re-send would have been written by now.
-      await sleep(80);
+      await advance(80);
       assert.equal(f.modem.unread().length, 0, 'the join was not sent again');
       await f.modem.send('WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n');
-      assert.equal((await p).value?.final, 'OK');
+      assert.equal((await until(p, 'the join')).value?.final, 'OK');
     } finally {
       await f.close();
     }
   });
 
-  it('a command resumed after busy keeps the deadline of its attempt', async () => {
+  it('a command resumed after busy keeps the deadline of its attempt', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel({ dialect: espDialect, busyBackoffMs: 40, resyncQuietMs: 5 });
     try {
       const started = Date.now();
       const p = settle(f.channel.command({ template: JOIN, busyRetries: 2, timeoutMs: 120 }));
       await f.modem.nextCommand();
       await f.modem.send('busy p...\r\nWIFI DISCONNECT\r\n');
-      const { error } = await p;
+      const { error } = await until(p, 'the join');
       assert.equal((error as Error)?.name, 'AtTimeoutError');
       assert.ok(Date.now() - started < 220, 'timed out on the attempt\'s deadline');
     } finally {

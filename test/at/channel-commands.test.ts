@@ -1,11 +1,13 @@
 /**
  * AtChannel command behaviour over a real stream: finals, response routing, echo, two-phase
- * commands, prompts, timeouts with resync, reboot, busy, close, and trace redaction.
+ * commands, prompts, timeouts with resync, reboot, busy, close, and trace redaction. The tests
+ * of a deadline, a quiet period or a delay run on mocked time (`advance` and `until` move the clock).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { espDialect } from '../../dist/at/dialects';
 import { AtClosedError, AtCommandError, AtTimeoutError, ModemBusyError, ModemRebootedError } from '../../dist/at/errors';
+import { useMockClock } from '../mock-clock';
 import { CHUNK_MODES } from './modem-side';
 import { openChannel, settle } from './channel-fixture';
 
@@ -120,13 +122,14 @@ describe('AtChannel responses and URCs', () => {
     });
   }
 
-  it('awaitUrc times out on its own timer with AtTimeoutError(phase urc)', async () => {
+  it('awaitUrc times out on its own timer with AtTimeoutError(phase urc)', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel();
     try {
       const p = f.channel.command({ template: 'AT+QMTCONN=0', awaitUrc: { pattern: /^\+QMTCONN: 0,/, timeoutMs: 50 } });
       await f.modem.nextCommand();
       await f.modem.send('\r\nOK\r\n');
-      await assert.rejects(p, (e: unknown) => e instanceof AtTimeoutError && e.phase === 'urc');
+      await assert.rejects(until(p, 'the URC wait'), (e: unknown) => e instanceof AtTimeoutError && e.phase === 'urc');
     } finally {
       await f.close();
     }
@@ -209,53 +212,56 @@ describe('AtChannel prompt commands', () => {
     });
   }
 
-  it('waits delayAfterPromptMs before writing (BC26 needs >= 4 ms)', async () => {
+  it('waits delayAfterPromptMs before writing (BC26 needs >= 4 ms)', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel();
     try {
       const p = f.channel.command({ template: 'AT+QMTPUB=0,0,0,0,"t"', prompt: { data: Buffer.from('x\x1a'), delayAfterPromptMs: 30 } });
       await f.modem.nextCommand();
       const sentAt = Date.now();
       await f.modem.send('\r\n> ');
-      await f.modem.readBytes(2);
+      await until(f.modem.readBytes(2), 'the payload');
       assert.ok(Date.now() - sentAt >= 25, 'payload written after the delay');
       await f.modem.send('\r\nOK\r\n');
-      await p;
+      await until(p, 'the publish');
     } finally {
       await f.close();
     }
   });
 
-  it('after the delayAfterPromptMs wait the command still times out at its own deadline; an ERROR during the wait means no data is written', async () => {
+  it('after the delayAfterPromptMs wait the command still times out at its own deadline; an ERROR during the wait means no data is written', async (t) => {
+    const { advance, until } = useMockClock(t);
     const f = await openChannel({ resyncQuietMs: 10 });
     try {
       const slow = settle(f.channel.command({ template: 'AT+QMTPUB=0,0,0,0,"a"', timeoutMs: 120, prompt: { data: Buffer.from('x\x1a'), delayAfterPromptMs: 20 } }));
       await f.modem.nextCommand();
       const sentAt = Date.now();
       await f.modem.send('\r\n> ');
-      assert.deepEqual(await f.modem.readBytes(2), Buffer.from('x\x1a'));
-      const { error } = await slow;
+      assert.deepEqual(await until(f.modem.readBytes(2), 'the payload'), Buffer.from('x\x1a'));
+      const { error } = await until(slow, 'the publish');
       assert.ok(error instanceof AtTimeoutError && error.phase === 'final', String(error));
       assert.ok(Date.now() - sentAt < 1000, 'the deadline was armed again after the wait');
-      assert.deepEqual(await f.modem.readBytes(1), Buffer.from([0x1b]), 'ESC before the resync');
-      assert.equal(await f.modem.nextCommand(), 'AT');
+      assert.deepEqual(await until(f.modem.readBytes(1), 'the ESC'), Buffer.from([0x1b]), 'ESC before the resync');
+      assert.equal(await until(f.modem.nextCommand(), 'the resync AT'), 'AT');
       await f.modem.send('\r\nOK\r\n');
       const refused = settle(f.channel.command({ template: 'AT+QMTPUB=0,0,0,0,"b"', prompt: { data: Buffer.from('y\x1a'), delayAfterPromptMs: 40 } }));
-      assert.equal(await f.modem.nextCommand(), 'AT+QMTPUB=0,0,0,0,"b"');
+      assert.equal(await until(f.modem.nextCommand(), 'the second publish'), 'AT+QMTPUB=0,0,0,0,"b"');
       await f.modem.send('\r\n> \r\nERROR\r\n');
-      assert.ok((await refused).error instanceof AtCommandError);
-      await new Promise((resolve) => setTimeout(resolve, 80));
+      assert.ok((await until(refused, 'the refused publish')).error instanceof AtCommandError);
+      await advance(80);
       assert.equal(f.modem.unread().toString('latin1'), '', 'no data written after the ERROR');
     } finally {
       await f.close();
     }
   });
 
-  it('times out waiting for the prompt with phase prompt', async () => {
+  it('times out waiting for the prompt with phase prompt', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel({ resyncQuietMs: 10 });
     try {
       const p = f.channel.command({ template: 'AT+QMTPUB=0,0,0,0,"t"', timeoutMs: 40, prompt: { data: Buffer.from('x') } });
       await f.modem.nextCommand();
-      await assert.rejects(p, (e: unknown) => e instanceof AtTimeoutError && e.phase === 'prompt');
+      await assert.rejects(until(p, 'the publish'), (e: unknown) => e instanceof AtTimeoutError && e.phase === 'prompt');
     } finally {
       await f.close();
     }
@@ -263,20 +269,21 @@ describe('AtChannel prompt commands', () => {
 });
 
 describe('AtChannel failures and recovery', () => {
-  it('timeout then resync: the late reply is not taken by the next command', async () => {
+  it('timeout then resync: the late reply is not taken by the next command', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel({ resyncQuietMs: 40 });
     try {
       const first = f.channel.command({ template: 'AT+COPS?', timeoutMs: 60, responsePrefixes: ['+COPS:'] });
       assert.equal(await f.modem.nextCommand(), 'AT+COPS?');
-      await assert.rejects(first, AtTimeoutError);
+      await assert.rejects(until(first, 'AT+COPS?'), AtTimeoutError);
       const second = f.channel.command({ template: 'AT+CSQ', responsePrefixes: ['+CSQ:'] });
       // The late answer to COPS arrives during the drain.
       await f.modem.send('\r\n+COPS: 0,0,"LATE",7\r\n\r\nOK\r\n');
-      assert.equal(await f.modem.nextCommand(), 'AT', 'resync probe before the next command');
+      assert.equal(await until(f.modem.nextCommand(), 'the resync AT'), 'AT', 'resync probe before the next command');
       await f.modem.send('\r\nOK\r\n');
-      assert.equal(await f.modem.nextCommand(), 'AT+CSQ');
+      assert.equal(await until(f.modem.nextCommand(), 'AT+CSQ'), 'AT+CSQ');
       await f.modem.send('\r\n+CSQ: 18,99\r\n\r\nOK\r\n');
-      const r = await second;
+      const r = await until(second, 'AT+CSQ');
       assert.deepEqual(r.lines, ['+CSQ: 18,99']);
       assert.ok(f.unsolicited.includes('+COPS: 0,0,"LATE",7'));
     } finally {
@@ -284,19 +291,20 @@ describe('AtChannel failures and recovery', () => {
     }
   });
 
-  it('timeout then resync: a late OK arriving after the probe lands in the second drain, not in the next command', async () => {
+  it('timeout then resync: a late OK arriving after the probe lands in the second drain, not in the next command', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel({ resyncQuietMs: 40 });
     try {
       const first = f.channel.command({ template: 'AT+QIACT=1', timeoutMs: 30 });
       await f.modem.nextCommand();
-      await assert.rejects(first, AtTimeoutError);
+      await assert.rejects(until(first, 'AT+QIACT=1'), AtTimeoutError);
       const second = settle(f.channel.command({ template: 'AT+QIDEACT=1' }));
-      assert.equal(await f.modem.nextCommand(), 'AT');
+      assert.equal(await until(f.modem.nextCommand(), 'the resync AT'), 'AT');
       // Two OKs: the late one for QIACT and the one for AT.
       await f.modem.send('\r\nOK\r\n\r\nOK\r\n');
-      assert.equal(await f.modem.nextCommand(), 'AT+QIDEACT=1');
+      assert.equal(await until(f.modem.nextCommand(), 'AT+QIDEACT=1'), 'AT+QIDEACT=1');
       await f.modem.send('\r\nERROR\r\n');
-      assert.ok((await second).error instanceof AtCommandError);
+      assert.ok((await until(second, 'AT+QIDEACT=1')).error instanceof AtCommandError);
       assert.deepEqual(f.unsolicited, ['OK']);
     } finally {
       await f.close();
@@ -337,17 +345,18 @@ describe('AtChannel failures and recovery', () => {
     }
   });
 
-  it('busy p... is retried with backoff, then succeeds', async () => {
+  it('busy p... is retried with backoff, then succeeds', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel({ dialect: espDialect, busyBackoffMs: 5 });
     try {
       const p = f.channel.command({ template: 'AT+CWJAP?', busyRetries: 2 });
       assert.equal(await f.modem.nextCommand(), 'AT+CWJAP?');
       await f.modem.send('busy p...\r\n');
-      assert.equal(await f.modem.nextCommand(), 'AT+CWJAP?');
+      assert.equal(await until(f.modem.nextCommand(), 'the first re-send'), 'AT+CWJAP?');
       await f.modem.send('busy p...\r\n');
-      assert.equal(await f.modem.nextCommand(), 'AT+CWJAP?');
+      assert.equal(await until(f.modem.nextCommand(), 'the second re-send'), 'AT+CWJAP?');
       await f.modem.send('No AP\r\n\r\nOK\r\n');
-      assert.equal((await p).final, 'OK');
+      assert.equal((await until(p, 'AT+CWJAP?')).final, 'OK');
     } finally {
       await f.close();
     }

@@ -6,8 +6,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AtTimeoutError } from '../../dist/at/errors';
+import { useMockClock } from '../mock-clock';
 import { openChannel, settle, type ChannelFixture } from './channel-fixture';
 
+// Time is mocked: `until` moves the clock through the deadlines and quiet periods while it waits.
 const FAST = { defaultTimeoutMs: 40, resyncQuietMs: 5 };
 
 /** Answers each resync `AT` with OK and nothing else: a modem alive for AT that never finishes other commands. */
@@ -34,13 +36,14 @@ function collect(f: ChannelFixture): string[] {
 }
 
 describe('AtChannel unresponsive', () => {
-  it('three command timeouts in a row emit unresponsive once (resyncs answered)', async () => {
+  it('three command timeouts in a row emit unresponsive once (resyncs answered)', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel(FAST);
     try {
       const reasons = collect(f);
       answerOnlyAt(f);
       for (let i = 1; i <= 3; i++) {
-        const { error } = await settle(f.channel.command({ template: `AT+QMTPUB=0,${i},1,0,"t","x"` }));
+        const { error } = await until(settle(f.channel.command({ template: `AT+QMTPUB=0,${i},1,0,"t","x"` })), `publish ${i}`);
         assert.ok(error instanceof AtTimeoutError);
         assert.equal(reasons.length, i === 3 ? 1 : 0, `after timeout ${i}`);
       }
@@ -50,77 +53,82 @@ describe('AtChannel unresponsive', () => {
     }
   });
 
-  it('an answered command between timeouts resets the count; the option sets N', async () => {
+  it('an answered command between timeouts resets the count; the option sets N', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel({ ...FAST, timeoutsToUnresponsive: 2 });
     try {
       const reasons = collect(f);
-      assert.ok((await settle(f.channel.command({ template: 'AT+A' }))).error instanceof AtTimeoutError);
+      assert.ok((await until(settle(f.channel.command({ template: 'AT+A' })), 'the command')).error instanceof AtTimeoutError);
       // The resync AT, answered.
-      assert.equal(await f.modem.nextCommand(), 'AT+A');
-      assert.equal(await f.modem.nextCommand(), 'AT');
+      assert.equal(await until(f.modem.nextCommand(), 'a command line'), 'AT+A');
+      assert.equal(await until(f.modem.nextCommand(), 'a command line'), 'AT');
       await f.modem.send('\r\nOK\r\n');
       const b = settle(f.channel.command({ template: 'AT+B' }));
-      assert.equal(await f.modem.nextCommand(), 'AT+B');
+      assert.equal(await until(f.modem.nextCommand(), 'a command line'), 'AT+B');
       await f.modem.send('\r\nERROR\r\n');
-      assert.ok((await b).error);
-      assert.ok((await settle(f.channel.command({ template: 'AT+C' }))).error instanceof AtTimeoutError);
+      assert.ok((await until(b, 'AT+B')).error);
+      assert.ok((await until(settle(f.channel.command({ template: 'AT+C' })), 'the command')).error instanceof AtTimeoutError);
       assert.deepEqual(reasons, []);
-      assert.equal(await f.modem.nextCommand(), 'AT+C');
-      assert.equal(await f.modem.nextCommand(), 'AT');
+      assert.equal(await until(f.modem.nextCommand(), 'a command line'), 'AT+C');
+      assert.equal(await until(f.modem.nextCommand(), 'a command line'), 'AT');
       await f.modem.send('\r\nOK\r\n');
-      assert.ok((await settle(f.channel.command({ template: 'AT+D' }))).error instanceof AtTimeoutError);
+      assert.ok((await until(settle(f.channel.command({ template: 'AT+D' })), 'the command')).error instanceof AtTimeoutError);
       assert.equal(reasons.length, 1);
     } finally {
       await f.close();
     }
   });
 
-  it('a resync that gets no OK emits unresponsive after one timeout', async () => {
+  it('a resync that gets no OK emits unresponsive after one timeout', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel(FAST);
     try {
       const gotReason = new Promise<string>((resolve) => f.channel.once('unresponsive', resolve));
-      assert.ok((await settle(f.channel.command({ template: 'AT+CSQ' }))).error instanceof AtTimeoutError);
-      assert.match(await gotReason, /no OK to AT/);
+      assert.ok((await until(settle(f.channel.command({ template: 'AT+CSQ' })), 'the command')).error instanceof AtTimeoutError);
+      assert.match(await until(gotReason, 'unresponsive'), /no OK to AT/);
     } finally {
       await f.close();
     }
   });
 
-  it('a prompt command timing out before its > gets ESC before the resync AT', async () => {
+  it('a prompt command timing out before its > gets ESC before the resync AT', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel(FAST);
     try {
       const p = settle(f.channel.command({ template: 'AT+QMTPUB=0,1,1,0,"t"', prompt: { data: Buffer.from('x') } }));
-      assert.equal(await f.modem.nextCommand(), 'AT+QMTPUB=0,1,1,0,"t"');
-      const err = (await p).error;
+      assert.equal(await until(f.modem.nextCommand(), 'a command line'), 'AT+QMTPUB=0,1,1,0,"t"');
+      const err = (await until(p, 'the command')).error;
       assert.ok(err instanceof AtTimeoutError && err.phase === 'prompt');
-      await f.modem.waitFor(() => f.modem.unread().includes('AT\r'));
+      await until(f.modem.waitFor(() => f.modem.unread().includes('AT\r')), 'the resync AT');
       assert.equal(f.modem.unread().toString('latin1'), '\x1bAT\r');
     } finally {
       await f.close();
     }
   });
 
-  it('a prompt command timing out after its data gets ESC before the resync AT', async () => {
+  it('a prompt command timing out after its data gets ESC before the resync AT', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel(FAST);
     try {
       const p = settle(f.channel.command({ template: 'AT+QMTPUB=0,1,1,0,"t"', prompt: { data: Buffer.from('data') } }));
-      await f.modem.nextCommand();
+      await until(f.modem.nextCommand(), 'a command line');
       await f.modem.send('> ');
-      assert.equal((await f.modem.readBytes(4)).toString(), 'data');
-      assert.ok((await p).error instanceof AtTimeoutError);
-      await f.modem.waitFor(() => f.modem.unread().includes('AT\r'));
+      assert.equal((await until(f.modem.readBytes(4), 'the data')).toString(), 'data');
+      assert.ok((await until(p, 'the command')).error instanceof AtTimeoutError);
+      await until(f.modem.waitFor(() => f.modem.unread().includes('AT\r')), 'the resync AT');
       assert.equal(f.modem.unread().toString('latin1'), '\x1bAT\r');
     } finally {
       await f.close();
     }
   });
 
-  it('a plain command timing out gets no ESC', async () => {
+  it('a plain command timing out gets no ESC', async (t) => {
+    const { until } = useMockClock(t);
     const f = await openChannel(FAST);
     try {
-      assert.ok((await settle(f.channel.command({ template: 'AT+CSQ' }))).error instanceof AtTimeoutError);
-      await f.modem.nextCommand();
-      await f.modem.waitFor(() => f.modem.unread().includes('AT\r'));
+      assert.ok((await until(settle(f.channel.command({ template: 'AT+CSQ' })), 'the command')).error instanceof AtTimeoutError);
+      await until(f.modem.nextCommand(), 'a command line');
+      await until(f.modem.waitFor(() => f.modem.unread().includes('AT\r')), 'the resync AT');
       assert.equal(f.modem.unread().toString('latin1').startsWith('AT\r'), true);
     } finally {
       await f.close();

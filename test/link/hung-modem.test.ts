@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AtTimeoutError } from '../../dist/at/errors';
 import { ModemError } from '../../dist/modems/errors';
-import { DEVICE, reach, useLinkRig } from './link-rig';
+import { useMockClock } from '../mock-clock';
+import { DEVICE, reach, reachIn, useLinkRig } from './link-rig';
 
 const UP = `$oc/devices/${DEVICE}/sys/properties/report`;
 const rig = useLinkRig();
@@ -31,13 +32,14 @@ describe('hung modem', () => {
     assert.deepEqual(d.sessions.get(0)!.published.map((p) => p.payload), ['late but sent']);
   });
 
-  it('the idle probe does not query the modem while a backlog is going out', async () => {
+  it('the idle probe does not query the modem while a backlog is going out', async (t) => {
+    const clock = useMockClock(t);
     const r = rig({ probeIntervalMs: 10, ratePerSecond: 0 });
     r.link.connect();
-    await reach(r.link, 'online');
+    await reachIn(clock, r.link, 'online');
     const d = r.drivers[0];
     const before = d.signals;
-    // 20 reports, each publish taking 10 ms: 200 ms of backlog, 20 probe intervals.
+    // 20 reports, each publish taking 10 ms (of mocked time): 200 ms of backlog, 20 probe intervals.
     let slow = 0;
     const origGate = d.gate.bind(d);
     d.gate = async (step) => {
@@ -47,7 +49,7 @@ describe('hung modem', () => {
       }
       return origGate(step);
     };
-    await Promise.all(Array.from({ length: 20 }, (_, i) => r.link.publish(UP, Buffer.from(String(i)), 1)));
+    await clock.until(Promise.all(Array.from({ length: 20 }, (_, i) => r.link.publish(UP, Buffer.from(String(i)), 1))), 'the backlog');
     assert.equal(slow, 20);
     assert.equal(d.signals, before, 'no probe while publishes were going out or had just been confirmed');
   });

@@ -1,7 +1,8 @@
 import { ModemError } from '../../dist/modems/errors';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEVICE, reach, useLinkRig } from './link-rig';
+import { useMockClock } from '../mock-clock';
+import { DEVICE, reach, reachIn, useLinkRig } from './link-rig';
 
 // hold()/release(), the link side of msg.action "disconnect"/"connect", over the scripted driver.
 
@@ -59,21 +60,21 @@ describe('LinkSupervisor hold', () => {
     assert.equal(r2.drivers.length, 0, 'the modem was never opened');
   });
 
-  it('hold() during a backoff cancels the retry', async () => {
+  it('hold() during a backoff cancels the retry', async (t) => {
+    const clock = useMockClock(t);
     const r = rig();
     r.link.connect();
-    await r.link.untilOnline();
+    await clock.until(r.link.untilOnline(), 'link online');
     const d = r.drivers[0];
     d.failures.set('open', [new Error('open failed')]);
     d.sessions.get(0)!.emit('linkDown', 'dropped');
-    await reach(r.link, 'backoff');
+    await reachIn(clock, r.link, 'backoff');
     const opens = d.sessions.get(0)!.calls.filter((c) => c.startsWith('open')).length;
     await r.link.hold();
     assert.equal(r.link.state, 'held');
-    // Waiting for an absence: the cancelled retry timer (at most the rig's 20 ms ceiling) was
-    // armed before this longer one, so Node would have fired it first; a retry would show as a
-    // state change or a new open.
-    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    // Waiting for an absence: 50 ms of mocked time is past the cancelled retry timer (at most the
+    // rig's 20 ms ceiling); a retry would show as a state change or a new open.
+    await clock.advance(50);
     assert.equal(r.link.state, 'held');
     assert.equal(d.sessions.get(0)!.calls.filter((c) => c.startsWith('open')).length, opens);
   });

@@ -11,6 +11,7 @@ import { LinkSupervisor, type LinkState, type LinkStatus, type LinkSupervisorOpt
 import { ModemSupervisor } from '../../dist/link/modem-supervisor';
 import type { ModemDriver } from '../../dist/modems/driver';
 import { EVENT_DEADLINE_MS } from '../modems/event-deadline';
+import type { MockClock } from '../mock-clock';
 import { FakeDriver } from './fake-driver';
 
 export const DEVICE = 'prod_dev01';
@@ -109,6 +110,11 @@ export function reach(link: LinkSupervisor, state: LinkState, ms = EVENT_DEADLIN
     };
     link.on('status', on);
   });
+}
+
+/** `reach` under mocked time: moves the clock forward until the link is in `state`. */
+export function reachIn(clock: MockClock, link: LinkSupervisor, state: LinkState): Promise<LinkStatus> {
+  return clock.until(reach(link, state), `link never reached ${state} (now ${link.state})`);
 }
 
 /**

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { DownlinkMessage } from '../../dist/link/link-supervisor';
 import { ModemError } from '../../dist/modems/errors';
-import { DEVICE, holdPublish, reach, useLinkRig } from './link-rig';
+import { useMockClock } from '../mock-clock';
+import { DEVICE, holdPublish, reach, reachIn, useLinkRig } from './link-rig';
 
 /** What the Quectel driver throws for a refused login: a typed error, whatever its text. */
 const connackError = (code: 4 | 5) =>
@@ -36,16 +37,17 @@ describe('LinkSupervisor', () => {
     assert.ok(r.statuses.some((x) => x.state === 'attaching' && x.step === 'network'));
   });
 
-  it('reconnects after a link drop with fresh credentials and resubscribes, backing off between floor and ceiling', async () => {
+  it('reconnects after a link drop with fresh credentials and resubscribes, backing off between floor and ceiling', async (t) => {
+    const clock = useMockClock(t);
     const r = rig({ reconnectFloorMs: 5, reconnectCeilingMs: 20 });
     r.link.connect();
-    await reach(r.link, 'online');
+    await reachIn(clock, r.link, 'online');
     const d = r.drivers[0];
     const session = d.sessions.get(0)!;
     // Fail the next three opens so the delays climb: 5, 10, 20, 20.
     d.failures.set('open', [new Error('open failed'), new Error('open failed'), new Error('open failed')]);
     session.emit('linkDown', '+QMTSTAT: 0,1 (peer closed)');
-    await reach(r.link, 'online');
+    await reachIn(clock, r.link, 'online');
     const delays = r.statuses.filter((x) => x.state === 'backoff').map((x) => x.retryInMs);
     assert.deepEqual(delays, [5, 10, 20, 20]);
     assert.equal(session.connects.length, 2);
