@@ -12,6 +12,7 @@ import { checkShape, parseEspArgs, type EspParam, type ParamShape } from './esp8
 import { DEFAULT_ESP_FIRMWARE, espFirmwareTraits, type EspFirmware, type EspFirmwareTraits } from './esp8266-firmware';
 import { romLogAt115200 } from './esp8266-boot-log';
 import { EspSntp } from './esp8266-sntp';
+import { CommandFaultCounters } from './emulator-base';
 import type { ModemEmulatorOptions } from './types';
 import { ESP8266_MQTT_BUFFER, fitsPublishBuffer, subRecvFragments, subRecvUrc } from './esp8266-mqtt-frames';
 
@@ -65,12 +66,10 @@ export interface EspEngineHost {
   /** Free-form diagnostics (downlink arrived, MQTT error...). */
   log?(text: string): void;
   /**
-   * Generic per-command faults owned by the emulator core (busy / ERROR on the Nth command);
-   * consulted once per command line, after the engine's own counters.
+   * The emulator core's generic per-command faults (busy, ERROR on the Nth command, extra
+   * latency); without a core the engine counts with its own.
    */
-  takeCommandFault?(): 'busy' | 'error' | null;
-  /** Extra latency set by the core's delay fault. */
-  answerDelayMs?(): number;
+  commandFaults?: CommandFaultCounters;
   /** The modem rebooted by itself (AT+RST): the core announces it. */
   rebooted?(): void;
   /** The application is up after a boot (it takes commands), whether or not `ready` was seen. */
@@ -196,9 +195,8 @@ export class Esp8266Engine {
   // faults
   private dropLinkInNextPubRaw = false;
   private dropLinkOnData = false;
-  private busyCount = 0;
-  private errorCountdown = 0;
-  private extraDelayMs = 0;
+  /** busy, ERROR on the Nth command, extra latency: the emulator core's counters when it hosts the engine. */
+  private readonly commandFaults: CommandFaultCounters;
   private nextJoinFailure = 0;
   private nextConnackRefusal = 0;
   private readonly sntp: EspSntp;
@@ -211,6 +209,7 @@ export class Esp8266Engine {
     this.firmware = opts.firmware ?? DEFAULT_ESP_FIRMWARE;
     this.traits = espFirmwareTraits(this.firmware);
     this.sntp = new EspSntp(opts.networkClock);
+    this.commandFaults = host.commandFaults ?? new CommandFaultCounters();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -294,15 +293,15 @@ export class Esp8266Engine {
 
   /** The next `count` command lines answer `busy p...` without running. */
   faultBusy(count: number): void {
-    this.busyCount = count;
+    this.commandFaults.busy(count);
   }
   /** The nth command line from now answers ERROR without running (1 = the next one). */
   faultErrorOnCommand(n: number): void {
-    this.errorCountdown = n;
+    this.commandFaults.errorOnCommand(n);
   }
   /** Extra latency before every answer. */
   faultDelay(ms: number): void {
-    this.extraDelayMs = ms;
+    this.commandFaults.delay(ms);
   }
   /** The next CWJAP fails with `+CWJAP:<code>` (1 timeout, 2 wrong password, 3 no AP, 4 failed). */
   faultWifiJoin(code: 1 | 2 | 3 | 4): void {
@@ -377,7 +376,7 @@ export class Esp8266Engine {
       this.send(`busy p...${CRLF}`);
       return;
     }
-    const fault = this.takeFault();
+    const fault = this.commandFaults.take();
     if (fault === 'busy') {
       this.send(`busy p...${CRLF}`);
       return;
@@ -386,15 +385,6 @@ export class Esp8266Engine {
     const gen = this.generation;
     // Every path of run() ends in sendFinal() (or a reboot), which clears `executing`.
     void this.run(body, gen, fault === 'error');
-  }
-
-  private takeFault(): 'busy' | 'error' | null {
-    if (this.busyCount > 0) {
-      this.busyCount--;
-      return 'busy';
-    }
-    if (this.errorCountdown > 0 && --this.errorCountdown === 0) return 'error';
-    return this.host.takeCommandFault?.() ?? null;
   }
 
   private async run(body: Buffer, gen: number, injectedError: boolean): Promise<void> {
@@ -1008,7 +998,7 @@ export class Esp8266Engine {
 
   private latency(factor = 1): number {
     const [lo, hi] = this.opts.latencyMs ?? [5, 25];
-    return (lo + Math.random() * (hi - lo)) * factor + this.extraDelayMs + (this.host.answerDelayMs?.() ?? 0);
+    return (lo + Math.random() * (hi - lo)) * factor + this.commandFaults.delayMs;
   }
 
   /** Wait a realistic moment before answering (cancelled by reboot/close: the promise never settles). */
