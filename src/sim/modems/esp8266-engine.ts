@@ -1,7 +1,8 @@
 /**
  * The ESP8266 / ESP-AT dialect, modem side: boot, one command at a time through a command table,
  * results and error codes, and the faults. The commands live by job in esp8266-system.ts,
- * esp8266-wifi.ts, esp8266-mqtt.ts and esp8266-mqtt-pubsub.ts. It follows Espressif's manual, release files and real captures
+ * esp8266-wifi.ts, esp8266-mqtt.ts and esp8266-mqtt-pubsub.ts; host bytes become lines in
+ * esp8266-line-reader.ts. It follows Espressif's manual, release files and real captures
  * (docs/models/esp8266.md names the source of each behaviour), not any driver's expectations,
  * and shares nothing with src/at or src/modems.
  *
@@ -11,6 +12,7 @@
 import { romLogAt115200 } from './esp8266-boot-log';
 import { CommandFailure, CRLF, ERR, espCall, type EspCommandTable, type EspDialect, type EspReply } from './esp8266-commands';
 import { DEFAULT_ESP_FIRMWARE, espFirmwareTraits, type EspFirmware, type EspFirmwareTraits } from './esp8266-firmware';
+import { EspLineReader } from './esp8266-line-reader';
 import { EspMqtt, MQTT_COMMANDS } from './esp8266-mqtt';
 import { EspSystem } from './esp8266-system';
 import { EspWifi } from './esp8266-wifi';
@@ -77,14 +79,6 @@ export interface EspEngineHost {
   up?(): void;
 }
 
-interface RawWait {
-  remaining: number;
-  chunks: Buffer[];
-  resolve: (data: Buffer) => void;
-  /** Called when the first data bytes arrive (a fault that strikes during data entry). */
-  onData?: () => void;
-}
-
 const LINE_LIMIT = 256; // a command line, terminator included, must stay under this
 
 /** How long the ROM and the second-stage bootloader take before the application starts. */
@@ -98,13 +92,14 @@ export class Esp8266Engine {
   private readonly commandFaults: CommandFaultCounters;
   /** Command name (without `AT+`; `E0` for ATE0) -> handlers by form. */
   private readonly commands: EspCommandTable = new Map();
+  private readonly reader = new EspLineReader({
+    line: (body, crlf) => this.onLine(body, crlf),
+    echo: (bytes) => this.send(bytes),
+  });
   private readonly system: EspSystem;
   private readonly wifi: EspWifi;
   private readonly mqtt: EspMqtt;
 
-  private lineBuf = Buffer.alloc(0);
-  private raw: RawWait | null = null;
-  private echo = true;
   /** A command runs: lines that arrive meanwhile are refused. */
   private executing = false;
   /** Bumped on reboot and close: async work from before it must not speak afterwards. */
@@ -172,9 +167,7 @@ export class Esp8266Engine {
     this.generation++;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.lineBuf = Buffer.alloc(0);
-    this.raw = null;
-    this.echo = true;
+    this.reader.reset();
     this.executing = false;
     this.system.reset();
     this.wifi.reset();
@@ -220,41 +213,12 @@ export class Esp8266Engine {
 
   input(chunk: Buffer): void {
     if (this.closed || this.booting) return;
-    let data = chunk;
-    while (data.length > 0) {
-      if (this.raw) {
-        const onData = this.raw.onData;
-        this.raw.onData = undefined;
-        onData?.();
-        const take = Math.min(this.raw.remaining, data.length);
-        this.raw.chunks.push(data.subarray(0, take));
-        this.raw.remaining -= take;
-        data = data.subarray(take);
-        if (this.raw.remaining === 0) {
-          const done = this.raw;
-          this.raw = null;
-          done.resolve(Buffer.concat(done.chunks));
-        }
-        continue;
-      }
-      const lf = data.indexOf(0x0a);
-      if (lf < 0) {
-        this.lineBuf = Buffer.concat([this.lineBuf, data]);
-        return;
-      }
-      const line = Buffer.concat([this.lineBuf, data.subarray(0, lf + 1)]);
-      this.lineBuf = Buffer.alloc(0);
-      data = data.subarray(lf + 1);
-      this.onLine(line);
-    }
+    this.reader.feed(chunk);
   }
 
-  private onLine(lineWithLf: Buffer): void {
-    const wellTerminated = lineWithLf.length >= 2 && lineWithLf[lineWithLf.length - 2] === 0x0d;
-    const body = lineWithLf.subarray(0, lineWithLf.length - (wellTerminated ? 2 : 1));
-    if (body.length === 0 && wellTerminated) return; // a bare CR LF is ignored by the firmware
-    if (this.echo) this.send(lineWithLf);
-    if (!wellTerminated) this.violate(`line not terminated by CR LF: ${printable(body)}`);
+  /** A line, already echoed (esp8266-line-reader.ts). */
+  private onLine(body: Buffer, crlf: boolean): void {
+    if (!crlf) this.violate(`line not terminated by CR LF: ${printable(body)}`);
     if (this.executing) {
       // Strictly serial: a line arriving while a command runs is refused (docs/models/esp8266.md "Line discipline").
       this.send(`busy p...${CRLF}`);
@@ -340,14 +304,14 @@ export class Esp8266Engine {
         return engine.generation;
       },
       get readingData() {
-        return engine.raw !== null;
+        return engine.reader.readingData;
       },
       send: (bytes) => this.send(bytes),
       sendFinal: (text) => this.sendFinal(text),
       violate: (text) => this.violate(text),
       log: (text) => this.host.log?.(text),
       setEcho: (on) => {
-        this.echo = on;
+        this.reader.echo = on;
       },
       restart: () => {
         this.send(`${CRLF}OK${CRLF}`);
@@ -368,10 +332,9 @@ export class Esp8266Engine {
    * manual show; then exactly len raw bytes, never escaped or echoed.
    */
   private prompt(len: number, gen: number, onData?: () => void): Promise<Buffer> {
-    return new Promise((resolve) => {
-      this.raw = { remaining: len, chunks: [], resolve, onData };
-      if (gen === this.generation) this.send(`${CRLF}OK${CRLF}${CRLF}>`);
-    });
+    const data = this.reader.expectData(len, onData);
+    if (gen === this.generation) this.send(`${CRLF}OK${CRLF}${CRLF}>`);
+    return data;
   }
 
   /**
