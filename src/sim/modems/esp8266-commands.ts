@@ -1,5 +1,5 @@
 /**
- * What the ESP-AT command modules (esp8266-engine.ts, esp8266-wifi.ts, esp8266-mqtt*.ts) share:
+ * What the ESP-AT command modules (esp8266-engine.ts, -system, -wifi, -mqtt, -mqtt-pubsub) share:
  * the command table's types, the failure a handler throws, the ERR CODE values and what a
  * handler may use of the engine.
  */

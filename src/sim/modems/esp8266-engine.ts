@@ -293,7 +293,7 @@ export class Esp8266Engine {
     return handler(espCall(gen, name, rest, (t) => this.violate(t)));
   }
 
-  /** What the command modules (esp8266-wifi.ts, esp8266-mqtt*.ts) may use of the engine. */
+  /** What the command modules (esp8266-system.ts, -wifi, -mqtt, -mqtt-pubsub) may use of the engine. */
   private dialect(): EspDialect {
     const engine = this;
     return {

@@ -1,6 +1,7 @@
 /**
- * The basic commands of the emulated ESP-AT: AT, ATE, the restarts, the version and the error
- * code log (docs/models/esp8266.md "Supported firmware", "Results and URCs").
+ * The basic commands of the emulated ESP-AT (docs/models/esp8266.md): AT, ATE (echo is on again
+ * after every restart, "Boot"), AT+RST and AT+RESTORE, AT+GMR ("Supported firmware") and
+ * AT+SYSLOG, which makes failures print their `ERR CODE` ("Results and URCs").
  */
 import { needRange, type EspCommandTable, type EspDialect, type EspReply } from './esp8266-commands';
 
