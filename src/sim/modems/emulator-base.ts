@@ -58,6 +58,50 @@ export type ResolvedEmulatorOptions = ModemEmulatorOptions & {
 
 export type CommandFault = 'busy' | 'error' | null;
 
+/**
+ * The generic per-command faults set by faults.busy(), faults.errorOnCommand() and faults.delay().
+ * A class of its own because the ESP8266 engine also runs without an emulator core (its unit
+ * tests drive it directly) and then counts with a copy of its own; under the core it is given
+ * the core's.
+ */
+export class CommandFaultCounters {
+  private busyLeft = 0;
+  private errorCountdown = 0;
+  private extraDelay = 0;
+
+  /** The next `count` commands are answered busy without running. */
+  busy(count: number): void {
+    this.busyLeft = Math.max(0, count);
+  }
+
+  /** The nth command from now (1 = the next) is answered ERROR without running. */
+  errorOnCommand(n: number): void {
+    this.errorCountdown = Math.max(0, n);
+  }
+
+  /** Extra latency before every answer. */
+  delay(ms: number): void {
+    this.extraDelay = Math.max(0, ms);
+  }
+
+  /** Consulted once per received command; consumes the counters. */
+  take(): CommandFault {
+    if (this.busyLeft > 0) {
+      this.busyLeft--;
+      return 'busy';
+    }
+    if (this.errorCountdown > 0) {
+      this.errorCountdown--;
+      if (this.errorCountdown === 0) return 'error';
+    }
+    return null;
+  }
+
+  get delayMs(): number {
+    return this.extraDelay;
+  }
+}
+
 export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
   extends EventEmitter
   implements ModemEmulator<F>
@@ -77,9 +121,8 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
   private readonly timers = new Set<NodeJS.Timeout>();
   private powered = false;
   private closed = false;
-  private busyLeft = 0;
-  private errorCountdown = 0;
-  private extraDelay = 0;
+  /** Given to a dialect engine that counts command faults itself (Esp8266Engine). */
+  protected readonly commandFaults = new CommandFaultCounters();
   private muted = false;
 
   protected constructor(
@@ -99,15 +142,9 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
     const generic: ModemFaults = {
       reboot: () => this.reboot(),
       dropLink: (idx) => this.dropLink(idx),
-      busy: (count) => {
-        this.busyLeft = Math.max(0, count);
-      },
-      errorOnCommand: (n) => {
-        this.errorCountdown = Math.max(0, n);
-      },
-      delay: (ms) => {
-        this.extraDelay = Math.max(0, ms);
-      },
+      busy: (count) => this.commandFaults.busy(count),
+      errorOnCommand: (n) => this.commandFaults.errorOnCommand(n),
+      delay: (ms) => this.commandFaults.delay(ms),
       noise: (bytes) => this.send(bytes),
       closePort: () => this.unplug(),
       mute: (on) => this.mute(on),
@@ -244,19 +281,11 @@ export abstract class ModemEmulatorBase<F extends ModemFaults = ModemFaults>
   }
 
   protected takeCommandFault(): CommandFault {
-    if (this.busyLeft > 0) {
-      this.busyLeft--;
-      return 'busy';
-    }
-    if (this.errorCountdown > 0) {
-      this.errorCountdown--;
-      if (this.errorCountdown === 0) return 'error';
-    }
-    return null;
+    return this.commandFaults.take();
   }
 
   protected get answerDelayMs(): number {
-    return this.extraDelay;
+    return this.commandFaults.delayMs;
   }
 
   protected urcLatency(): number {
