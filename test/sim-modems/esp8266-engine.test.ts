@@ -6,66 +6,9 @@ import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Aedes } from 'aedes';
 import { Esp8266Engine, type EspEngineOptions } from '../../dist/sim/modems/esp8266-engine';
-import { brokerPublish, startBroker, type TestBroker } from './scripted-host';
+import { PassThrough } from 'node:stream';
+import { ScriptedHost, brokerPublish, startBroker, type TestBroker } from './scripted-host';
 import { resample, romLogText } from '../../dist/sim/modems/esp8266-boot-log';
-
-/** Collects modem output and reads it back in exact pieces. */
-class ScriptedHost {
-  out = Buffer.alloc(0);
-  cursor = 0;
-  violations: string[] = [];
-  private wake: (() => void) | null = null;
-
-  send(bytes: Buffer): void {
-    this.out = Buffer.concat([this.out, bytes]);
-    this.wake?.();
-  }
-  violation(text: string): void {
-    this.violations.push(text);
-  }
-
-  private async until(pred: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pred()) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(`timed out waiting for ${what}; unread output: ${JSON.stringify(this.out.subarray(this.cursor).toString('latin1'))}`);
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left); // safety net only; output wakes us
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = null;
-    }
-  }
-
-  /** The next output bytes must be exactly `expected`. */
-  async read(expected: string | Buffer): Promise<void> {
-    const want = Buffer.isBuffer(expected) ? expected : Buffer.from(expected, 'latin1');
-    await this.until(() => this.out.length - this.cursor >= want.length, JSON.stringify(want.toString('latin1')));
-    const got = this.out.subarray(this.cursor, this.cursor + want.length);
-    assert.equal(got.toString('latin1'), want.toString('latin1'));
-    this.cursor += want.length;
-  }
-
-  /** Skip output up to and including `marker`; returns what was skipped before it. */
-  async skipPast(marker: string): Promise<Buffer> {
-    const m = Buffer.from(marker, 'latin1');
-    await this.until(() => this.out.indexOf(m, this.cursor) >= 0, JSON.stringify(marker));
-    const at = this.out.indexOf(m, this.cursor);
-    const skipped = this.out.subarray(this.cursor, at);
-    this.cursor = at + m.length;
-    return skipped;
-  }
-
-  /** Nothing more arrived (checked after a full answer, so no race with pending output). */
-  assertDrained(): void {
-    assert.equal(this.out.subarray(this.cursor).toString('latin1'), '');
-  }
-}
 
 let tb: TestBroker;
 let broker: Aedes;
@@ -92,10 +35,15 @@ after(() => tb.close());
 
 let host: ScriptedHost;
 let engine: Esp8266Engine;
+/** Strict-mode findings of the engine under test. */
+let violations: string[];
 
 function start(opts: EspEngineOptions = {}): void {
-  host = new ScriptedHost();
-  engine = new Esp8266Engine(host, {
+  // The engine's output goes through a pipe the shared scripted host reads in exact pieces.
+  const out = new PassThrough();
+  host = new ScriptedHost(out);
+  violations = [];
+  engine = new Esp8266Engine({ send: (bytes) => out.write(bytes), violation: (text) => violations.push(text) }, {
     latencyMs: [1, 3],
     resolveBroker: () => ({ host: '127.0.0.1', port: brokerPort }),
     ...opts,
@@ -136,7 +84,7 @@ describe('esp8266 engine: line discipline and boot', () => {
 
   it('boots with 74880-baud garbage then ready, echo on, ATE0 turns echo off', async () => {
     engine.powerOn(0);
-    const garbage = await host.skipPast('\r\nready\r\n');
+    const garbage = Buffer.from(await host.skipPast('\r\nready\r\n'), 'latin1');
     assert.ok(garbage.length > 10 && garbage.includes(0), 'ROM garbage with a NUL precedes ready');
     await cmd('AT', 'AT\r\n\r\nOK\r\n');
     await cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
@@ -147,7 +95,7 @@ describe('esp8266 engine: line discipline and boot', () => {
 
   it('the ROM log is the 74880-baud text as a 115200 receiver decodes it; an AT port on GPIO15/13 shows none', async () => {
     engine.powerOn(0, 2);
-    const garbage = await host.skipPast('\r\nready\r\n');
+    const garbage = Buffer.from(await host.skipPast('\r\nready\r\n'), 'latin1');
     assert.deepEqual(garbage, resample(Buffer.from(romLogText(2), 'latin1'), 74_880, 115_200));
     assert.equal(garbage.subarray(0, 2).toString('latin1'), 'rl');
     engine.close();
@@ -394,15 +342,15 @@ describe('esp8266 engine: firmware, faults and strict mode', () => {
     await host.skipPast('\r\nOK\r\n');
     await cmd('AT+MQTTUSERCFG=0,1,"c","u","p",0,0,""', '\r\nERROR\r\n');
     await cmd('AT+MQTTCONN?', '\r\nERROR\r\n');
-    assert.deepEqual(host.violations, []);
+    assert.deepEqual(violations, []);
   });
 
   it('AT+CIPMQTT* answers ERROR and is a violation', async () => {
     start({ strict: true });
     await cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
     await cmd('AT+CIPMQTTCONN=0,"h",1883', '\r\nERROR\r\n');
-    assert.equal(host.violations.length, 1);
-    assert.match(host.violations[0], /CIPMQTT/);
+    assert.equal(violations.length, 1);
+    assert.match(violations[0], /CIPMQTT/);
   });
 
   const malformed: { name: string; line: string; errCode: string; violation: RegExp }[] = [
@@ -420,9 +368,9 @@ describe('esp8266 engine: firmware, faults and strict mode', () => {
       write(`${c.line}\r\n`);
       await host.read('ERR CODE:');
       const rest = await host.skipPast('\r\n\r\nERROR\r\n');
-      assert.match(`ERR CODE:${rest.toString('latin1')}`, new RegExp(`^ERR CODE:0x01${c.errCode.slice(4, 6)}`));
-      assert.equal(host.violations.length, 1, host.violations.join(' | '));
-      assert.match(host.violations[0], c.violation);
+      assert.match(`ERR CODE:${rest}`, new RegExp(`^ERR CODE:0x01${c.errCode.slice(4, 6)}`));
+      assert.equal(violations.length, 1, violations.join(' | '));
+      assert.match(violations[0], c.violation);
     });
   }
 
@@ -431,7 +379,7 @@ describe('esp8266 engine: firmware, faults and strict mode', () => {
     await cmd('ATE0', 'ATE0\r\n\r\nOK\r\n');
     await cmd('AT+SYSLOG=1', '\r\nOK\r\n');
     await cmd('AT+MQTTPUB=0,"messages/log","765933, 94875095",0,0', 'ERR CODE:0x01080002\r\n\r\nERROR\r\n');
-    assert.deepEqual(host.violations, [], 'non-strict mode records nothing');
+    assert.deepEqual(violations, [], 'non-strict mode records nothing');
   });
 
   it('busy fault: the next N commands answer busy p... and do not run', async () => {
