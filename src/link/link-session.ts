@@ -83,15 +83,6 @@ export interface LinkSupervisorOptions extends LinkQueueOptions {
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** A sign type 1 login signed with the host clock was refused: the clock is the likely cause, say so. */
-function hostClockRefusal(err: unknown, timestamp: string): LinkError {
-  return new LinkError(
-    'auth-failed',
-    `${messageOf(err)}; signed with the host clock as ${timestamp} (sign type 1, no network time): if the secret is right, set the host clock or use sign type 0`,
-    { cause: err },
-  );
-}
-
 /** A ModemError's meaning (with its code) leads; other errors keep their message. */
 function summaryOf(err: unknown): string | undefined {
   if (!(err instanceof ModemError) || !err.meaning) return undefined;
@@ -264,11 +255,8 @@ export abstract class LinkSession extends LinkQueue {
     await session
       .connect({ clientId: creds.clientId, username: creds.username, password: creds.password, keepalive: this.opts.keepalive ?? 120, cleanSession: true })
       .catch((err: unknown) => {
-        if (signTime?.source === 'network' && errorKind(err) === 'auth' && this.signClock.hostInstead(driver, signTime)) {
-          // Not `refused` yet: the host clock gets one attempt of its own (sign-clock.ts).
-          throw new LinkError('not-connected', `${messageOf(err)}; signed with the network time as ${creds.timestamp}, the host clock is tried next`, { cause: err });
-        }
-        throw signTime?.source === 'host' && errorKind(err) === 'auth' ? hostClockRefusal(err, creds.timestamp) : err;
+        // A refused sign type 1 login may be the clock's fault: sign-clock.ts says what to throw.
+        throw signTime && errorKind(err) === 'auth' ? this.signClock.refused(driver, signTime, creds.timestamp, err) : err;
       });
     if (!live()) return;
     this.throwPendingLinkDown();

@@ -67,12 +67,33 @@ export class SignClock {
   }
 
   /**
+   * IoTDA refused (CONNACK 4/5) a sign type 1 login signed at `timestamp`: the error to fail the
+   * attempt with. Signed with the network time while a plausible host clock reads another hour,
+   * the host clock gets the next attempt (not a refusal yet); signed with the host clock, the
+   * error names the clock as the likely cause; otherwise `err` as it is.
+   */
+  refused(driver: ModemDriver, signed: SignTime, timestamp: string, err: unknown): unknown {
+    const message = err instanceof Error ? err.message : String(err);
+    if (signed.source === 'host') {
+      return new LinkError(
+        'auth-failed',
+        `${message}; signed with the host clock as ${timestamp} (sign type 1, no network time): if the secret is right, set the host clock or use sign type 0`,
+        { cause: err },
+      );
+    }
+    if (this.hostInstead(driver, signed)) {
+      return new LinkError('not-connected', `${message}; signed with the network time as ${timestamp}, the host clock is tried next`, { cause: err });
+    }
+    return err;
+  }
+
+  /**
    * IoTDA refused a login signed with the network time. When the host clock is plausible and reads
    * another hour, the network's reading may be what was wrong (a module whose clock format is
    * unconfirmed, docs/models/bc26.md "Network time"): the next attempts on this bring-up sign with
    * the host clock. True when that is worth trying; false when the host clock cannot help.
    */
-  hostInstead(driver: ModemDriver, signed: SignTime): boolean {
+  private hostInstead(driver: ModemDriver, signed: SignTime): boolean {
     const host = this.hostClock();
     const hourOf = (ms: number) => Math.floor(ms / 3_600_000);
     if (signed.source !== 'network' || driver !== this.readOn || !isPlausibleTime(host)) return false;
