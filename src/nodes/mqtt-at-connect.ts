@@ -270,7 +270,11 @@ export function registerMqttAtConnect(RED: RedAPI): void {
       settleWithin(link.dispose({ handOver: !removed }), STOP_LIMIT_MS).finally(() => {
         if (!removed) {
           const items = link.takeQueue();
-          if (items.length > 0) handedOver.set(node.id, items);
+          if (items.length > 0) {
+            handedOver.set(node.id, items);
+            // A redeploy's new instance takes them; after a shutdown only the queue store has them.
+            node.log(_(store ? 'iotda-at.queue.keptOnDisk' : 'iotda-at.queue.keptInMemory', { count: items.length }));
+          }
         }
         store?.close();
         modemNode?.removeLink(link);

@@ -13,6 +13,7 @@ import { baseCreds, baseFlow, helper, iotdaAt, isOnline, statusWhere, useNodeRig
 type LogLine = { level: number; id?: string; msg: unknown };
 const ERROR = 20;
 const WARN = 30;
+const INFO = 40;
 
 function linesOf(id: string): LogLine[] {
   return helper.log().args.map((a: unknown[]) => a[0] as LogLine).filter((m: LogLine) => m.id === id && m.level <= WARN);
@@ -25,10 +26,10 @@ describe('removing a publisher with queued reports', () => {
    * Loads a connection (EC20) and a publisher p1 in a fresh userDir, waits until p1 is online,
    * then gives p1 20 reports. Returns the flow.
    */
-  async function loadAndSend20(): Promise<FlowNode[]> {
+  async function loadAndSend20(conn: Partial<FlowNode> = {}): Promise<FlowNode[]> {
     helper.settings({ userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'iotda-at-nr-')) });
     const flow: FlowNode[] = [
-      ...baseFlow('ec20', rig.emu.mqttPort),
+      ...baseFlow('ec20', rig.emu.mqttPort, conn),
       { id: 'p1', type: 'at-publish', z: 'f1', connection: 'c1', kind: 'property', serviceId: 'stm32', wires: [] },
     ];
     await helper.load(iotdaAt, flow, baseCreds('ec20'));
@@ -54,10 +55,16 @@ describe('removing a publisher with queued reports', () => {
     assert.match(warns[0], new RegExp(`^iotda-at\\.errors\\.removedWithQueued|^${queued} `), warns[0]);
   });
 
-  it('stopping Node-RED with queued reports logs neither errors nor a removal line (the queue is handed over)', async () => {
-    await loadAndSend20();
-    assert.ok((helper.getNode('c1').link.queuedOf('p1') as number) >= 2, 'reports wait in the queue');
-    await helper._redNodes.stopFlows();
-    assert.deepEqual(linesOf('p1').map((l) => String(l.msg)), []);
-  });
+  /** The connection's info lines (the test runtime logs catalog keys as they are). */
+  const infoOf = (id: string): string[] => helper.log().args.map((a: unknown[]) => a[0] as LogLine).filter((m: LogLine) => m.id === id && m.level === INFO).map((m: LogLine) => String(m.msg));
+
+  for (const [persistQueue, key] of [[true, 'iotda-at.queue.keptOnDisk'], [false, 'iotda-at.queue.keptInMemory']] as const) {
+    it(`stopping Node-RED with queued reports logs neither errors nor a removal line; the connection says where they are kept (offline queue ${persistQueue ? 'on' : 'off'})`, async () => {
+      await loadAndSend20({ persistQueue });
+      assert.ok((helper.getNode('c1').link.queuedOf('p1') as number) >= 2, 'reports wait in the queue');
+      await helper._redNodes.stopFlows();
+      assert.deepEqual(linesOf('p1').map((l) => String(l.msg)), []);
+      assert.deepEqual(infoOf('c1').filter((l: string) => l.startsWith('iotda-at.queue.')), [key]);
+    });
+  }
 });
