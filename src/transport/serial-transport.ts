@@ -100,7 +100,12 @@ export class SerialTransport extends StreamTransport {
         if (!err || err.code !== 'ENOENT' || !port.isOpen) return;
         this.vanished = true;
         clearInterval(timer);
-        port.destroy();
+        // close(), not destroy(): destroying the stream leaves the binding's descriptor open, and
+        // a hung-up tty reads 0 bytes at once, so serialport's read loop would spin a core for
+        // ever. close() releases the descriptor (its 'close' reports the loss).
+        port.close((err) => {
+          if (err && !port.destroyed) port.destroy();
+        });
       });
     }, every);
     // Never the reason the process stays alive.

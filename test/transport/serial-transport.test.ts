@@ -77,7 +77,8 @@ describe('SerialTransport with @serialport/binding-mock', () => {
     writeFileSync(node, '');
     try {
       MockBinding.createPort(node);
-      const t = new SerialTransport({ path: node, baudRate: 115200, binding: MockBinding, presenceCheckMs: 10 });
+      const { binding, ports } = trackingBinding();
+      const t = new SerialTransport({ path: node, baudRate: 115200, binding, presenceCheckMs: 10 });
       await t.open();
       const closed = once(t, 'close');
       // The node existed at open, so the presence check watches it; pull it.
@@ -91,6 +92,9 @@ describe('SerialTransport with @serialport/binding-mock', () => {
       ]);
       clearTimeout(safety);
       assert.match((reason as Error).message, /ttyUSB9 disappeared: the modem was unplugged/);
+      // The binding's descriptor is released, not only the stream: a hung-up tty reads 0 bytes
+      // at once, and serialport's read loop on a descriptor left open spins a core for ever.
+      assert.equal(ports[0].isOpen, false, 'the port binding is closed');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
