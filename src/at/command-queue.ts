@@ -70,10 +70,8 @@ export class CommandQueue {
    * undefined.
    */
   offer(t: string): 'taken' | 'response' | undefined {
-    const cur = this.current;
-    // A command waiting for a busy retry still takes its final: the module may have been
-    // working on it all along (capture esp_at_5.txt), and then no re-send must follow.
-    if (cur === undefined || (cur.phase !== 'waiting' && cur.phase !== 'backoff')) return undefined;
+    const cur = this.answering();
+    if (cur === undefined) return undefined;
     if (cur.isPromptLine(t)) {
       this.onPrompt();
       return 'taken';
@@ -112,8 +110,16 @@ export class CommandQueue {
 
   /** The command in flight declares `t` as its answer by name (a prefix other than the take-all ''). */
   namesResponse(t: string): boolean {
+    return this.answering()?.namesResponse(t) === true;
+  }
+
+  /**
+   * The command whose answer lines arrive now. One waiting for a busy retry counts: the module
+   * may have been working on it all along (capture esp_at_5.txt), and then no re-send must follow.
+   */
+  private answering(): AtCommand | undefined {
     const cur = this.current;
-    return cur !== undefined && (cur.phase === 'waiting' || cur.phase === 'backoff') && cur.namesResponse(t);
+    return cur !== undefined && (cur.phase === 'waiting' || cur.phase === 'backoff') ? cur : undefined;
   }
 
   wantsPrompt(): boolean {

@@ -77,3 +77,8 @@ export function connackRefusal(err: unknown): number | undefined {
   }
   return undefined;
 }
+
+/** The message of anything thrown (an Error's message, else its text). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -6,6 +6,7 @@
  */
 import { AtTimeoutError } from '../at/errors';
 import type { ModemDriver } from '../modems/driver';
+import { messageOf } from './errors';
 
 /**
  * Consecutive probe timeouts that mean "the modem is gone". Not one: a single timeout can be a
@@ -37,7 +38,6 @@ export interface ProbeHost {
   log(level: 'info' | 'warn', text: string): void;
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class IdleProbe {
   private timer: NodeJS.Timeout | undefined;

@@ -12,7 +12,7 @@ import { systemSubscriptions } from '../iotda/topics';
 import { ReconnectBackoff } from './backoff';
 import { TakeoverWatch } from './takeover-watch';
 import { DownlinkRouter } from './downlink-router';
-import { LinkError, connackRefusal, errorKind } from './errors';
+import { LinkError, connackRefusal, errorKind, messageOf } from './errors';
 import { IdleProbe, isAtTimeout } from './idle-probe';
 import { ACTIVE_STATES, BRINGUP_STATES, nextState, type LinkEvent, type LinkState } from './link-states';
 import type { ModemStep, ModemSupervisor } from './modem-supervisor';
@@ -81,7 +81,6 @@ export interface LinkSupervisorOptions extends LinkQueueOptions {
   log?: (level: LogLevel, text: string) => void;
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** A ModemError's meaning (with its code) leads; other errors keep their message. */
 function summaryOf(err: unknown): string | undefined {

@@ -11,7 +11,7 @@
  *   (say, one that makes the broker close the connection) cannot block the queue forever.
  */
 import type { MqttSession } from '../modems/driver';
-import { LinkError, errorKind } from './errors';
+import { LinkError, errorKind, messageOf } from './errors';
 import type { OfflineQueue, QueuedPublish } from './offline-queue';
 
 export interface PumpHost {
@@ -34,7 +34,6 @@ export interface PumpOptions {
   maxAttempts?: number;
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class QueuePump {
   private running: Promise<void> | undefined;

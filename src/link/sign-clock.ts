@@ -8,7 +8,7 @@
  * plainly wrong (before EARLIEST_PLAUSIBLE_UTC), which fails the attempt with what to do.
  */
 import type { ModemDriver } from '../modems/driver';
-import { LinkError } from './errors';
+import { LinkError, messageOf } from './errors';
 import type { LogLevel } from './link-queue';
 
 export type ClockSource = 'network' | 'host';
@@ -73,7 +73,7 @@ export class SignClock {
    * error names the clock as the likely cause; otherwise `err` as it is.
    */
   refused(driver: ModemDriver, signed: SignTime, timestamp: string, err: unknown): unknown {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     if (signed.source === 'host') {
       return new LinkError(
         'auth-failed',
